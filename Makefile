@@ -1,0 +1,34 @@
+# One command to run the app with demo data, one to run the tests. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make run     install what is missing, start PostGIS/Redis/Celery, load demo data, serve :8000"
+	@echo "make test    the same bootstrap, then the whole test suite (real PostGIS, Redis, Celery, Chromium)"
+	@echo "make lint    ruff check + format check       make format   ruff format + fix"
+	@echo "make bench   benchmarks (bench/), figures as ratios to a same-run baseline"
+	@echo "make stop    stop the private PostgreSQL/Redis and the app's workers"
+
+run:
+	scripts/run.sh
+
+test:
+	scripts/test.sh $(ARGS)
+
+lint:
+	scripts/bootstrap.sh --dev
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format:
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+bench:
+	scripts/bench.sh $(ARGS)
+
+stop:
+	-scripts/run.sh --stop
+	scripts/services.sh stop
+
+.PHONY: help run test lint format bench stop

@@ -1,0 +1,214 @@
+"""Settings shared by every environment. Environment-specific modules import from here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from .env import env_bool, env_float, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
+DEBUG = env_bool("DJANGO_DEBUG", False)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "rest_framework",
+    "rest_framework_gis",
+    "django_filters",
+    "drf_spectacular",
+    "leaflet",
+    "django_celery_beat",
+    "houhu.accounts",
+    "houhu.grid",
+    "pledges",
+    "patrols",
+    "stats",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "houhu.urls"
+WSGI_APPLICATION = "houhu.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "houhu" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# One database for development, tests and production: PostGIS. The default points at the
+# private cluster that scripts/services.sh starts; DATABASE_URL overrides it.
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", "postgis://houhu@127.0.0.1:54329/houhu"),
+        engine="django.contrib.gis.db.backends.postgis",
+    )
+}
+# Persistent connections: reconnecting per request cost 20-30 ms per POST here
+# (../shared/stack-notes.md); the villagers' phones are slow enough already.
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["houhu.accounts.backends.UsernameOrPhoneBackend"]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Simplified Chinese first: villagers read it; English is the second language.
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "houhu" / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+STATICFILES_DIRS = [BASE_DIR / "houhu" / "static"]
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env_str("HOUHU_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.BasicAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Houhu patrol ledger API",
+    "DESCRIPTION": "Grid, lines, households, village compact and patrol reports of the "
+    "Houhu power supply station. Geometry is WGS-84 (EPSG:4326) GeoJSON.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- Maps ---------------------------------------------------------------------------
+# The basemap is a setting: "none" (vector layers on a plain background, works offline and
+# in tests), "osm" or "tianditu" (needs HOUHU_TIANDITU_KEY). Tianditu uses CGCS2000, which
+# matches the stored WGS-84 to centimetres, so no shift is needed for either.
+HOUHU_BASEMAP = env_str("HOUHU_BASEMAP", "none")
+HOUHU_TIANDITU_KEY = env_str("HOUHU_TIANDITU_KEY", "")
+
+
+def _leaflet_tiles(basemap: str, tianditu_key: str) -> list:
+    if basemap == "none":
+        return []
+    if basemap == "osm":
+        return [
+            (
+                "OpenStreetMap",
+                "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                {"attribution": "&copy; OpenStreetMap contributors", "maxZoom": 19},
+            )
+        ]
+    if basemap == "tianditu":
+        url = (
+            "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+            "&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+            "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=" + tianditu_key
+        )
+        return [
+            (
+                "天地图",
+                url,
+                {"subdomains": "01234567", "attribution": "天地图", "maxZoom": 18},
+            )
+        ]
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"HOUHU_BASEMAP={basemap!r}: use none, osm or tianditu.")
+
+
+LEAFLET_CONFIG = {
+    "DEFAULT_CENTER": (30.45, 112.80),
+    "DEFAULT_ZOOM": 11,
+    "MIN_ZOOM": 8,
+    "MAX_ZOOM": 19,
+    "TILES": _leaflet_tiles(HOUHU_BASEMAP, HOUHU_TIANDITU_KEY),
+    "SRID": 4326,
+    "RESET_VIEW": False,
+}
+
+# --- Protection zones (电力设施保护条例 art. 10) ------------------------------------------
+# Per voltage level in kV: horizontal zone either side of the outer conductor in ordinary
+# areas, the minimum in dense built-up areas, the tree-to-conductor vertical clearance
+# (provincial rule, ~3 m for 1-10 kV) and the no-digging radius around towers/stay wires.
+# Local rules vary, so they are settings, not constants in code.
+HOUHU_PROTECTION_ZONES = {
+    10: {"zone_m": 5.0, "dense_min_m": 1.5, "tree_clearance_m": 3.0, "no_dig_m": 10.0},
+    35: {"zone_m": 10.0, "dense_min_m": 3.0, "tree_clearance_m": 4.0, "no_dig_m": 10.0},
+    110: {"zone_m": 10.0, "dense_min_m": 4.0, "tree_clearance_m": 4.5, "no_dig_m": 10.0},
+    220: {"zone_m": 15.0, "dense_min_m": 5.0, "tree_clearance_m": 5.5, "no_dig_m": 10.0},
+    500: {"zone_m": 20.0, "dense_min_m": 8.5, "tree_clearance_m": 7.0, "no_dig_m": 10.0},
+}
+HOUHU_KITE_DISTANCE_M = env_float("HOUHU_KITE_DISTANCE_M", 300.0)
+
+# --- Celery -----------------------------------------------------------------------------
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:63799/0")
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "houhu")
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TASK_TRACK_STARTED = True
+CELERY_RESULT_EXPIRES = 24 * 3600
+
+EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "houhu-ledger@localhost")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+}
+
+# Debian's GDAL 3.6 triggers gis.W001 (GDAL older than 3.9); the functions we use exist.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]

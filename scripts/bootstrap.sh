@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs what the project needs on a Debian/Ubuntu machine, once: system packages
+# (PostgreSQL + PostGIS, Redis, GDAL/GEOS/PROJ, gettext; Chromium for the browser tests)
+# and a virtualenv in .venv with the project from pyproject.toml. Safe to run again.
+#   scripts/bootstrap.sh          -> runtime packages
+#   scripts/bootstrap.sh --dev    -> also test tools and Debian's chromium
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEV=0
+[ "${1:-}" = "--dev" ] && DEV=1
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "bootstrap: not root and no sudo: cannot install packages" >&2; exit 1; }
+  SUDO="sudo"
+fi
+
+PG_MAJOR=${PG_MAJOR:-15}
+pkgs=(postgresql "postgresql-${PG_MAJOR}-postgis-3" redis-server gdal-bin libgdal-dev gettext python3-venv)
+[ "$DEV" = 1 ] && pkgs+=(chromium)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bootstrap: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null || PY=python3
+"$PY" -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version' \
+  || { echo "bootstrap: Python 3.11 is required (set PYTHON=...)" >&2; exit 1; }
+
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.installed-$( (cat pyproject.toml; echo "$DEV") | sha1sum | cut -c1-12)
+if [ ! -f "$stamp" ]; then
+  .venv/bin/pip install -q -U pip
+  if [ "$DEV" = 1 ]; then
+    .venv/bin/pip install -q -e '.[dev]'
+  else
+    .venv/bin/pip install -q -e .
+  fi
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi
+echo "bootstrap: ready"

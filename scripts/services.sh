@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Starts (or stops) the services the app needs, unless the environment already names them:
+#   DATABASE_URL given       -> use it; otherwise a private PostgreSQL+PostGIS cluster
+#   CELERY_BROKER_URL given  -> use it; otherwise a private Redis
+# Prints `export ...` lines for the caller to eval. Idempotent: a running service is reused.
+#   eval "$(scripts/services.sh start)"     scripts/services.sh stop
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PG_PORT=${HOUHU_PG_PORT:-54329}
+REDIS_PORT=${HOUHU_REDIS_PORT:-63799}
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+
+# The cluster must live where the postgres user can enter: not under a mode-700 home.
+if [ "$(id -u)" -eq 0 ]; then
+  STATE=${HOUHU_STATE_DIR:-/var/tmp/houhu-$(echo "$ROOT" | sha1sum | cut -c1-8)}
+  AS_PG=(runuser -u postgres --)
+else
+  STATE=${HOUHU_STATE_DIR:-$ROOT/var/services}
+  AS_PG=()
+fi
+PGDATA=$STATE/pg
+log() { echo "services: $*" >&2; }
+
+start_pg() {
+  [ -n "$PG_BIN" ] || { log "PostgreSQL binaries not found (run scripts/bootstrap.sh)"; exit 1; }
+  mkdir -p "$STATE"
+  if [ "$(id -u)" -eq 0 ]; then chown postgres: "$STATE"; chmod 755 "$STATE"; fi
+  if [ ! -f "$PGDATA/PG_VERSION" ]; then
+    log "initialising a private PostgreSQL cluster in $PGDATA"
+    "${AS_PG[@]}" "$PG_BIN/initdb" -D "$PGDATA" -U houhu --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  if ! "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
+    "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -w -l "$STATE/pg.log" \
+      -o "-p $PG_PORT -k $STATE -c listen_addresses=127.0.0.1 ${HOUHU_PG_OPTS:-}" start >/dev/null \
+      || { log "PostgreSQL failed to start; see $STATE/pg.log"; tail -n 20 "$STATE/pg.log" >&2; exit 1; }
+  fi
+  local psql=("$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U houhu -v ON_ERROR_STOP=1 -qAt)
+  if ! "${psql[@]}" -d postgres -c "select 1 from pg_database where datname='houhu'" | grep -q 1; then
+    "${psql[@]}" -d postgres -c "create database houhu"
+  fi
+  # PostGIS in template1 too, so the test database gets it without superuser tricks.
+  for db in template1 houhu; do
+    "${psql[@]}" -d "$db" -c "create extension if not exists postgis" \
+      || { log "PostGIS extension missing (package postgresql-*-postgis-3)"; exit 1; }
+  done
+  echo "export DATABASE_URL=postgis://houhu@127.0.0.1:$PG_PORT/houhu"
+}
+
+start_redis() {
+  mkdir -p "$STATE/redis"
+  if ! redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
+    command -v redis-server >/dev/null || { log "redis-server not installed (run scripts/bootstrap.sh)"; exit 1; }
+    redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$STATE/redis" \
+      --pidfile "$STATE/redis/redis.pid" --logfile "$STATE/redis/redis.log" --save "" --appendonly no
+    for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+    redis-cli -p "$REDIS_PORT" ping >/dev/null || { log "Redis failed to start"; exit 1; }
+  fi
+  echo "export CELERY_BROKER_URL=redis://127.0.0.1:$REDIS_PORT/0"
+}
+
+case "${1:-start}" in
+  start)
+    if [ -n "${DATABASE_URL:-}" ]; then echo "export DATABASE_URL=$DATABASE_URL"; else start_pg; fi
+    if [ -n "${CELERY_BROKER_URL:-}" ]; then echo "export CELERY_BROKER_URL=$CELERY_BROKER_URL"; else start_redis; fi
+    ;;
+  stop)
+    [ -f "$PGDATA/PG_VERSION" ] && "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null 2>&1 || true
+    redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+    log "stopped"
+    ;;
+  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac

@@ -1,0 +1,141 @@
+"""Shared fixtures: real PostGIS (pytest-django), a real Celery worker process on real
+Redis, and Debian's Chromium driven by Playwright. Nothing here mocks a service: a missing
+one fails the run loudly."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run in
+# a thread with a running loop unless told it is safe (it is: one test at a time).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "pass-houhu-2016"  # the factories' password
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _require_postgis(django_db_setup, django_db_blocker):
+    """Fail at once, with a clear message, if the database is not PostGIS."""
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cur:
+        cur.execute("SELECT postgis_lib_version()")
+        assert cur.fetchone()[0], "PostGIS is not installed in the test database"
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real `celery worker` process against the test database and the real broker.
+
+    The worker listens on a queue of its own, so a development worker on the same Redis
+    never steals the tests' tasks. Tests that use it need `transactional_db` so that the
+    rows they write are committed and visible to the worker.
+    """
+    from django.conf import settings
+
+    from houhu.celery import app
+
+    db = settings.DATABASES["default"]
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    url = f"postgis://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "houhu.settings.test",
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "HOUHU_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
+    app.conf.task_default_queue = queue
+    try:
+        app.connection_for_write().ensure_connection(max_retries=1)
+    except Exception as exc:  # noqa: BLE001 - re-raised as a loud failure
+        pytest.fail(f"Redis broker {settings.CELERY_BROKER_URL} is not reachable: {exc}")
+    hostname = f"{queue}@{socket.gethostname()}"
+    log = open(ROOT / "var" / f"celery-{queue}.log", "w") if (ROOT / "var").is_dir() else None  # noqa: SIM115
+    proc = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "celery", "-A", "houhu", "worker", "-P", "solo", "-Q", queue,
+         "-n", hostname, "--without-gossip", "--without-mingle", "-l", "INFO"],
+        cwd=ROOT, env=env, stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"Celery worker exited with {proc.returncode} (see var/celery-{queue}.log)")
+        if app.control.ping(destination=[hostname], timeout=0.5):
+            break
+    else:
+        proc.kill()
+        pytest.fail("Celery worker did not answer a ping within 60 s")
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    app.conf.task_default_queue = settings.CELERY_TASK_DEFAULT_QUEUE
+
+
+def chromium_path() -> str:
+    path = os.environ.get("HOUHU_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        pytest.fail("Debian's chromium package is required for browser tests (make test installs it)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chrome = pw.chromium.launch(
+            executable_path=chromium_path(),
+            headless=True,
+            args=[
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run",
+            ],
+        )
+        yield chrome
+        chrome.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A desktop-sized page (staff pages are map-first)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def phone_page(browser):
+    """A phone-sized page, as a villager sees the app."""
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def login(page, base_url: str, username: str, password: str = PASSWORD) -> None:
+    page.goto(f"{base_url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
