@@ -1,2 +1,8 @@
+from django.urls import path
+
+from . import views
+
 app_name = "grid"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.station_map, name="map"),
+]
