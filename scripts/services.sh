@@ -34,7 +34,7 @@ start_pg() {
       -o "-p $PG_PORT -k $STATE -c listen_addresses=127.0.0.1 ${HOUHU_PG_OPTS:-}" start >/dev/null \
       || { log "PostgreSQL failed to start; see $STATE/pg.log"; tail -n 20 "$STATE/pg.log" >&2; exit 1; }
   fi
-  local psql=("$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U houhu -v ON_ERROR_STOP=1 -qAt)
+  local psql=(env PGOPTIONS="-c client_min_messages=warning" "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U houhu -v ON_ERROR_STOP=1 -qAt)
   if ! "${psql[@]}" -d postgres -c "select 1 from pg_database where datname='houhu'" | grep -q 1; then
     "${psql[@]}" -d postgres -c "create database houhu"
   fi
