@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "leaflet",
     "django_celery_beat",
     "houhu.accounts",
@@ -125,6 +126,10 @@ SPECTACULAR_SETTINGS = {
     "Houhu power supply station. Geometry is WGS-84 (EPSG:4326) GeoJSON.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc from local static files: sites have no internet access.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Maps ---------------------------------------------------------------------------
