@@ -193,6 +193,21 @@ HOUHU_PROTECTION_ZONES = {
 }
 HOUHU_KITE_DISTANCE_M = env_float("HOUHU_KITE_DISTANCE_M", 300.0)
 
+# --- Patrol reports (patrols app) -------------------------------------------------------
+# Photos: the size cap is checked before Pillow decodes anything; the pixel cap turns a
+# decompression bomb into a clear error; stored copies are re-encoded at most this size.
+PATROLS_PHOTO_MAX_BYTES = env_int("PATROLS_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
+PATROLS_PHOTO_MAX_PIXELS = env_int("PATROLS_PHOTO_MAX_PIXELS", 40_000_000)
+PATROLS_PHOTO_MAX_DIMENSION = env_int("PATROLS_PHOTO_MAX_DIMENSION", 2048)
+PATROLS_THUMBNAIL_SIZE = env_int("PATROLS_THUMBNAIL_SIZE", 320)
+PATROLS_MAX_PHOTOS = env_int("PATROLS_MAX_PHOTOS", 6)
+# An open report of the same kind closer than this is offered as a merge candidate.
+PATROLS_MERGE_DISTANCE_M = env_float("PATROLS_MERGE_DISTANCE_M", 30.0)
+# A report further than this from every segment is kept without a segment.
+PATROLS_SNAP_RADIUS_M = env_float("PATROLS_SNAP_RADIUS_M", 200.0)
+# The village of a report is the nearest household's within this distance.
+PATROLS_VILLAGE_RADIUS_M = env_float("PATROLS_VILLAGE_RADIUS_M", 1000.0)
+
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:63799/0")
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
@@ -204,6 +219,24 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_TRACK_STARTED = True
 CELERY_RESULT_EXPIRES = 24 * 3600
+
+# --- Compliance statistics (stats app) --------------------------------------------------
+# The district compliance score is a weighted mean of rates in [0, 1] (see stats/score.py,
+# shown on the dashboard); weights need not sum to 1, they are normalised.
+STATS_SCORE_WEIGHTS = {
+    "pledge_rate": 0.25,
+    "responsibility_rate": 0.20,
+    "patrol_coverage": 0.20,
+    "resolution_rate": 0.20,
+    "timeliness": 0.15,
+}
+# A district with fewer reports than this in a period is "not enough data", never ranked.
+STATS_MIN_REPORTS = env_int("STATS_MIN_REPORTS", 5)
+# Defaults for the service targets staff set in the admin (stats.ServiceTarget).
+STATS_CONFIRM_WITHIN_HOURS = env_int("STATS_CONFIRM_WITHIN_HOURS", 24)
+STATS_CLEAR_WITHIN_DAYS = env_int("STATS_CLEAR_WITHIN_DAYS", 7)
+# A burst of report/pledge changes in one district schedules one refresh this much later.
+STATS_DEBOUNCE_SECONDS = env_int("STATS_DEBOUNCE_SECONDS", 60)
 
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "houhu-ledger@localhost")
