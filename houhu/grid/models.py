@@ -72,7 +72,9 @@ class District(models.Model):
         verbose_name=_("grid manager"),
     )
     manager_phone = models.CharField(
-        _("grid manager's posted phone"), max_length=20, blank=True,
+        _("grid manager's posted phone"),
+        max_length=20,
+        blank=True,
         help_text=_("The number posted on every door of the grid."),
     )
 
@@ -261,3 +263,47 @@ class Segment(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("grid:map") + f"#segment={self.pk}"
+
+
+class DistrictCounts(models.Model):
+    """Per-grid layer counts, recomputed by the `grid.refresh_district_counts` task.
+
+    The map's grid layer and the district API read these instead of counting 13,700
+    households on every request; a grid without a row yet is counted live (see
+    `selectors.districts_with_counts`). One row per grid, overwritten in place: running the
+    task twice gives the same rows.
+    """
+
+    district = models.OneToOneField(
+        District,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="counts",
+        verbose_name=_("service grid"),
+    )
+    household_count = models.PositiveIntegerField(_("active households"), default=0)
+    aquaculture_household_count = models.PositiveIntegerField(
+        _("active large aquaculture households"), default=0
+    )
+    transformer_area_count = models.PositiveIntegerField(_("transformer areas"), default=0)
+    segment_count = models.PositiveIntegerField(_("line segments"), default=0)
+    line_length_m = models.FloatField(
+        _("length of line segments (m)"),
+        default=0.0,
+        help_text=_("Measured on the spheroid, in metres."),
+    )
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("service grid counts")
+        verbose_name_plural = _("service grid counts")
+        ordering = ["district"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(aquaculture_household_count__lte=models.F("household_count")),
+                name="grid_districtcounts_aquaculture_le_households",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.district)

@@ -1,0 +1,282 @@
+"""Thin DRF views of the core geography: read-only (the core is edited in the admin),
+every queryset from a scoped selector. Map layers are FeatureCollections built in
+PostGIS (`layers.py`); the lists are paginated JSON."""
+
+from __future__ import annotations
+
+from django.db.models import FloatField, QuerySet
+from django.db.models.functions import Round
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import viewsets
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from . import filters, layers, selectors, serializers
+from .geo import length_m
+
+GEOJSON = "application/geo+json"
+
+
+# --- Map layers -------------------------------------------------------------------------
+
+
+def _feature_collection_schema(geometry: str, properties: dict[str, dict]) -> dict:
+    return {
+        "type": "object",
+        "required": ["type", "features"],
+        "properties": {
+            "type": {"type": "string", "enum": ["FeatureCollection"]},
+            "features": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["type", "geometry", "properties"],
+                    "properties": {
+                        "type": {"type": "string", "enum": ["Feature"]},
+                        "geometry": {
+                            "type": "object",
+                            "description": f"GeoJSON {geometry}, WGS-84, 6 decimals.",
+                            "properties": {
+                                "type": {"type": "string", "enum": [geometry]},
+                                "coordinates": {"type": "array", "items": {}},
+                            },
+                        },
+                        "properties": {
+                            "type": "object",
+                            "properties": properties,
+                        },
+                    },
+                },
+            },
+        },
+    }
+
+
+INT = {"type": "integer"}
+STR = {"type": "string"}
+NULLABLE_STR = {"type": "string", "nullable": True}
+
+
+class LayerView(APIView):
+    """GET a FeatureCollection of the rows the user may see, filtered by bbox/district."""
+
+    # Path of the geometry and of the district from this layer's model, for `filtered`.
+    geom_field: str
+    district_lookup: str
+
+    def rows(self, request: Request) -> QuerySet:
+        raise NotImplementedError
+
+    def render(self, request: Request, rows: QuerySet) -> str:
+        raise NotImplementedError
+
+    def get(self, request: Request) -> HttpResponse:
+        params = filters.LayerQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        rows = layers.filtered(
+            self.rows(request),
+            geom=self.geom_field,
+            district=self.district_lookup,
+            bbox=params.validated_data.get("bbox"),
+            district_id=params.validated_data.get("district"),
+        )
+        return HttpResponse(self.render(request, rows), content_type=GEOJSON)
+
+
+def layer_schema(summary: str, geometry: str, properties: dict[str, dict]):
+    return extend_schema(
+        summary=summary,
+        tags=["map layers"],
+        parameters=[filters.LayerQuerySerializer],
+        responses={
+            (200, GEOJSON): OpenApiResponse(
+                response=_feature_collection_schema(geometry, properties),
+                description="GeoJSON FeatureCollection (RFC 7946).",
+            ),
+            400: OpenApiResponse(
+                response=OpenApiTypes.OBJECT,
+                description='Malformed bbox or district, e.g. {"bbox": ["..."]}.',
+            ),
+        },
+    )
+
+
+@layer_schema(
+    "Service grids",
+    "Polygon",
+    {
+        "id": INT,
+        "code": STR,
+        "name": STR,
+        "station": INT,
+        "station_name": STR,
+        "manager_name": NULLABLE_STR,
+        "manager_phone": STR,
+        "household_count": INT,
+        "aquaculture_household_count": INT,
+        "transformer_area_count": INT,
+    },
+)
+class DistrictLayer(LayerView):
+    geom_field = "boundary"
+    district_lookup = "pk"
+
+    def rows(self, request):
+        return selectors.districts_for(request.user)
+
+    def render(self, request, rows):
+        return layers.districts_layer(rows)
+
+
+@layer_schema(
+    "Transformers (one point per transformer area)",
+    "Point",
+    {"id": INT, "code": STR, "name": STR, "district": INT, "household_count": INT},
+)
+class TransformerAreaLayer(LayerView):
+    geom_field = "transformer"
+    district_lookup = "district"
+
+    def rows(self, request):
+        return selectors.transformer_areas_for(request.user)
+
+    def render(self, request, rows):
+        return layers.transformer_areas_layer(rows)
+
+
+@layer_schema("Lines", "LineString", {"id": INT, "code": STR, "name": STR, "voltage_kv": INT})
+class LineLayer(LayerView):
+    geom_field = "geom"
+    district_lookup = "segments__district"
+
+    def rows(self, request):
+        return selectors.lines_for(request.user)
+
+    def render(self, request, rows):
+        return layers.lines_layer(rows)
+
+
+@layer_schema(
+    "Line segments",
+    "LineString",
+    {
+        "id": INT,
+        "code": STR,
+        "line": INT,
+        "line_name": STR,
+        "seq": INT,
+        "voltage_kv": INT,
+        "district": INT,
+        "length_m": {"type": "number", "description": "Length on the spheroid, metres."},
+    },
+)
+class SegmentLayer(LayerView):
+    geom_field = "geom"
+    district_lookup = "district"
+
+    def rows(self, request):
+        return selectors.segments_for(request.user)
+
+    def render(self, request, rows):
+        return layers.segments_layer(rows)
+
+
+@layer_schema(
+    "Households (a villager: their own; a leader: without names)",
+    "Point",
+    {
+        "id": INT,
+        "customer_number": STR,
+        "head_name": {
+            "type": "string",
+            "nullable": True,
+            "description": "Null for county leaders (privacy).",
+        },
+        "village": INT,
+        "transformer_area": INT,
+        "district": INT,
+        "is_aquaculture": {"type": "boolean"},
+    },
+)
+class HouseholdLayer(LayerView):
+    geom_field = "location"
+    district_lookup = "transformer_area__district"
+
+    def rows(self, request):
+        return selectors.households_for(request.user)
+
+    def render(self, request, rows):
+        return layers.households_layer(
+            rows, with_names=selectors.household_identity_visible(request.user)
+        )
+
+
+# --- Plain JSON lists -------------------------------------------------------------------
+
+
+@extend_schema(tags=["grid"])
+class DistrictViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = serializers.DistrictSerializer
+    filterset_class = filters.DistrictFilter
+
+    def get_queryset(self):
+        return selectors.districts_with_counts(selectors.districts_visible(self.request.user))
+
+
+@extend_schema(tags=["grid"])
+class TransformerAreaViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = serializers.TransformerAreaSerializer
+    filterset_class = filters.TransformerAreaFilter
+
+    def get_queryset(self):
+        return selectors.transformer_areas_for(self.request.user)
+
+
+@extend_schema(tags=["grid"])
+class VillageViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = serializers.VillageSerializer
+    filterset_class = filters.VillageFilter
+
+    def get_queryset(self):
+        return selectors.villages_for(self.request.user)
+
+
+@extend_schema(tags=["grid"])
+class HouseholdViewSet(viewsets.ReadOnlyModelViewSet):
+    """Households you may see (a villager: their own). County leaders get them without
+    the head's name, phone and address, and `q` matches customer numbers only for them."""
+
+    serializer_class = serializers.HouseholdSerializer
+    filterset_class = filters.HouseholdFilter
+
+    def get_queryset(self):
+        return selectors.households_for(self.request.user)
+
+    def get_serializer_class(self):
+        if getattr(self, "swagger_fake_view", False):
+            return serializers.HouseholdSerializer
+        if selectors.household_identity_visible(self.request.user):
+            return serializers.HouseholdSerializer
+        return serializers.HouseholdPublicSerializer
+
+
+@extend_schema(tags=["grid"])
+class LineViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = serializers.LineSerializer
+    filterset_class = filters.LineFilter
+
+    def get_queryset(self):
+        return selectors.lines_for(self.request.user)
+
+
+@extend_schema(tags=["grid"])
+class SegmentViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = serializers.SegmentSerializer
+    filterset_class = filters.SegmentFilter
+
+    def get_queryset(self):
+        return selectors.segments_for(self.request.user).annotate(
+            length_m=Round(length_m("geom"), 1, output_field=FloatField())
+        )
