@@ -1,0 +1,635 @@
+"""Reads of the pledges app, scoped to the user through `houhu.accounts.scopes`.
+
+Every figure is one SQL statement (annotate / correlated subqueries / PostGIS); nothing
+loops over household or segment rows in Python. Metres: `houhu.grid.geo` (geography cast).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.contrib.gis.db import models as gis_models
+from django.contrib.gis.geos import Polygon
+from django.db import connection
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, NullIf, TruncDate
+from django.utils import timezone
+
+from houhu.accounts.scopes import districts_for
+from houhu.grid.geo import length_m
+from houhu.grid.models import District, Household, Segment, Station, TransformerArea, Village
+
+from .models import Assignment, Compact, CompactVersion, Pledge
+
+if TYPE_CHECKING:
+    from houhu.accounts.models import User
+
+COVERAGE_LEVELS = ("village", "transformer_area", "district", "station")
+
+
+# --- small SQL helpers ---------------------------------------------------------------------
+
+
+class SubqueryCount(Subquery):
+    """COUNT(*) of a correlated subquery; Django has no built-in for an aggregate of a
+    subquery without a GROUP BY column (the pattern of django-sql-utils, without the dep)."""
+
+    template = "(SELECT count(*) FROM (%(subquery)s) _count)"
+    output_field = IntegerField()
+
+
+class SubquerySum(Subquery):
+    """SUM(column) of a correlated subquery, as SubqueryCount."""
+
+    template = "(SELECT sum(%(column)s) FROM (%(subquery)s) _sum)"
+    output_field = gis_models.FloatField()
+
+
+class AddDays(Func):
+    """date + integer days (PostgreSQL date arithmetic): per-row renewal periods."""
+
+    arg_joiner = " + "
+    template = "(%(expressions)s)"
+    output_field = gis_models.DateField()
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def active_on(on: dt.date | None = None, prefix: str = "") -> Q:
+    """Assignments in force on a date: started, not ended, not struck out."""
+    on = on or _today()
+    p = prefix
+    return (
+        Q(**{f"{p}valid_from__lte": on})
+        & (Q(**{f"{p}valid_until__isnull": True}) | Q(**{f"{p}valid_until__gte": on}))
+        & Q(**{f"{p}cancelled_at__isnull": True})
+    )
+
+
+def households_for(user: User) -> QuerySet[Household]:
+    """Households whose pledges the user may see: a villager only their own."""
+    if not user.is_authenticated:
+        return Household.objects.none()
+    if user.is_villager:
+        return Household.objects.filter(pk=user.household_id)
+    return Household.objects.filter(transformer_area__district__in=districts_for(user))
+
+
+def segments_for(user: User) -> QuerySet[Segment]:
+    return Segment.objects.filter(district__in=districts_for(user))
+
+
+def assignments_for(user: User) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(district__in=districts_for(user))
+
+
+def _active_pledge_exists(household_ref: str = "pk") -> Exists:
+    return Exists(
+        Pledge.objects.filter(household=OuterRef(household_ref), status=Pledge.Status.ACTIVE)
+    )
+
+
+def _bbox_polygon(bbox: tuple[float, float, float, float]) -> Polygon:
+    poly = Polygon.from_bbox(bbox)
+    poly.srid = 4326
+    return poly
+
+
+# --- compact and pledges -----------------------------------------------------------------
+
+
+def compacts_for(user: User) -> QuerySet[Compact]:
+    stations = districts_for(user).values("station")
+    return Compact.objects.filter(station__in=stations)
+
+
+def versions_for(user: User) -> QuerySet[CompactVersion]:
+    """Staff see drafts of their station's compacts; everyone else only published texts."""
+    qs = CompactVersion.objects.filter(compact__in=compacts_for(user))
+    if not (user.is_station_staff or user.is_superuser):
+        qs = qs.exclude(status=CompactVersion.Status.DRAFT)
+    return qs.select_related("compact")
+
+
+def compact_covers_village_q(village: Village) -> Q:
+    """Compacts that apply to a village: its own, its grids' (via its households), its station's."""
+    district_ids = District.objects.filter(transformer_areas__households__village=village).values(
+        "pk"
+    )
+    return (
+        Q(compact__scope=Compact.Scope.VILLAGE, compact__village=village)
+        | Q(compact__scope=Compact.Scope.DISTRICT, compact__district__in=district_ids)
+        | Q(compact__scope=Compact.Scope.STATION, compact__station_id=village.station_id)
+    )
+
+
+def compact_in_force(*, village: Village, on: dt.date | None = None) -> CompactVersion | None:
+    """The published version in force for a village; the most specific compact wins
+    (village over grid over station)."""
+    on = on or _today()
+    return (
+        CompactVersion.objects.filter(
+            compact_covers_village_q(village),
+            status=CompactVersion.Status.PUBLISHED,
+            effective_from__lte=on,
+        )
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+        .annotate(
+            specificity=Case(
+                When(compact__scope=Compact.Scope.VILLAGE, then=Value(0)),
+                When(compact__scope=Compact.Scope.DISTRICT, then=Value(1)),
+                default=Value(2),
+            )
+        )
+        .order_by("specificity", "-effective_from", "-pk")
+        .select_related("compact")
+        .prefetch_related("clauses")
+        .first()
+    )
+
+
+def pledge_for_household(*, household: Household) -> Pledge | None:
+    """The household's current (active) pledge, newest first."""
+    return (
+        Pledge.objects.filter(household=household, status=Pledge.Status.ACTIVE)
+        .select_related("version__compact", "signed_by", "recorded_by")
+        .order_by("-signed_at", "-pk")
+        .first()
+    )
+
+
+def pledge_history(*, household: Household) -> QuerySet[Pledge]:
+    return (
+        Pledge.objects.filter(household=household)
+        .select_related("version__compact")
+        .prefetch_related("events")
+        .order_by("-signed_at", "-pk")
+    )
+
+
+def pledges_for(user: User) -> QuerySet[Pledge]:
+    return Pledge.objects.filter(household__in=households_for(user)).select_related(
+        "household", "version__compact"
+    )
+
+
+def households_due_for_renewal(*, user: User, on: dt.date | None = None) -> QuerySet[Household]:
+    """Households (in the user's scope) whose active pledge is due: older than the renewal
+    period (the version's, or PLEDGES_RENEWAL_DAYS) or on a superseded/expired version.
+
+    Annotated with `pledge_id`, `signed_on`, `due_on` and `version_status`; a villager's
+    home page calls it with their own account for the reminder.
+    """
+    on = on or _today()
+    latest = Pledge.objects.filter(household=OuterRef("pk"), status=Pledge.Status.ACTIVE).order_by(
+        "-signed_at", "-pk"
+    )
+    default_days = int(getattr(settings, "PLEDGES_RENEWAL_DAYS", 365))
+    return (
+        households_for(user)
+        .filter(is_active=True)
+        .annotate(
+            pledge_id=Subquery(latest.values("pk")[:1]),
+            signed_on=Subquery(latest.annotate(d=TruncDate("signed_at")).values("d")[:1]),
+            renew_days=Coalesce(
+                Subquery(latest.values("version__renew_after_days")[:1]),
+                Value(default_days),
+            ),
+            version_status=Subquery(latest.values("version__status")[:1]),
+            version_valid_until=Subquery(latest.values("version__valid_until")[:1]),
+        )
+        .annotate(due_on=AddDays(F("signed_on"), F("renew_days")))
+        .filter(pledge_id__isnull=False)
+        .filter(
+            Q(due_on__lte=on)
+            | Q(version_status=CompactVersion.Status.SUPERSEDED)
+            | Q(version_valid_until__lt=on)
+        )
+        .select_related("village", "transformer_area")
+        .order_by("due_on", "village__name", "customer_number")
+    )
+
+
+def unsigned_households(
+    *, user: User, village: Village | int | None = None, district: District | int | None = None
+) -> QuerySet[Household]:
+    """Active households in scope without an active pledge: the manager's visit list."""
+    qs = households_for(user).filter(is_active=True).exclude(_active_pledge_exists())
+    if village is not None:
+        qs = qs.filter(village=village)
+    if district is not None:
+        qs = qs.filter(transformer_area__district=district)
+    return qs.select_related("village", "transformer_area").order_by(
+        "village__name", "customer_number"
+    )
+
+
+def _segment_responsible_q(on: dt.date | None) -> Q:
+    segment_primary = Exists(
+        Assignment.objects.filter(
+            active_on(on),
+            scope=Assignment.Scope.SEGMENT,
+            segment=OuterRef("pk"),
+        )
+    )
+    in_patch = Exists(
+        Assignment.objects.filter(
+            active_on(on), scope=Assignment.Scope.PATCH, patch__intersects=OuterRef("geom")
+        )
+    )
+    return Q(segment_primary) | Q(in_patch)
+
+
+def unassigned_segments(
+    *,
+    user: User,
+    village: Village | int | None = None,
+    district: District | int | None = None,
+    on: dt.date | None = None,
+) -> QuerySet[Segment]:
+    """Segments in scope with nobody answering for them (no segment or patch assignment).
+
+    A segment belongs to a village when it lies in a transformer area serving the village.
+    """
+    qs = segments_for(user).exclude(_segment_responsible_q(on))
+    if village is not None:
+        qs = qs.filter(
+            transformer_area__in=Household.objects.filter(village=village).values(
+                "transformer_area"
+            )
+        )
+    if district is not None:
+        qs = qs.filter(district=district)
+    return (
+        qs.annotate(length_m=length_m("geom"))
+        .select_related("line", "district", "transformer_area")
+        .order_by("line__code", "seq")
+    )
+
+
+# --- responsibility ------------------------------------------------------------------------
+
+
+def _person(assignment: Assignment) -> tuple[int | None, str, str]:
+    if assignment.user_id:
+        user = assignment.user
+        name = user.display_name or user.get_full_name() or user.username
+        return user.pk, name, user.phone or assignment.person_phone
+    return None, assignment.person_name, assignment.person_phone
+
+
+def responsibles_for_segment(
+    *, segment_id: int, household_id: int | None = None, on: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """Who answers for a segment on a date (for the patrols app's dispatch).
+
+    Rows, primary segment responsibles first: the segment's assignees (我包段), the patches
+    containing it (你包片), and — when `household_id` is given and that household's front
+    door is this segment — the household (包门前). Keys: scope, user_id, name, phone,
+    plus assignment_id and is_primary. Not scoped: the caller already holds the segment.
+    """
+    segment = Segment.objects.filter(pk=segment_id).only("geom").first()
+    if segment is None:
+        return []
+    base = Assignment.objects.filter(active_on(on)).select_related("user", "household")
+    rows = list(
+        base.filter(scope=Assignment.Scope.SEGMENT, segment_id=segment_id).order_by(
+            "-is_primary", "valid_from", "pk"
+        )
+    )
+    rows += list(
+        base.filter(scope=Assignment.Scope.PATCH, patch__intersects=segment.geom).order_by(
+            "-is_primary", "valid_from", "pk"
+        )
+    )
+    if household_id is not None:
+        rows += list(
+            base.filter(
+                scope=Assignment.Scope.FRONT_DOOR,
+                segment_id=segment_id,
+                household_id=household_id,
+            )
+        )
+    result = []
+    for a in rows:
+        if a.scope == Assignment.Scope.FRONT_DOOR:
+            account = a.household.accounts.filter(role="villager").values_list("pk", flat=True)
+            user_id, name, phone = account.first(), a.household.head_name, a.household.phone
+        else:
+            user_id, name, phone = _person(a)
+        result.append(
+            {
+                "scope": a.scope,
+                "user_id": user_id,
+                "name": name,
+                "phone": phone,
+                "assignment_id": a.pk,
+                "is_primary": a.is_primary,
+            }
+        )
+    return result
+
+
+def villager_responsibilities(*, user: User, on: dt.date | None = None) -> dict[str, Any]:
+    """A person's patches, segments and (for a villager) their household's front door, with
+    geometry, and the compact version in force for their village.
+
+    Assignments recorded by name and phone (no account at the time) are matched on the
+    account's phone number.
+    """
+    mine = Q(user=user)
+    if user.phone:
+        mine |= Q(user__isnull=True, person_phone=user.phone)
+    base = Assignment.objects.filter(active_on(on)).filter(mine)
+    patches = list(base.filter(scope=Assignment.Scope.PATCH).order_by("valid_from", "pk"))
+    segments = list(
+        base.filter(scope=Assignment.Scope.SEGMENT)
+        .select_related("segment__line")
+        .annotate(length_m=length_m("segment__geom"))
+        .order_by("segment__line__code", "segment__seq")
+    )
+    front_door = None
+    version = None
+    household = None
+    if user.household_id:
+        household = Household.objects.select_related("village").get(pk=user.household_id)
+        front_door = (
+            Assignment.objects.filter(
+                active_on(on), scope=Assignment.Scope.FRONT_DOOR, household_id=user.household_id
+            )
+            .select_related("segment__line")
+            .first()
+        )
+        version = compact_in_force(village=household.village, on=on)
+    return {
+        "household": household,
+        "patches": patches,
+        "segments": segments,
+        "front_door": front_door,
+        "version": version,
+    }
+
+
+def villager_responsibilities_geojson(*, user: User, on: dt.date | None = None) -> dict:
+    """The few features of one person's responsibilities (small: built in Python)."""
+    data = villager_responsibilities(user=user, on=on)
+    features = []
+
+    def feature(geom, **props):
+        features.append(
+            {"type": "Feature", "geometry": json.loads(geom.geojson), "properties": props}
+        )
+
+    for a in data["patches"]:
+        feature(a.patch, scope="patch", assignment_id=a.pk, label=a.note)
+    for a in data["segments"]:
+        feature(a.segment.geom, scope="segment", assignment_id=a.pk, label=a.segment.code)
+    if data["front_door"] is not None:
+        fd = data["front_door"]
+        feature(
+            fd.segment.geom,
+            scope="front_door",
+            assignment_id=fd.pk,
+            label=fd.segment.code,
+            distance_m=fd.distance_m,
+            state=fd.front_door_state,
+        )
+    if data["household"] is not None:
+        feature(data["household"].location, scope="home", label=data["household"].head_name)
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _wrap_sql(qs: QuerySet, select: str) -> tuple[str, tuple]:
+    sql, params = qs.query.sql_with_params()
+    # The inner SQL is Django's own compiled query; only fixed column names are added.
+    return f"SELECT {select} FROM ({sql}) t", params  # noqa: S608
+
+
+def coverage(*, level: str, user: User, on: dt.date | None = None) -> list[dict[str, Any]]:
+    """Pledge and responsibility coverage per village / transformer area / district / station.
+
+    One SQL statement: correlated subqueries per group, rates divided in SQL. Rows carry
+    id, code, name, households, signed, pledge_rate, line_length_m, covered_length_m,
+    responsibility_rate, front_doors_confirmed (confirmed or adjusted front doors).
+    `signed` = households with an active pledge on any version; `covered` = segments with
+    an active segment assignment or inside an active patch. A village's lines are those of
+    the transformer areas serving it.
+    """
+    if level not in COVERAGE_LEVELS:
+        raise ValueError(f"level must be one of {COVERAGE_LEVELS}")
+    hh = households_for(user).filter(is_active=True)
+    segs = segments_for(user)
+    if level == "village":
+        groups = Village.objects.filter(pk__in=hh.values("village"))
+        hh_g = hh.filter(village=OuterRef("pk"))
+        segs_g = segs.filter(
+            transformer_area__in=Household.objects.filter(village=OuterRef(OuterRef("pk"))).values(
+                "transformer_area"
+            )
+        )
+    elif level == "transformer_area":
+        groups = TransformerArea.objects.filter(district__in=districts_for(user))
+        hh_g = hh.filter(transformer_area=OuterRef("pk"))
+        segs_g = segs.filter(transformer_area=OuterRef("pk"))
+    elif level == "district":
+        groups = districts_for(user)
+        hh_g = hh.filter(transformer_area__district=OuterRef("pk"))
+        segs_g = segs.filter(district=OuterRef("pk"))
+    else:
+        groups = Station.objects.filter(pk__in=districts_for(user).values("station"))
+        hh_g = hh.filter(transformer_area__district__station=OuterRef("pk"))
+        segs_g = segs.filter(district__station=OuterRef("pk"))
+    confirmed_fd = Exists(
+        Assignment.objects.filter(
+            active_on(on),
+            scope=Assignment.Scope.FRONT_DOOR,
+            household=OuterRef("pk"),
+            front_door_state__in=[
+                Assignment.FrontDoorState.CONFIRMED,
+                Assignment.FrontDoorState.ADJUSTED,
+            ],
+        )
+    )
+    qs = (
+        groups.order_by("code")
+        .annotate(
+            households=SubqueryCount(hh_g.values("pk")),
+            signed=SubqueryCount(hh_g.filter(_active_pledge_exists()).values("pk")),
+            front_doors_confirmed=SubqueryCount(hh_g.filter(confirmed_fd).values("pk")),
+            line_length_m=SubquerySum(
+                segs_g.annotate(len_m=length_m("geom")).values("len_m"), column="len_m"
+            ),
+            covered_length_m=SubquerySum(
+                segs_g.filter(_segment_responsible_q(on))
+                .annotate(len_m=length_m("geom"))
+                .values("len_m"),
+                column="len_m",
+            ),
+        )
+        .values(
+            "id",
+            "code",
+            "name",
+            "households",
+            "signed",
+            "front_doors_confirmed",
+            "line_length_m",
+            "covered_length_m",
+        )
+    )
+    sql, params = _wrap_sql(
+        qs,
+        "t.id, t.code, t.name, t.households, t.signed, t.front_doors_confirmed, "
+        "COALESCE(t.line_length_m, 0) AS line_length_m, "
+        "COALESCE(t.covered_length_m, 0) AS covered_length_m, "
+        "t.signed::float / NULLIF(t.households, 0) AS pledge_rate, "
+        "COALESCE(t.covered_length_m, 0) / NULLIF(t.line_length_m, 0) AS responsibility_rate, "
+        "t.front_doors_confirmed::float / NULLIF(t.households, 0) AS front_door_rate",
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        columns = [c.name for c in cur.description]
+        return [{"level": level, **dict(zip(columns, row, strict=True))} for row in cur.fetchall()]
+
+
+# --- GeoJSON layers (built in PostGIS: the stock serializer is ~70x slower) --------------
+
+
+def _feature_collection(qs: QuerySet, columns: list[str]) -> str:
+    sql, params = _wrap_sql(
+        qs.values(*columns),
+        "json_build_object('type', 'FeatureCollection', 'features', "
+        "COALESCE(json_agg(ST_AsGeoJSON(t.*, 'geom', 6)::json), '[]'::json))::text",
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchone()[0]
+
+
+def segment_coverage_geojson(
+    *,
+    user: User,
+    bbox: tuple[float, float, float, float] | None = None,
+    district: int | None = None,
+    on: dt.date | None = None,
+) -> str:
+    """Segments with `responsible` (segment or patch assignment) and the pledge status of
+    the households whose front door is on them: `front_doors`, `front_doors_signed`,
+    `signed_share` (null when no front door)."""
+    qs = segments_for(user)
+    if bbox is not None:
+        qs = qs.filter(geom__intersects=_bbox_polygon(bbox))
+    if district is not None:
+        qs = qs.filter(district_id=district)
+    fd = Assignment.objects.filter(
+        active_on(on), scope=Assignment.Scope.FRONT_DOOR, segment=OuterRef("pk")
+    )
+    primary = Assignment.objects.filter(
+        active_on(on), scope=Assignment.Scope.SEGMENT, segment=OuterRef("pk")
+    ).order_by("-is_primary", "valid_from")
+    qs = qs.annotate(
+        responsible=Q(_segment_responsible_q(on)),
+        has_segment_responsible=Exists(primary),
+        responsible_name=Subquery(
+            primary.annotate(
+                n=Coalesce(NullIf(F("user__display_name"), Value("")), F("person_name"))
+            ).values("n")[:1]
+        ),
+        front_doors=SubqueryCount(fd.values("pk")),
+        front_doors_signed=SubqueryCount(
+            fd.filter(_active_pledge_exists("household")).values("pk")
+        ),
+        length_m=length_m("geom"),
+        line_code=F("line__code"),
+    ).annotate(
+        signed_share=Case(
+            When(front_doors=0, then=Value(None)),
+            default=F("front_doors_signed") * 1.0 / F("front_doors"),
+            output_field=gis_models.FloatField(),
+        )
+    )
+    return _feature_collection(
+        qs,
+        [
+            "id",
+            "code",
+            "line_code",
+            "district_id",
+            "responsible",
+            "has_segment_responsible",
+            "responsible_name",
+            "front_doors",
+            "front_doors_signed",
+            "signed_share",
+            "length_m",
+            "geom",
+        ],
+    )
+
+
+def assignments_geojson(
+    *,
+    user: User,
+    bbox: tuple[float, float, float, float] | None = None,
+    district: int | None = None,
+    scope: str | None = None,
+    on: dt.date | None = None,
+) -> str:
+    """Active assignments as features: a patch's polygon, a segment's or front door's line."""
+    qs = assignments_for(user).filter(active_on(on))
+    if scope:
+        qs = qs.filter(scope=scope)
+    if district is not None:
+        qs = qs.filter(district_id=district)
+    qs = qs.annotate(
+        geom=Coalesce(
+            F("patch"), F("segment__geom"), output_field=gis_models.GeometryField(srid=4326)
+        ),
+        person=Coalesce(
+            NullIf(F("user__display_name"), Value("")),
+            NullIf(F("person_name"), Value("")),
+            F("household__head_name"),
+        ),
+        phone=Coalesce(
+            NullIf(F("user__phone"), Value("")),
+            NullIf(F("person_phone"), Value("")),
+            F("household__phone"),
+        ),
+    )
+    if bbox is not None:
+        qs = qs.filter(geom__intersects=_bbox_polygon(bbox))
+    return _feature_collection(
+        qs,
+        [
+            "id",
+            "scope",
+            "person",
+            "phone",
+            "user_id",
+            "segment_id",
+            "household_id",
+            "is_primary",
+            "valid_from",
+            "valid_until",
+            "front_door_state",
+            "distance_m",
+            "geom",
+        ],
+    )
