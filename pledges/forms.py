@@ -1,0 +1,214 @@
+"""Forms of the compact's pages: shape and parsing only. Every rule (who may sign what,
+overlaps, versions) lives in `pledges.services`; these forms never touch the database
+except to offer the choices the user's scope allows."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib.gis.geos import GEOSException, GEOSGeometry, Polygon
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .models import Clause, Compact
+
+# Paper scans: photos from a phone or a scanner's PDF; larger files mean a bad scan setting.
+MAX_SCAN_BYTES = 8 * 1024 * 1024
+SCAN_CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
+
+
+class SignForm(forms.Form):
+    """The villager's explicit confirmation: a checkbox that must be ticked. The household
+    is never taken from the form: it is the signed-in villager's own."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    confirm = forms.BooleanField(
+        label=_("I have read the compact and sign it"),
+        error_messages={"required": _("Tick the box to confirm that you have read the compact.")},
+    )
+
+
+class CompactCreateForm(forms.Form):
+    """A new compact and its first draft version. The scope's target is offered from the
+    user's districts only; the service checks the scope again."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    scope = forms.ChoiceField(label=_("Scope"), choices=Compact.Scope.choices)
+    district = forms.ModelChoiceField(label=_("Service grid"), queryset=None, required=False)
+    village = forms.ModelChoiceField(label=_("Village"), queryset=None, required=False)
+
+    def __init__(self, *args, districts=None, villages=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = districts
+        self.fields["village"].queryset = villages
+
+    def clean(self):
+        data = super().clean()
+        scope = data.get("scope")
+        if scope == Compact.Scope.DISTRICT and not data.get("district"):
+            self.add_error("district", _("Choose the service grid the compact covers."))
+        if scope == Compact.Scope.VILLAGE and not data.get("village"):
+            self.add_error("village", _("Choose the village the compact covers."))
+        return data
+
+
+class DraftEditForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    change_note = forms.CharField(
+        label=_("What changed"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ClauseForm(forms.Form):
+    number = forms.IntegerField(label=_("No."), min_value=1, max_value=999)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Clause.Kind.choices)
+    text = forms.CharField(
+        label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class BaseClauseFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        numbers = [
+            f.cleaned_data["number"]
+            for f in self.forms
+            if f.cleaned_data.get("text", "").strip() and f.cleaned_data.get("number")
+        ]
+        if len(numbers) != len(set(numbers)):
+            raise ValidationError(_("Two clauses have the same number."))
+
+    def clauses(self) -> list[dict]:
+        """The kept clauses, in number order: rows with empty text are dropped."""
+        rows = [
+            {
+                "number": f.cleaned_data["number"],
+                "kind": f.cleaned_data["kind"],
+                "text": f.cleaned_data["text"].strip(),
+            }
+            for f in self.forms
+            if f.cleaned_data.get("text", "").strip()
+        ]
+        return sorted(rows, key=lambda r: r["number"])
+
+
+ClauseFormSet = forms.formset_factory(ClauseForm, formset=BaseClauseFormSet, extra=2)
+
+
+class PublishForm(forms.Form):
+    effective_from = forms.DateField(
+        label=_("Effective from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class PaperSigningForm(forms.Form):
+    signed_on = forms.DateField(
+        label=_("Date signed"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    signatory = forms.CharField(label=_("Signatory"), max_length=50)
+    witness = forms.CharField(label=_("Witness"), max_length=50)
+    scan = forms.FileField(
+        label=_("Photo or scan of the signed sheet"),
+        help_text=_("JPEG, PNG or PDF, at most 8 MB."),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/*,application/pdf", "capture": "environment"}
+        ),
+    )
+
+    def clean_scan(self):
+        scan = self.cleaned_data["scan"]
+        if scan.size > MAX_SCAN_BYTES:
+            raise ValidationError(_("The file is larger than 8 MB."))
+        if getattr(scan, "content_type", None) == "application/pdf" or scan.name.lower().endswith(
+            ".pdf"
+        ):
+            head = scan.read(5)
+            scan.seek(0)
+            if head != b"%PDF-":
+                raise ValidationError(_("The file is not a readable PDF."))
+            return scan
+        # Pillow's verify() reads the whole image structure: a truncated or fake photo fails
+        # here rather than on the printed card later.
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(scan) as img:
+                img.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            raise ValidationError(_("The photo is damaged or not an image.")) from exc
+        scan.seek(0)
+        return scan
+
+
+class AssignmentForm(forms.Form):
+    """Segment or patch assignment from the map. The person is a staff account or, for a
+    volunteer line guard or village cadre without one, a name and a phone."""
+
+    segments = forms.CharField(
+        required=False, widget=forms.HiddenInput(attrs={"id": "id_segments"})
+    )
+    area = forms.CharField(required=False, widget=forms.HiddenInput(attrs={"id": "id_area"}))
+    user = forms.TypedChoiceField(
+        label=_("Person (account)"), coerce=int, required=False, choices=()
+    )
+    person_name = forms.CharField(label=_("Or name"), max_length=50, required=False)
+    person_phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    valid_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_until = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    is_primary = forms.BooleanField(label=_("Primary responsible"), required=False, initial=True)
+
+    def __init__(self, *args, user_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].choices = [("", "—"), *user_choices]
+
+    def clean_segments(self) -> list[int]:
+        raw = self.cleaned_data["segments"]
+        try:
+            return sorted({int(x) for x in raw.split(",") if x.strip()})
+        except ValueError as exc:
+            raise ValidationError(_("The segment selection is not valid.")) from exc
+
+    def clean_area(self) -> Polygon | None:
+        raw = self.cleaned_data["area"].strip()
+        if not raw:
+            return None
+        try:
+            geom = GEOSGeometry(json.dumps(json.loads(raw)), srid=4326)
+        except (ValueError, GEOSException, TypeError) as exc:
+            raise ValidationError(_("The drawn patch is not a valid polygon.")) from exc
+        if geom.geom_type != "Polygon" or not geom.valid:
+            raise ValidationError(_("The drawn patch is not a valid polygon."))
+        lon_ok = all(-180 <= x <= 180 and -90 <= y <= 90 for x, y in geom.exterior_ring.coords)
+        if not lon_ok:
+            raise ValidationError(_("The drawn patch has a coordinate outside the earth."))
+        return geom
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        if not data.get("segments") and data.get("area") is None:
+            raise ValidationError(_("Select at least one segment or draw a patch."))
+        if data.get("segments") and data.get("area") is not None:
+            raise ValidationError(_("Assign either segments or a patch, not both at once."))
+        if not data.get("user") and not data.get("person_name"):
+            raise ValidationError(_("Choose an account or give the person's name."))
+        if data.get("valid_until") and data["valid_until"] < data["valid_from"]:
+            raise ValidationError(_("The end date is before the start date."))
+        return data
+
+
+class DeriveFrontDoorsForm(forms.Form):
+    village = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class CsvImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_('UTF-8 (Excel\'s "CSV UTF-8"), header row as in the template.'),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )

@@ -1,0 +1,53 @@
+/* The villager's own patch / segments / front door. Leaflet (~40 KB gzipped) is fetched
+   only when the villager taps "show on map": the page itself stays light on weak signal. */
+(function () {
+  "use strict";
+  var btn = document.getElementById("show-my-map");
+  var cfgEl = document.getElementById("my-map-config");
+  if (!btn || !cfgEl) { return; }
+  var cfg = JSON.parse(cfgEl.textContent);
+
+  function loadCss(href) {
+    var l = document.createElement("link");
+    l.rel = "stylesheet"; l.href = href;
+    document.head.appendChild(l);
+  }
+  function loadJs(src) {
+    return new Promise(function (ok, fail) {
+      var s = document.createElement("script");
+      s.src = src; s.onload = ok; s.onerror = fail;
+      document.head.appendChild(s);
+    });
+  }
+
+  function draw() {
+    var H = window.HouhuPledges;
+    var el = document.getElementById("my-map");
+    el.hidden = false;
+    var map = H.makeMap(el, cfg);
+    var styles = cfg.styles;
+    H.getJSON(cfg.dataUrl).then(function (fc) {
+      var layer = L.geoJSON(fc, {
+        style: function (f) { return styles[f.properties.scope] || styles.context; },
+        pointToLayer: function (f, latlng) {
+          return L.circleMarker(latlng, { radius: 8, color: "#fff", weight: 2, fillOpacity: 1,
+                                          fillColor: (styles[f.properties.scope] || styles.context).color });
+        },
+        onEachFeature: function (f, l) { if (f.properties.label) { l.bindTooltip(f.properties.label); } }
+      }).addTo(map);
+      H.fitTo(map, layer);
+      el.dataset.loaded = String((fc.features || []).length);
+    }).catch(function () {
+      document.getElementById("my-map-error").hidden = false;
+    });
+  }
+
+  btn.addEventListener("click", function () {
+    btn.disabled = true;
+    btn.textContent = cfg.labels.loading;
+    cfg.css.forEach(loadCss);
+    cfg.js.reduce(function (p, src) { return p.then(function () { return loadJs(src); }); }, Promise.resolve())
+      .then(function () { btn.hidden = true; draw(); })
+      .catch(function () { btn.disabled = false; btn.textContent = cfg.labels.retry; });
+  });
+})();
