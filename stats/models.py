@@ -1,0 +1,269 @@
+"""Compliance statistics: one snapshot row per (scope level, scope, period kind, period start).
+
+Snapshots are written only by `stats.compute` (set-based SQL, one transaction per run) and
+read by the dashboard, the exports and the API. Figures count the reports *received* in the
+period (a cohort); "open" and "overdue" are as of `computed_at`; coverage figures
+(pledges, responsibility, patrols in the last 30 days) are as of the period's end.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(models.TextChoices):
+    TRANSFORMER_AREA = "transformer_area", _("Transformer area")
+    DISTRICT = "district", _("Service grid")
+    STATION = "station", _("Power supply station")
+    COUNTY = "county", _("County")
+
+
+class PeriodKind(models.TextChoices):
+    DAY = "day", _("Day")
+    MONTH = "month", _("Month")
+    YEAR = "year", _("Year")
+
+
+class Snapshot(models.Model):
+    level = models.CharField(_("level"), max_length=20, choices=Level.choices)
+    # The id of the transformer area, district, station or county named by `level`; the
+    # ancestors are copied so that scoping to a user's districts is a plain filter.
+    scope_id = models.BigIntegerField(_("scope id"))
+    scope_name = models.CharField(_("name"), max_length=100)
+    county = models.ForeignKey(
+        "grid.County", on_delete=models.CASCADE, related_name="+", verbose_name=_("county")
+    )
+    station = models.ForeignKey(
+        "grid.Station",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("station"),
+    )
+    district = models.ForeignKey(
+        "grid.District",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("service grid"),
+    )
+    period = models.CharField(_("period"), max_length=5, choices=PeriodKind.choices)
+    period_start = models.DateField(_("period start"))
+
+    # Denominators: what rates are normalised by.
+    households = models.IntegerField(_("households"), default=0)
+    segments = models.IntegerField(_("line segments"), default=0)
+    line_length_m = models.FloatField(_("line length (m)"), default=0.0)
+
+    # 村规民约 and 你包片、我包段、家家户户包门前, as of the period's end; empty on day rows
+    # (a daily stock of every area would be a million rows a year for no reader).
+    households_signed = models.IntegerField(
+        null=True, blank=True, verbose_name=_("households signed")
+    )
+    covered_length_m = models.FloatField(
+        _("line length with a responsible (m)"), null=True, blank=True
+    )
+    front_doors_confirmed = models.IntegerField(
+        null=True, blank=True, verbose_name=_("front doors confirmed")
+    )
+    segments_patrolled_30d = models.IntegerField(
+        null=True, blank=True, verbose_name=_("segments patrolled in 30 days")
+    )
+    # No model records grid managers' monthly visits yet: kept empty rather than invented.
+    household_visits = models.IntegerField(_("household visits"), null=True, blank=True)
+
+    # Reports received in the period.
+    reports = models.IntegerField(_("reports"), default=0)
+    hazards_reported = models.IntegerField(_("hazards reported"), default=0)
+    confirmed = models.IntegerField(_("confirmed"), default=0)
+    rejected = models.IntegerField(_("rejected"), default=0)
+    cleared = models.IntegerField(_("cleared"), default=0)
+    cleared_self = models.IntegerField(_("cleared by villagers"), default=0)
+    cleared_crew = models.IntegerField(_("cleared by a crew"), default=0)
+    verified = models.IntegerField(_("verified"), default=0)
+    open_hazards = models.IntegerField(_("open hazards"), default=0)
+    open_in_zone = models.IntegerField(_("open inside the protection zone"), default=0)
+    overdue_confirm = models.IntegerField(_("overdue for confirmation"), default=0)
+    overdue_clear = models.IntegerField(_("overdue for clearing"), default=0)
+    confirm_median_h = models.FloatField(_("time to confirm, median (h)"), null=True, blank=True)
+    confirm_p90_h = models.FloatField(
+        _("time to confirm, 90th percentile (h)"), null=True, blank=True
+    )
+    clear_median_h = models.FloatField(
+        _("time to verified clearing, median (h)"), null=True, blank=True
+    )
+    clear_p90_h = models.FloatField(
+        _("time to verified clearing, 90th percentile (h)"), null=True, blank=True
+    )
+    tree_places_cleared = models.IntegerField(_("tree obstacles cleared (places)"), default=0)
+    trees_removed = models.IntegerField(_("trees removed"), default=0)
+    construction_stopped = models.IntegerField(_("construction activities stopped"), default=0)
+    behaviours = models.JSONField(_("unsafe behaviours by category"), default=dict)
+
+    score = models.FloatField(_("compliance score"), null=True, blank=True)
+    enough_data = models.BooleanField(_("enough data to rank"), default=False)
+
+    # Provenance: when, and by which run (its duration and the sources' row counts and
+    # highest ids, i.e. what the figures were computed from).
+    computed_at = models.DateTimeField(_("computed at"))
+    run = models.ForeignKey(
+        "stats.SnapshotRun",
+        on_delete=models.PROTECT,
+        related_name="snapshots",
+        verbose_name=_("computed by run"),
+    )
+
+    class Meta:
+        verbose_name = _("statistics snapshot")
+        verbose_name_plural = _("statistics snapshots")
+        ordering = ["level", "scope_id", "period", "-period_start"]
+        constraints = [
+            # The upsert key: re-running a period overwrites its rows, never adds to them.
+            models.UniqueConstraint(
+                fields=["level", "scope_id", "period", "period_start"],
+                name="stats_snapshot_scope_period_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(level__in=Level.values), name="stats_snapshot_level_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(period__in=PeriodKind.values), name="stats_snapshot_period_valid"
+            ),
+            models.CheckConstraint(
+                condition=(Q(level="county") & Q(station__isnull=True) & Q(district__isnull=True))
+                | (Q(level="station") & Q(station__isnull=False) & Q(district__isnull=True))
+                | (
+                    Q(level__in=["district", "transformer_area"])
+                    & Q(station__isnull=False)
+                    & Q(district__isnull=False)
+                ),
+                name="stats_snapshot_ancestors_match_level",
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=100),
+                name="stats_snapshot_score_range",
+            ),
+        ]
+        indexes = [
+            # The dashboard reads "all districts of a station for one period" and trends
+            # "one scope over months".
+            models.Index(
+                fields=["period", "period_start", "level", "station"],
+                name="stats_snapshot_period_idx",
+            ),
+            models.Index(fields=["district", "period"], name="stats_snapshot_district_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} {self.scope_name} {self.period} {self.period_start}"
+
+    @property
+    def pledge_rate(self) -> float | None:
+        return self.households_signed / self.households if self.households else None
+
+    @property
+    def responsibility_rate(self) -> float | None:
+        return self.covered_length_m / self.line_length_m if self.line_length_m else None
+
+    @property
+    def patrol_coverage(self) -> float | None:
+        return self.segments_patrolled_30d / self.segments if self.segments else None
+
+
+class SnapshotRun(models.Model):
+    """One computation run: what was asked, how it ended. Appended, never edited after."""
+
+    class Status(models.TextChoices):
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    period = models.CharField(_("period"), max_length=5, choices=PeriodKind.choices)
+    first_start = models.DateField(_("first period"))
+    last_start = models.DateField(_("last period"))
+    district = models.ForeignKey(
+        "grid.District",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("only this service grid"),
+    )
+    status = models.CharField(_("status"), max_length=6, choices=Status.choices)
+    rows = models.IntegerField(_("rows written"), default=0)
+    started_at = models.DateTimeField(_("started at"))
+    duration_ms = models.IntegerField(_("duration (ms)"), default=0)
+    source = models.JSONField(_("computed from"), default=dict)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("statistics run")
+        verbose_name_plural = _("statistics runs")
+        ordering = ["-started_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["done", "failed"]), name="stats_snapshotrun_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(last_start__gte=models.F("first_start")),
+                name="stats_snapshotrun_range_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.first_start}..{self.last_start} {self.status}"
+
+
+class ServiceTarget(models.Model):
+    """Service targets set by staff: the overdue counts are measured against these.
+
+    The row without a station is the default; a station's own row overrides it.
+    """
+
+    station = models.OneToOneField(
+        "grid.Station",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="service_target",
+        verbose_name=_("station"),
+        help_text=_("Empty: the default for every station."),
+    )
+    confirm_within_hours = models.PositiveIntegerField(
+        _("confirm a hazard within (hours)"), default=24
+    )
+    clear_within_days = models.PositiveIntegerField(
+        _("clear a confirmed hazard within (days)"), default=7
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        verbose_name = _("service target")
+        verbose_name_plural = _("service targets")
+        constraints = [
+            # One default row (station NULL) and one per station: a plain unique on a
+            # nullable column would let NULLs repeat.
+            models.UniqueConstraint(
+                Coalesce("station", Value(0)), name="stats_servicetarget_one_per_station"
+            ),
+            models.CheckConstraint(
+                condition=Q(confirm_within_hours__gt=0) & Q(clear_within_days__gt=0),
+                name="stats_servicetarget_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.station) if self.station_id else str(_("Default service target"))

@@ -1,0 +1,86 @@
+"""Writes of the stats app: refreshing snapshots and scheduling debounced refreshes.
+
+Other apps call `schedule_district_refresh(district_id)` after a report or pledge changes
+(from their services, inside `transaction.on_commit`); everything else runs in Celery.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .compute import RunResult, compute_snapshots
+from .models import PeriodKind
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def refresh_current(*, district_id: int | None = None, now: dt.datetime | None = None) -> int:
+    """Today's, this month's and this year's snapshots (whole county or one grid)."""
+    today = timezone.localdate(now) if now else _today()
+    rows = 0
+    for kind in (PeriodKind.DAY, PeriodKind.MONTH, PeriodKind.YEAR):
+        rows += compute_snapshots(kind=kind, first=today, district_id=district_id, now=now).rows
+    return rows
+
+
+def refresh_nightly(*, now: dt.datetime | None = None) -> int:
+    """Yesterday and today, last month and this month, this year: late events (a report
+    confirmed after midnight) change the closed periods too."""
+    today = timezone.localdate(now) if now else _today()
+    yesterday = today - dt.timedelta(days=1)
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    rows = compute_snapshots(kind=PeriodKind.DAY, first=yesterday, last=today, now=now).rows
+    rows += compute_snapshots(kind=PeriodKind.MONTH, first=last_month, last=today, now=now).rows
+    rows += compute_snapshots(kind=PeriodKind.YEAR, first=today, now=now).rows
+    return rows
+
+
+def refresh_range(*, first: dt.date, last: dt.date, now: dt.datetime | None = None) -> int:
+    """Every day, month and year between two dates: back-filling after a data load."""
+    rows = 0
+    for kind in (PeriodKind.DAY, PeriodKind.MONTH, PeriodKind.YEAR):
+        result: RunResult = compute_snapshots(kind=kind, first=first, last=last, now=now)
+        rows += result.rows
+    return rows
+
+
+def _redis():
+    import redis
+
+    return redis.Redis.from_url(settings.CELERY_BROKER_URL)
+
+
+def debounce_key(district_id: int) -> str:
+    return f"houhu:stats:refresh:district:{int(district_id)}"
+
+
+def schedule_district_refresh(district_id: int) -> bool:
+    """Refresh one grid's current snapshots a little later; a burst of changes schedules
+    one refresh. Call it from `transaction.on_commit` (the patrols and pledges services do).
+
+    Returns whether a refresh was queued (False: one is already pending). The Redis key
+    (SET NX EX) lives as long as the countdown, so the first change of a burst queues the
+    task and the rest of the burst is folded into it.
+    """
+    from .tasks import refresh_district
+
+    delay = int(settings.STATS_DEBOUNCE_SECONDS)
+    if not _redis().set(debounce_key(district_id), "1", nx=True, ex=max(delay, 1)):
+        return False
+    refresh_district.apply_async(args=[int(district_id)], countdown=delay)
+    return True
+
+
+def clear_debounce(district_id: int) -> None:
+    _redis().delete(debounce_key(district_id))
+
+
+def schedule_district_refresh_on_commit(district_id: int) -> None:
+    """The same, deferred until the caller's transaction commits (nothing for a rollback)."""
+    transaction.on_commit(lambda: schedule_district_refresh(district_id))

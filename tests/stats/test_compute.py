@@ -1,0 +1,152 @@
+"""Snapshot figures worked out by hand on tests/stats/factories.small_county."""
+
+from __future__ import annotations
+
+import pytest
+
+from stats import compute
+from stats.compute import compute_snapshots
+from stats.models import Snapshot, SnapshotRun
+from tests.stats.factories import JAN, NOW, small_county
+
+pytestmark = pytest.mark.django_db
+
+
+def snap(level, scope_id, period="month", start=JAN) -> Snapshot:
+    return Snapshot.objects.get(level=level, scope_id=scope_id, period=period, period_start=start)
+
+
+@pytest.fixture
+def county():
+    c = small_county()
+    compute_snapshots(kind="month", first=JAN, now=NOW)
+    return c
+
+
+def test_district_flow_counts_match_hand_computed(county):
+    s = snap("district", county.d1.pk)
+    assert (s.reports, s.hazards_reported, s.confirmed, s.rejected) == (6, 5, 2, 1)
+    assert (s.cleared, s.cleared_self, s.cleared_crew, s.verified) == (1, 1, 0, 1)
+    assert (s.open_hazards, s.open_in_zone) == (2, 1)
+    assert (s.overdue_confirm, s.overdue_clear) == (3, 1)
+    assert (s.tree_places_cleared, s.trees_removed, s.construction_stopped) == (1, 3, 1)
+    assert s.behaviours["clothes_on_lines"] == 1
+    assert s.behaviours["wet_hands"] == 0
+
+
+def test_district_medians_and_p90_match_hand_computed(county):
+    s = snap("district", county.d1.pk)
+    # Time to confirm: 2 h and 30 h. Time to verified clearing: 120 h.
+    assert s.confirm_median_h == pytest.approx(16.0)
+    assert s.confirm_p90_h == pytest.approx(2 + 0.9 * 28)
+    assert s.clear_median_h == pytest.approx(120.0)
+    assert s.clear_p90_h == pytest.approx(120.0)
+
+
+def test_station_and_county_medians_are_computed_not_added(county):
+    for level, scope in (("station", county.station.pk), ("county", county.station.county_id)):
+        s = snap(level, scope)
+        assert (s.reports, s.confirmed, s.cleared_self, s.cleared_crew) == (7, 3, 1, 1)
+        # Confirm: 2, 4, 30 h. Verified clearing: 120 and 48 h.
+        assert s.confirm_median_h == pytest.approx(4.0)
+        assert s.confirm_p90_h == pytest.approx(4 + 0.8 * 26)
+        assert s.clear_median_h == pytest.approx(84.0)
+        assert s.clear_p90_h == pytest.approx(48 + 0.9 * 72)
+        assert s.trees_removed == 4
+
+
+def test_transformer_area_rows_split_the_district(county):
+    ta1, ta2, ta3 = county.tas
+    assert snap("transformer_area", ta1.pk).reports == 6
+    assert snap("transformer_area", ta2.pk).reports == 0  # a quiet area is a real zero
+    assert snap("transformer_area", ta3.pk).reports == 1
+    assert snap("transformer_area", ta1.pk).district_id == county.d1.pk
+
+
+def test_coverage_as_of_period_end(county):
+    d1 = snap("district", county.d1.pk)
+    assert d1.households == 6
+    # Three signed in 2025, one withdrew on 10 January: two at the end of January.
+    assert d1.households_signed == 2
+    # seg1 guarded, seg2 only from March: half of D1's line length.
+    assert d1.segments == 2
+    assert d1.covered_length_m == pytest.approx(d1.line_length_m / 2)
+    # seg1 patrolled (every report of D1 is on it) within the last 30 days.
+    assert d1.segments_patrolled_30d == 1
+    ta1 = snap("transformer_area", county.tas[0].pk)
+    assert (ta1.households, ta1.households_signed) == (4, 2)
+    dec = Snapshot.objects.none()
+    assert not dec.exists()
+
+
+def test_score_follows_the_documented_formula(county, settings):
+    d1 = snap("district", county.d1.pk)
+    pledge, resp, patrol = 2 / 6, 0.5, 1 / 2
+    resolution = 1 / 2  # verified / confirmed
+    timeliness = 1 - (3 + 1) / (5 + 2)
+    w = settings.STATS_SCORE_WEIGHTS
+    expected = (
+        w["pledge_rate"] * pledge + w["responsibility_rate"] * resp
+        + w["patrol_coverage"] * patrol + w["resolution_rate"] * resolution
+        + w["timeliness"] * timeliness
+    ) / sum(w.values()) * 100  # fmt: skip
+    assert d1.score == pytest.approx(expected, abs=0.051)
+    assert d1.enough_data is True
+    # D2 has a single report: below STATS_MIN_REPORTS, so never ranked.
+    assert snap("district", county.d2.pk).enough_data is False
+
+
+def test_rerun_gives_the_same_rows(county):
+    def rows():
+        return sorted(
+            Snapshot.objects.values_list(
+                "level", "scope_id", "period", "period_start", "reports", "confirmed",
+                "overdue_confirm", "confirm_median_h", "households_signed", "score",
+            )
+        )  # fmt: skip
+
+    before = rows()
+    compute_snapshots(kind="month", first=JAN, now=NOW)
+    compute_snapshots(kind="month", first=JAN, now=NOW)
+    assert rows() == before
+    assert Snapshot.objects.filter(period="month").count() == len(before)
+
+
+def test_failure_mid_write_leaves_the_previous_complete_set(county, monkeypatch):
+    before = Snapshot.objects.count()
+    ids_before = set(Snapshot.objects.values_list("pk", flat=True))
+
+    def die():
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(compute, "_after_delete_hook", die)
+    with pytest.raises(RuntimeError):
+        compute_snapshots(kind="month", first=JAN, now=NOW)
+    assert Snapshot.objects.count() == before
+    assert set(Snapshot.objects.values_list("pk", flat=True)) == ids_before
+    assert SnapshotRun.objects.filter(status="failed").count() == 1
+
+
+def test_snapshot_records_when_and_from_what(county):
+    s = snap("district", county.d1.pk)
+    assert s.computed_at == NOW
+    assert s.run.status == "done"
+    assert s.run.source["reports_total"] == 7
+    assert s.run.source["max_report_id"] == max(r.pk for r in county.reports.values())
+    assert s.run.rows == Snapshot.objects.filter(run=s.run).count()
+
+
+def test_day_rows_exist_only_where_something_was_reported(county):
+    compute_snapshots(kind="day", first=JAN, last=JAN.replace(day=31), now=NOW)
+    days = Snapshot.objects.filter(level="district", scope_id=county.d1.pk, period="day")
+    assert sorted(d.period_start.day for d in days) == [5, 6, 10, 12, 15, 20]
+    assert days.get(period_start=JAN.replace(day=5)).households_signed is None
+
+
+def test_one_district_refresh_touches_only_that_district(county):
+    other = snap("district", county.d2.pk)
+    station_before = snap("station", county.station.pk)
+    compute_snapshots(kind="month", first=JAN, district_id=county.d1.pk, now=NOW)
+    assert snap("district", county.d2.pk).pk == other.pk
+    assert snap("station", county.station.pk).pk == station_before.pk
+    assert snap("district", county.d1.pk).reports == 6
