@@ -250,3 +250,13 @@ LOGGING = {
 
 # Debian's GDAL 3.6 triggers gis.W001 (GDAL older than 3.9); the functions we use exist.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# --- Village compact and responsibility (pledges) ---------------------------------------
+# Pledges are renewed yearly unless a compact version sets its own period.
+PLEDGES_RENEWAL_DAYS = env_int("PLEDGES_RENEWAL_DAYS", 365)
+# A household's front door is the nearest segment within this distance (metres).
+PLEDGES_FRONT_DOOR_MAX_DISTANCE_M = env_float("PLEDGES_FRONT_DOOR_MAX_DISTANCE_M", 100.0)
+# Photos of signed sheets: refused above this size, re-encoded to at most this many pixels.
+PLEDGES_SCAN_MAX_BYTES = env_int("PLEDGES_SCAN_MAX_BYTES", 15 * 1024 * 1024)
+PLEDGES_SCAN_MAX_SIDE_PX = env_int("PLEDGES_SCAN_MAX_SIDE_PX", 2400)
+PLEDGES_CSV_MAX_ROWS = env_int("PLEDGES_CSV_MAX_ROWS", 20000)
