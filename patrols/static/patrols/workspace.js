@@ -1,0 +1,342 @@
+/* Staff map workspace: reports as clustered markers over the grid's districts and line
+ * segments, filters that reload the report layer, and a side panel with the report's
+ * facts, photos, history and the actions open to this user (decided by the API).
+ *
+ * Clustering in the browser with Leaflet.markercluster (vendored, MIT) rather than on the
+ * server: one station has a few thousand reports a year, which the plugin handles with
+ * chunked loading; a county-wide view would need server-side grouping. */
+(function () {
+  "use strict";
+  var T = JSON.parse(document.getElementById("patrols-i18n").textContent);
+  var C = JSON.parse(document.getElementById("patrols-config").textContent);
+  var mapEl = document.getElementById("ws-map");
+  var panel = document.getElementById("ws-panel");
+  var filters = document.getElementById("filters");
+  var countEl = document.getElementById("ws-count");
+  // The same colours as the phone's kind buttons (patrols.css).
+  var KIND_COLOURS = { tree: "#2e7d32", construction: "#e65100", behaviour: "#c62828",
+    damage: "#6a1b9a", other: "#546e7a", nothing_found: "#0277bd" };
+  var CLOSED = { verified: 1, rejected: 1, recorded: 1, permitted: 1, stopped: 1 };
+  var NEW = { submitted: 1, reopened: 1 };
+  var current = null; // id of the report in the panel
+
+  function fmt(s, vars) { return String(s).replace(/\{(\w+)\}/g, function (_, k) { return vars[k]; }); }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = text;
+    return e;
+  }
+  function when(iso) {
+    if (!iso) return "";
+    var d = new Date(iso);
+    return isNaN(d) ? iso : d.toLocaleString(document.documentElement.lang || undefined,
+      { year: "numeric", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
+  }
+  function name(x) { return !x ? "" : typeof x === "string" ? x : x.name || x.display_name || x.username || ""; }
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (res) { if (!res.ok) throw new Error(res.status); return res.json(); });
+  }
+
+  /* --- the map and the grid under the reports ------------------------------------------ */
+  var map, baseOverlays = {}, layerControl;
+  if (window.HouhuMap && window.HouhuMap.create) {
+    // The shared helper draws districts and segments the same way on every staff page.
+    var hm = window.HouhuMap.create(mapEl, { layers: ["districts", "segments"], labels: { districts: T.districts, segments: T.segments } });
+    map = hm.map; layerControl = hm.layerControl;
+  } else {
+    map = L.map(mapEl, { preferCanvas: true }).setView(C.center, C.zoom);
+    C.tiles.forEach(function (t, i) { if (i === 0) L.tileLayer(t[1], t[2] || {}).addTo(map); });
+    var canvas = L.canvas({ padding: 0.3 });
+    layerControl = L.control.layers(null, null, { collapsed: true }).addTo(map);
+    [["districts", { color: "#0b6e4f", weight: 2, fillOpacity: 0.04 }],
+     ["segments", { color: "#37474f", weight: 3 }]].forEach(function (spec) {
+      getJSON(mapEl.getAttribute("data-" + spec[0])).then(function (fc) {
+        var layer = L.geoJSON(fc, { style: spec[1], renderer: canvas, interactive: false }).addTo(map);
+        layer.bringToBack();
+        baseOverlays[spec[0]] = layer;
+        layerControl.addOverlay(layer, T[spec[0]]);
+        if (spec[0] === "districts" && !reportsFitted && layer.getBounds().isValid()) map.fitBounds(layer.getBounds());
+      }).catch(function () { /* the reports still show without the grid */ });
+    });
+  }
+
+  /* --- reports ---------------------------------------------------------------------- */
+  var clusters = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 45 });
+  clusters.addTo(map);
+  if (layerControl) layerControl.addOverlay(clusters, T.reports);
+  var markers = {};
+  var reportsFitted = false;
+
+  function styleFor(p) {
+    var colour = KIND_COLOURS[p.kind] || "#555";
+    var closed = CLOSED[p.status], fresh = NEW[p.status];
+    return {
+      radius: p.in_zone ? 9 : 7, color: fresh ? "#fff" : closed ? colour : "#212121",
+      weight: fresh ? 3 : 2, fillColor: colour, fillOpacity: closed ? 0.25 : 0.9,
+      opacity: closed ? 0.5 : 1, dashArray: p.status === "cleared" ? "3 3" : null,
+    };
+  }
+
+  function query() {
+    var params = new URLSearchParams();
+    Array.prototype.forEach.call(filters.elements, function (f) {
+      if (!f.name) return;
+      if (f.type === "checkbox") { if (f.checked) params.set(f.name, f.value); }
+      else if (f.value) params.set(f.name, f.value);
+    });
+    return params.toString();
+  }
+
+  function loadReports() {
+    // The whole filtered set, not a bbox: cluster counts at low zoom must count every report.
+    return getJSON(mapEl.getAttribute("data-layer") + "?" + query()).then(function (fc) {
+      clusters.clearLayers(); markers = {};
+      var list = (fc.features || []).map(function (f) {
+        var c = f.geometry.coordinates, p = f.properties;
+        var m = L.circleMarker([c[1], c[0]], styleFor(p));
+        m.feature = f;
+        m.bindTooltip((p.kind_label || p.kind) + " · " + (p.status_label || p.status));
+        m.on("click", function () { openReport(p.id); });
+        markers[p.id] = m;
+        return m;
+      });
+      clusters.addLayers(list);
+      window.patrolsWorkspace.markers = markers;
+      countEl.textContent = fmt(T.count, { n: list.length });
+      mapEl.setAttribute("data-report-count", list.length);
+      if (!reportsFitted && list.length) {
+        reportsFitted = true;
+        map.fitBounds(clusters.getBounds().pad(0.2), { maxZoom: 16 });
+      }
+      window.patrolsWorkspaceReady = true;
+    }).catch(function () { countEl.textContent = T.load_failed; });
+  }
+
+  function loadCounts() {
+    var box = document.getElementById("ws-counts");
+    var url = mapEl.getAttribute("data-counts");
+    var district = filters.elements.district.value;
+    getJSON(url + "?level=" + (district ? "district" : "station")).then(function (data) {
+      var rows = data.results || data.rows || data;
+      if (!Array.isArray(rows)) rows = [rows];
+      if (district) rows = rows.filter(function (r) { return String(r.district_id || r.id) === district; });
+      var keys = [["tree_reported", "stat_tree_reported"], ["tree_cleared", "stat_tree_cleared"],
+        ["trees_removed", "stat_trees_removed"], ["construction_stopped", "stat_construction_stopped"],
+        ["open_in_zone", "stat_open_in_zone"]];
+      box.innerHTML = "";
+      keys.forEach(function (k) {
+        // A handful of rows (one per grid) already aggregated in SQL by the API.
+        var total = rows.reduce(function (s, r) { return s + (+r[k[0]] || 0); }, 0);
+        var span = el("span", null, T[k[1]] + " ");
+        var b = el("b", null, total); b.setAttribute("data-count", k[0]);
+        span.appendChild(b); box.appendChild(span);
+      });
+    }).catch(function () { box.innerHTML = ""; });
+  }
+
+  /* --- legend -------------------------------------------------------------------------- */
+  var legend = L.control({ position: "bottomright" });
+  legend.onAdd = function () {
+    var div = el("div", "legend");
+    div.appendChild(el("strong", null, T.legend_kind));
+    Object.keys(C.kinds).forEach(function (k) {
+      var row = el("div"), dot = el("i"); dot.style.background = KIND_COLOURS[k] || "#555";
+      row.appendChild(dot); row.appendChild(document.createTextNode(C.kinds[k])); div.appendChild(row);
+    });
+    div.appendChild(el("strong", null, T.legend_status));
+    var open = el("div"), o = el("i"); o.style.background = "#555"; open.appendChild(o);
+    open.appendChild(document.createTextNode(T.open)); div.appendChild(open);
+    var closed = el("div"), c = el("i"); c.style.background = "#555"; c.style.opacity = 0.3; closed.appendChild(c);
+    closed.appendChild(document.createTextNode(T.closed)); div.appendChild(closed);
+    return div;
+  };
+  legend.addTo(map);
+
+  /* --- the side panel ---------------------------------------------------------------- */
+  function photoUrls(p) {
+    return {
+      thumb: p.thumbnail_url || p.thumbnail || p.image_url || p.image || p.url,
+      full: p.image_url || p.image || p.url || p.thumbnail_url || p.thumbnail,
+    };
+  }
+
+  function openReport(id) {
+    current = id;
+    panel.hidden = false;
+    map.invalidateSize();
+    return getJSON(mapEl.getAttribute("data-api") + id + "/").then(renderPanel)
+      .catch(function () { panel.innerHTML = ""; panel.appendChild(el("p", "error", T.load_failed)); });
+  }
+
+  function renderPanel(r) {
+    panel.innerHTML = "";
+    panel.setAttribute("data-report", r.id);
+    panel.setAttribute("data-status", r.status);
+    var close = el("button", "close", "×"); close.type = "button"; close.title = T.close;
+    close.setAttribute("aria-label", T.close);
+    close.onclick = function () { panel.hidden = true; current = null; map.invalidateSize(); };
+    panel.appendChild(close);
+    var h = el("h2", null, (r.kind_label || r.kind) + " #" + r.id + " ");
+    h.appendChild(el("span", "badge s-" + r.status, r.status_label || r.status));
+    if (r.in_zone) { h.appendChild(document.createTextNode(" ")); h.appendChild(el("span", "badge zone", T.in_zone)); }
+    panel.appendChild(h);
+
+    var dl = el("dl", "facts");
+    function fact(label, value) { if (value === "" || value == null) return; dl.appendChild(el("dt", null, label)); dl.appendChild(el("dd", null, value)); }
+    fact(T.submitted, when(r.submitted_at));
+    fact(T.reporter, name(r.reporter_name || r.reporter));
+    var detail = [r.behaviour_label, r.construction_kind_label, r.damage_kind_label,
+      r.tree_count ? fmt(T.trees, { n: r.tree_count }) : "",
+      r.tree_distance_m != null && r.kind === "tree" ? fmt(T.tree_distance, { m: r.tree_distance_m }) : ""].filter(Boolean).join(" · ");
+    fact("", detail);
+    var loc = r.location || r.geometry;
+    var coords = loc && loc.coordinates ? loc.coordinates : (r.lon != null ? [r.lon, r.lat] : null);
+    if (coords) fact(T.location, coords[1].toFixed(6) + ", " + coords[0].toFixed(6) +
+      (r.accuracy_m != null ? " " + fmt(T.accuracy, { m: Math.round(r.accuracy_m), source: r.location_source_label || r.location_source || "" }) : ""));
+    if (r.distance_m != null) fact(T.distance, fmt(T.distance_m, { m: Math.round(r.distance_m * 10) / 10 }) + " · " + (r.in_zone ? T.in_zone : T.out_zone));
+    if (r.segment) fact(T.segment, typeof r.segment === "object" ? [r.segment.line_name || r.segment.line, r.segment.code].filter(Boolean).join(" ") : r.segment);
+    if (r.district) fact(T.district, typeof r.district === "object" ? r.district.name : (r.district_name || r.district));
+    if (r.transformer_area) fact(T.transformer_area, typeof r.transformer_area === "object" ? r.transformer_area.name : (r.transformer_area_name || r.transformer_area));
+    fact(T.note, r.note);
+    panel.appendChild(dl);
+
+    if (r.responsibles && r.responsibles.length) {
+      panel.appendChild(el("h3", null, T.responsibles));
+      var ul = el("ul");
+      r.responsibles.forEach(function (p) {
+        ul.appendChild(el("li", null, [p.scope_label || p.scope, p.name, p.phone].filter(Boolean).join(" · ")));
+      });
+      panel.appendChild(ul);
+    }
+    if (r.photos && r.photos.length) {
+      panel.appendChild(el("h3", null, T.photos));
+      var g = el("div", "gallery");
+      r.photos.forEach(function (p) {
+        var u = photoUrls(p), a = el("a"); a.href = u.full; a.target = "_blank"; a.rel = "noopener";
+        var img = el("img"); img.src = u.thumb; img.alt = p.stage_label || p.stage || ""; img.title = p.stage_label || "";
+        a.appendChild(img); g.appendChild(a);
+      });
+      panel.appendChild(g);
+    }
+    renderActions(r);
+    if (r.merge_candidates && r.merge_candidates.length) {
+      panel.appendChild(el("h3", null, T.merge_candidates));
+      var mc = el("ul");
+      r.merge_candidates.forEach(function (m) {
+        var li = el("li"), a = el("a", null, "#" + (m.id || m) + " " + (m.status_label || "") + (m.distance_m != null ? " · " + Math.round(m.distance_m) + " m" : ""));
+        a.href = "#"; a.onclick = function (e) { e.preventDefault(); openReport(m.id || m); };
+        li.appendChild(a); mc.appendChild(li);
+      });
+      panel.appendChild(mc);
+    }
+    if (r.events && r.events.length) {
+      panel.appendChild(el("h3", null, T.history));
+      var ol = el("ol", "history");
+      r.events.forEach(function (e) {
+        var li = el("li");
+        var from = e.from_status_label || e.from_status, to = e.to_status_label || e.to_status;
+        li.appendChild(el("strong", null, (from ? from + " → " : "") + to));
+        li.appendChild(el("span", "meta", " " + when(e.at) + " " + fmt(T.by, { name: name(e.actor_name || e.actor) })));
+        if (e.note) li.appendChild(el("div", null, e.note));
+        var extra = e.data && Object.keys(e.data).length ? Object.keys(e.data).map(function (k) { return k + ": " + e.data[k]; }).join(", ") : "";
+        if (extra) li.appendChild(el("div", "meta", extra));
+        ol.appendChild(li);
+      });
+      panel.appendChild(ol);
+    }
+  }
+
+  /* Which inputs each action asks for; the API checks the rules again. */
+  function fieldsFor(action, r) {
+    var f = [["note", action === "permit" ? T.safety : T.note, "textarea"]];
+    if (action === "reject") f.unshift(["reason", T.reason, "text"]);
+    if (action === "clear") {
+      f.unshift(["cleared_by", T.cleared_by, "cleared_by"]);
+      if (r.kind === "tree") f.unshift(["trees_removed", T.trees_removed, "number"]);
+      f.push(["photos", T.after_photo, "file"]);
+    }
+    if (action === "verify") f.push(["photos", T.evidence, "file"]);
+    if (action === "merge") f.unshift(["merge_into", T.merge_into, "merge"]);
+    return f;
+  }
+
+  function renderActions(r) {
+    panel.appendChild(el("h3", null, T.actions));
+    var actions = r.allowed_actions || [];
+    if (!actions.length) { panel.appendChild(el("p", "hint", T.no_actions)); return; }
+    var bar = el("div", "actions"), formBox = el("div");
+    actions.forEach(function (action) {
+      var b = el("button", "btn2" + (action === "reject" ? " danger" : ""), C.actions[action] || action);
+      b.type = "button"; b.setAttribute("data-action", action);
+      b.onclick = function () { formBox.innerHTML = ""; formBox.appendChild(actionForm(action, r)); };
+      bar.appendChild(b);
+    });
+    panel.appendChild(bar); panel.appendChild(formBox);
+  }
+
+  function actionForm(action, r) {
+    var form = el("form", "action-form"); form.setAttribute("data-action", action);
+    form.appendChild(el("strong", null, C.actions[action] || action));
+    fieldsFor(action, r).forEach(function (spec) {
+      var id = "act-" + spec[0];
+      var label = el("label", null, spec[1]); label.htmlFor = id;
+      form.appendChild(label);
+      var input;
+      if (spec[2] === "textarea") { input = el("textarea"); input.rows = 2; }
+      else if (spec[2] === "cleared_by") {
+        input = el("select");
+        Object.keys(C.clearedBy).forEach(function (k) {
+          var opt = el("option", null, C.clearedBy[k]); opt.value = k; input.appendChild(opt);
+        });
+      } else if (spec[2] === "merge") {
+        input = el("select");
+        (r.merge_candidates || []).forEach(function (m) {
+          var opt = el("option", null, "#" + (m.id || m)); opt.value = m.id || m; input.appendChild(opt);
+        });
+      } else {
+        input = el("input"); input.type = spec[2];
+        if (spec[2] === "number") { input.min = 0; input.step = 1; input.inputMode = "numeric"; }
+        if (spec[2] === "file") { input.accept = "image/jpeg,image/png,image/webp"; input.multiple = true; }
+        if (spec[0] === "reason") { input.required = true; input.placeholder = T.reason_hint; }
+      }
+      input.name = spec[0]; input.id = id;
+      form.appendChild(input);
+    });
+    var err = el("p", "error"); err.setAttribute("role", "alert"); err.hidden = true;
+    var send = el("button", "primary", T.send); send.type = "submit";
+    form.appendChild(err); form.appendChild(send);
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var fd = new FormData(form);
+      fd.append("action", action);
+      Array.prototype.slice.call(fd.keys()).forEach(function (k) {
+        if (fd.get(k) === "" || (fd.get(k) instanceof File && !fd.get(k).size)) fd.delete(k);
+      });
+      send.disabled = true; err.hidden = true;
+      fetch(mapEl.getAttribute("data-api") + r.id + "/actions/", {
+        method: "POST", body: fd, credentials: "same-origin",
+        headers: { "X-CSRFToken": HouhuOutbox.csrf(), Accept: "application/json" },
+      }).then(function (res) {
+        return res.json().catch(function () { return null; }).then(function (data) {
+          if (!res.ok) throw new Error(HouhuOutbox.errorText(data) || String(res.status));
+          renderPanel(data && data.id ? data : r);
+          if (!(data && data.id)) openReport(r.id);
+          loadReports(); loadCounts();
+        });
+      }).catch(function (e) {
+        err.hidden = false; err.textContent = e.message; send.disabled = false;
+      });
+    });
+    return form;
+  }
+
+  // For people and tests driving the page from the console.
+  window.patrolsWorkspace = { map: map, clusters: clusters, markers: markers, openReport: openReport };
+  filters.addEventListener("change", function () { loadReports(); loadCounts(); });
+  filters.addEventListener("submit", function (ev) { ev.preventDefault(); });
+  var m = /report=(\d+)/.exec(location.hash);
+  loadReports().then(function () { if (m) openReport(+m[1]); });
+  loadCounts();
+})();

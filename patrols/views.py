@@ -1,0 +1,287 @@
+"""Pages of the patrols app: the villager's phone pages and the staff map workspace.
+
+The pages are shells: every read and write goes through the REST API (patrols/api.py),
+so the rules live once, in services and selectors, and the phone can queue a report
+offline and send it later through the very same endpoint.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from houhu.accounts.scopes import districts_for, is_read_only
+
+from .forms import ReportForm
+from .models import Report
+
+# Strings the pages' JavaScript shows, translated by Django and passed as a JSON block.
+# "{n}", "{m}" and "{error}" are filled in by the script.
+REPORT_TEXT = {
+    "locating": gettext_lazy("Finding your location…"),
+    "located": gettext_lazy("Location found, accurate to about {m} m"),
+    "located_map": gettext_lazy("Location chosen on the map"),
+    "located_exif": gettext_lazy("Location taken from the photo"),
+    "no_gps": gettext_lazy("Could not get your location. Tap “Choose on the map”."),
+    "tap_map": gettext_lazy("Tap the map where the problem is."),
+    "map_failed": gettext_lazy("The map could not be loaded. Try again when there is signal."),
+    "need_kind": gettext_lazy("Choose what you found."),
+    "need_location": gettext_lazy("Give the location: use your location or choose it on the map."),
+    "too_many_photos": gettext_lazy("At most {n} photos."),
+    "remove_photo": gettext_lazy("Remove photo"),
+    "waiting": gettext_lazy("Waiting to send ({n})"),
+    "sending": gettext_lazy("Sending…"),
+    "sent": gettext_lazy("Sent"),
+    "sent_title": gettext_lazy("Report sent. Thank you!"),
+    "queued_title": gettext_lazy(
+        "No signal: the report is saved on this phone and will be sent when the connection returns."
+    ),
+    "failed": gettext_lazy("Not sent: {error}"),
+    "discard": gettext_lazy("Discard"),
+    "server_error": gettext_lazy("The server could not take the report now; it will retry."),
+}
+
+LIST_TEXT = {
+    "waiting": REPORT_TEXT["waiting"],
+    "waiting_item": gettext_lazy("Waiting to send"),
+    "failed": REPORT_TEXT["failed"],
+    "discard": REPORT_TEXT["discard"],
+    "empty": gettext_lazy("No reports yet."),
+    "load_failed": gettext_lazy("Could not load your reports. Check the connection."),
+    "in_zone": gettext_lazy("inside the protection zone"),
+    "distance": gettext_lazy("{m} m from the line"),
+    "not_fixed": gettext_lazy("It is not fixed"),
+    "not_fixed_note": gettext_lazy("What is still wrong? (optional)"),
+    "not_fixed_done": gettext_lazy("Thank you: the station will look at it again."),
+    "history": gettext_lazy("What happened"),
+    "photos": gettext_lazy("Photos"),
+    "by": gettext_lazy("by {name}"),
+    "submitted": gettext_lazy("Reported"),
+    "status": gettext_lazy("Status"),
+    "segment": gettext_lazy("Line segment"),
+    "district": gettext_lazy("Service grid"),
+    "responsibles": gettext_lazy("Responsible"),
+    "note": gettext_lazy("Note"),
+}
+
+WORKSPACE_TEXT = {
+    "reports": gettext_lazy("Patrol reports"),
+    "districts": gettext_lazy("Service grids"),
+    "segments": gettext_lazy("Line segments"),
+    "legend_kind": gettext_lazy("Kind"),
+    "legend_status": gettext_lazy("Status"),
+    "open": gettext_lazy("open (filled)"),
+    "closed": gettext_lazy("closed (pale)"),
+    "count": gettext_lazy("{n} reports"),
+    "load_failed": gettext_lazy("Could not load the reports. Check the connection."),
+    "close": gettext_lazy("Close"),
+    "submitted": gettext_lazy("Reported"),
+    "reporter": gettext_lazy("Reported by"),
+    "location": gettext_lazy("Location"),
+    "accuracy": gettext_lazy("±{m} m ({source})"),
+    "distance": gettext_lazy("Distance to the line"),
+    "distance_m": gettext_lazy("{m} m"),
+    "in_zone": gettext_lazy("inside the protection zone"),
+    "out_zone": gettext_lazy("outside the protection zone"),
+    "segment": gettext_lazy("Line segment"),
+    "district": gettext_lazy("Service grid"),
+    "transformer_area": gettext_lazy("Transformer area"),
+    "responsibles": gettext_lazy(
+        "Responsible (you take the patch, I take the segment, every household takes its front door)"
+    ),
+    "photos": gettext_lazy("Photos"),
+    "history": gettext_lazy("History"),
+    "merge_candidates": gettext_lazy("Possible duplicates nearby"),
+    "actions": gettext_lazy("Actions"),
+    "no_actions": gettext_lazy("No action is open to you on this report."),
+    "note": gettext_lazy("Note"),
+    "reason": gettext_lazy("Reason (required)"),
+    "reason_hint": gettext_lazy("duplicate, not a hazard, wrong place…"),
+    "safety": gettext_lazy("Safety measures agreed"),
+    "trees_removed": gettext_lazy("Trees removed"),
+    "cleared_by": gettext_lazy("Cleared by"),
+    "after_photo": gettext_lazy("Photo after clearing"),
+    "evidence": gettext_lazy("Evidence photo"),
+    "merge_into": gettext_lazy("Duplicate of report"),
+    "send": gettext_lazy("Save"),
+    "saved": gettext_lazy("Saved."),
+    "by": gettext_lazy("by {name}"),
+    "trees": gettext_lazy("{n} trees"),
+    "tree_distance": gettext_lazy("about {m} m from the conductor"),
+    "stat_tree_reported": gettext_lazy("Tree obstacles reported (places)"),
+    "stat_tree_cleared": gettext_lazy("cleared (places)"),
+    "stat_trees_removed": gettext_lazy("Trees removed"),
+    "stat_construction_stopped": gettext_lazy("Construction activities stopped"),
+    "stat_open_in_zone": gettext_lazy("Open hazards inside the zone"),
+}
+
+ACTION_LABELS = {
+    "confirm": gettext_lazy("Confirm hazard"),
+    "reject": gettext_lazy("Reject"),
+    "clear": gettext_lazy("Mark cleared"),
+    "verify": gettext_lazy("Verify on the spot"),
+    "reopen": gettext_lazy("Reopen"),
+    "not_fixed": gettext_lazy("It is not fixed"),
+    "stop": gettext_lazy("Construction stopped"),
+    "permit": gettext_lazy("Permit with safety measures"),
+    "escalate": gettext_lazy("Escalate"),
+    "merge": gettext_lazy("Merge as duplicate"),
+}
+
+
+def _max_photos() -> int:
+    return settings.PATROLS_MAX_PHOTOS
+
+
+def _report_config(request: HttpRequest) -> dict:
+    user = request.user
+    lat, lon = settings.LEAFLET_CONFIG.get("DEFAULT_CENTER", (30.45, 112.80))
+    if user.is_villager and user.household_id:
+        lon, lat = user.household.location.coords
+    return {
+        "maxPhotos": _max_photos(),
+        "center": [lat, lon],
+        # Loaded only when the villager taps "choose on the map": Leaflet (~40 KB gzipped)
+        # stays off the critical path of a 400 kbit/s phone.
+        "leafletJs": static("leaflet/leaflet.js"),
+        "leafletCss": static("leaflet/leaflet.css"),
+        "sw": reverse("patrols:service_worker"),
+        "detailBase": reverse("patrols:my_reports"),
+        "kinds": dict(Report.Kind.choices),
+    }
+
+
+def _workspace_config() -> dict:
+    leaflet = settings.LEAFLET_CONFIG
+    return {
+        "center": list(leaflet.get("DEFAULT_CENTER", (30.45, 112.80))),
+        "zoom": leaflet.get("DEFAULT_ZOOM", 11),
+        # [(name, url, options)]; empty = no tile server: vector layers on a plain background.
+        "tiles": [list(t) for t in leaflet.get("TILES") or []],
+        "kinds": dict(Report.Kind.choices),
+        "statuses": dict(Report.Status.choices),
+        "actions": ACTION_LABELS,
+        "clearedBy": dict(Report.ClearedBy.choices),
+        "reportNew": reverse("patrols:report_new"),
+    }
+
+
+def _deny_readers(request: HttpRequest) -> None:
+    if is_read_only(request.user):
+        raise PermissionDenied(_("County leaders read the statistics; they do not file reports."))
+
+
+def _api_urls() -> dict[str, str]:
+    # The API's paths are a published contract (see the OpenAPI schema), not route names.
+    return {
+        "reports": "/api/patrols/reports/",
+        "layer": "/api/patrols/layers/reports/",
+        "counts": "/api/patrols/counts/",
+        "districts": "/api/layers/districts/",
+        "segments": "/api/layers/segments/",
+        "lines": "/api/layers/lines/",
+    }
+
+
+@login_required
+def report_new(request: HttpRequest) -> HttpResponse:
+    """The report form: villagers on a phone, staff recording their own findings."""
+    _deny_readers(request)
+    return render(
+        request,
+        "patrols/report_new.html",
+        {
+            "form": ReportForm(),
+            "kinds": Report.Kind.choices,
+            "api": _api_urls(),
+            "max_photos": _max_photos(),
+            "config": _report_config(request),
+            "i18n": REPORT_TEXT,
+        },
+    )
+
+
+@login_required
+def my_reports(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "patrols/my_reports.html",
+        {"api": _api_urls(), "i18n": LIST_TEXT, "config": _report_config(request)},
+    )
+
+
+@login_required
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    # The API decides whether this user may see the report (404 otherwise): one rule.
+    return render(
+        request,
+        "patrols/report_detail.html",
+        {"pk": pk, "api": _api_urls(), "i18n": LIST_TEXT, "config": _report_config(request)},
+    )
+
+
+@login_required
+def workspace(request: HttpRequest) -> HttpResponse:
+    """The staff map workspace. Villagers have their own pages; leaders may look."""
+    if request.user.is_villager:
+        raise PermissionDenied(_("The map workspace is for station staff and grid managers."))
+    return render(
+        request,
+        "patrols/workspace.html",
+        {
+            "form": ReportForm(),
+            "kinds": Report.Kind.choices,
+            "statuses": Report.Status.choices,
+            "districts": districts_for(request.user).only("pk", "name"),
+            "api": _api_urls(),
+            "i18n": WORKSPACE_TEXT,
+            "config": _workspace_config(),
+            # The shared helper is a colleague's file; fall back to plain Leaflet without it.
+            "has_houhu_map": bool(finders.find("js/houhu-map.js")),
+            "has_csrf_js": bool(finders.find("js/csrf.js")),
+        },
+    )
+
+
+def _assets_version() -> str:
+    """A short digest of the cached assets' contents: changes when any of them changes."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in (
+        "css/houhu.css",
+        "patrols/patrols.css",
+        "patrols/outbox.js",
+        "patrols/report.js",
+        "patrols/reports.js",
+    ):
+        path = finders.find(name)
+        if path:
+            with open(path, "rb") as fh:
+                digest.update(fh.read())
+    return digest.hexdigest()[:12]
+
+
+@require_GET
+@never_cache
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker, served from /patrols/ so that its scope covers the report pages.
+
+    Served by Django rather than as a static file because a worker's scope is limited to
+    its own URL path, and static files live under /static/.
+    """
+    body = render_to_string("patrols/sw.js", {"version": _assets_version()}, request=request)
+    response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = reverse("patrols:service_worker").rsplit("/", 1)[0] + "/"
+    return response

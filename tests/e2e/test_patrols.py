@@ -1,0 +1,252 @@
+"""End to end in Debian's Chromium: a villager on a phone logs tree obstacles (one with a
+photo, one with no signal that goes out when the signal returns), and station staff confirm
+and later verify the clearing on the map workspace, after which the counts have moved."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import pytest
+from django.contrib.gis.geos import LineString
+from django.test import Client
+from PIL import Image
+
+from houhu.accounts.models import User
+from patrols.models import Report, ReportEvent, ReportPhoto
+from tests.conftest import login
+from tests.factories import (
+    DistrictFactory,
+    HouseholdFactory,
+    LineFactory,
+    SegmentFactory,
+    TransformerAreaFactory,
+    UserFactory,
+    villager_for,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+WAIT_MS = 20_000
+
+
+@pytest.fixture
+def demo_district():
+    """One grid with a 10 kV segment through its centre and one villager's household."""
+    district = DistrictFactory()
+    area = TransformerAreaFactory(district=district)
+    household = HouseholdFactory(transformer_area=area)
+    x, y = district.boundary.centroid.coords
+    line = LineFactory(
+        station=district.station, geom=LineString((x - 0.005, y), (x + 0.005, y), srid=4326)
+    )
+    segment = SegmentFactory(
+        line=line, district=district, transformer_area=area, geom=line.geom.clone()
+    )
+    return {
+        "district": district,
+        "segment": segment,
+        "villager": villager_for(household),
+        "staff": UserFactory(role=User.Role.STAFF, station=district.station),
+        # ~3 m north of the conductor: inside the 5 m zone of a 10 kV line.
+        "near": (x + 0.001, y + 3 / 110_900),
+    }
+
+
+def _jpeg(colour=(40, 120, 40)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (800, 600), colour).save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
+def _phone_at(phone_page, live_server, lon, lat):
+    context = phone_page.context
+    context.grant_permissions(["geolocation"], origin=live_server.url)
+    context.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": 6})
+
+
+def _fill_tree_report(page, trees="3"):
+    page.click("label.kind-tree")
+    page.fill("#id_tree_count", trees)
+    page.fill("#id_tree_distance_m", "1.5")
+    page.wait_for_selector("#loc-status.ok", timeout=WAIT_MS)
+
+
+def test_villager_logs_a_tree_obstacle_with_a_photo_and_one_while_offline(
+    phone_page, live_server, demo_district
+):
+    villager = demo_district["villager"]
+    lon, lat = demo_district["near"]
+    _phone_at(phone_page, live_server, lon, lat)
+    login(phone_page, live_server.url, villager.username)
+    phone_page.goto(f"{live_server.url}/patrols/report/")
+
+    _fill_tree_report(phone_page)
+    phone_page.set_input_files(
+        "#photos", files=[{"name": "tree.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()}]
+    )
+    phone_page.wait_for_selector("#photo-list li", timeout=WAIT_MS)
+    phone_page.fill("#id_note", "杨树枝碰到导线")
+    phone_page.click("#submit")
+    phone_page.wait_for_selector("#done:not([hidden])", timeout=WAIT_MS)
+
+    report = Report.objects.get(reporter=villager)
+    assert report.kind == Report.Kind.TREE
+    assert report.tree_count == 3
+    assert report.status == Report.Status.SUBMITTED
+    assert report.location_source == "gps"
+    assert report.segment_id == demo_district["segment"].pk
+    assert report.in_zone is True
+    assert report.note == "杨树枝碰到导线"
+    assert ReportPhoto.objects.filter(report=report).count() == 1
+
+    # Second report with no signal: kept on the phone, shown as waiting, sent on return.
+    phone_page.click("#again")
+    _fill_tree_report(phone_page, trees="1")
+    phone_page.context.set_offline(True)
+    phone_page.click("#submit")
+    phone_page.wait_for_selector("#done:not([hidden])", timeout=WAIT_MS)
+    phone_page.wait_for_selector("#outbox[data-waiting='1']", timeout=WAIT_MS)
+    waiting = phone_page.evaluate("HouhuOutbox.all().then(items => items.map(i => i.client_id))")
+    assert len(waiting) == 1
+    assert Report.objects.filter(reporter=villager).count() == 1
+
+    phone_page.context.set_offline(False)
+    phone_page.wait_for_selector("#outbox.sent[data-waiting='0']", timeout=WAIT_MS)
+    assert Report.objects.filter(reporter=villager).count() == 2
+    assert Report.objects.filter(client_id=uuid.UUID(waiting[0])).count() == 1
+    assert phone_page.evaluate("HouhuOutbox.all().then(items => items.length)") == 0
+
+    # "My reports" shows both, with their status.
+    phone_page.goto(f"{live_server.url}/patrols/mine/")
+    phone_page.wait_for_selector("#reports li", timeout=WAIT_MS)
+    assert phone_page.locator("#reports li").count() == 2
+
+
+def _submit_as(villager, lon, lat) -> Report:
+    client = Client()
+    client.force_login(villager)
+    client_id = str(uuid.uuid4())
+    photo = io.BytesIO(_jpeg())
+    photo.name = "tree.jpg"
+    response = client.post(
+        "/api/patrols/reports/",
+        {
+            "client_id": client_id,
+            "kind": "tree",
+            "lon": f"{lon:.7f}",
+            "lat": f"{lat:.7f}",
+            "accuracy_m": "6",
+            "location_source": "gps",
+            "tree_count": "4",
+            "tree_distance_m": "2",
+            "photos": [photo],
+        },
+    )
+    assert response.status_code == 201, response.content
+    return Report.objects.get(client_id=client_id)
+
+
+def _counts(user) -> dict:
+    client = Client()
+    client.force_login(user)
+    response = client.get("/api/patrols/counts/", {"level": "station"})
+    assert response.status_code == 200, response.content
+    data = response.json()
+    rows = data.get("results", data) if isinstance(data, dict) else data
+    rows = rows if isinstance(rows, list) else [rows]
+    keys = ("tree_cleared", "trees_removed", "open_in_zone")
+    return {k: sum(int(r.get(k) or 0) for r in rows) for k in keys}
+
+
+def _click_marker(page, report_id):
+    x, y = page.evaluate(
+        """id => { const w = window.patrolsWorkspace, m = w.markers[id];
+                   w.map.setView(m.getLatLng(), 17, {animate: false});
+                   const p = w.map.latLngToContainerPoint(m.getLatLng()); return [p.x, p.y]; }""",
+        report_id,
+    )
+    page.wait_for_function(
+        "id => { const w = window.patrolsWorkspace;"
+        " return w.clusters.getVisibleParent(w.markers[id]) === w.markers[id]; }",
+        arg=report_id,
+        timeout=WAIT_MS,
+    )
+    box = page.locator("#ws-map").bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.wait_for_selector(f"#ws-panel[data-report='{report_id}']", timeout=WAIT_MS)
+
+
+def _act(page, action, fields=None, files=None, expect=None):
+    page.click(f"#ws-panel .actions button[data-action='{action}']")
+    form = f"#ws-panel form[data-action='{action}']"
+    for name, value in (fields or {}).items():
+        selector = f"{form} [name='{name}']"
+        if page.locator(selector).evaluate("e => e.tagName") == "SELECT":
+            page.select_option(selector, value)
+        else:
+            page.fill(selector, value)
+    if files:
+        page.set_input_files(f"{form} input[type=file]", files=files)
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_selector(f"#ws-panel[data-status='{expect}']", timeout=WAIT_MS)
+
+
+def test_staff_confirm_and_verify_a_clearing_on_the_map_and_the_counts_change(
+    page, live_server, demo_district
+):
+    staff = demo_district["staff"]
+    report = _submit_as(demo_district["villager"], *demo_district["near"])
+    before = _counts(staff)
+
+    login(page, live_server.url, staff.username)
+    page.goto(f"{live_server.url}/patrols/workspace/")
+    page.wait_for_function("window.patrolsWorkspaceReady === true", timeout=WAIT_MS)
+    assert page.get_attribute("#ws-map", "data-report-count") == "1"
+    _click_marker(page, report.pk)
+    panel = page.locator("#ws-panel")
+    assert f"#{report.pk}" in panel.inner_text()
+
+    # A forbidden step first: verifying a hazard nobody has cleared is refused, unchanged.
+    assert page.locator("#ws-panel .actions button[data-action='verify']").count() == 0
+
+    _act(page, "confirm", {"note": "现场核实 树枝距导线约1.5米"}, expect="confirmed")
+    report.refresh_from_db()
+    assert report.status == Report.Status.CONFIRMED
+    _act(
+        page,
+        "clear",
+        {"trees_removed": "4", "cleared_by": "self", "note": "村民自清"},
+        files=[{"name": "after.jpg", "mimeType": "image/jpeg", "buffer": _jpeg((200, 200, 200))}],
+        expect="cleared",
+    )
+    _act(
+        page,
+        "verify",
+        {"note": "已复查"},
+        files=[{"name": "check.jpg", "mimeType": "image/jpeg", "buffer": _jpeg((90, 90, 200))}],
+        expect="verified",
+    )
+
+    report.refresh_from_db()
+    assert report.status == Report.Status.VERIFIED
+    assert report.trees_removed == 4
+    assert report.cleared_by == "self"
+    events = ReportEvent.objects.filter(report=report).order_by("at", "pk")
+    assert list(events.values_list("to_status", flat=True))[-3:] == [
+        "confirmed",
+        "cleared",
+        "verified",
+    ]
+    assert ReportPhoto.objects.filter(report=report).count() == 3
+    history = panel.locator(".history li")
+    assert history.count() >= 3
+
+    after = _counts(staff)
+    assert after["tree_cleared"] == before["tree_cleared"] + 1
+    assert after["trees_removed"] == before["trees_removed"] + 4
+    assert after["open_in_zone"] == before["open_in_zone"] - 1
+    # The workspace's own counts strip shows the same figure.
+    page.wait_for_selector(
+        f"#ws-counts b[data-count='trees_removed']:text-is('{after['trees_removed']}')",
+        timeout=WAIT_MS,
+    )
