@@ -120,6 +120,9 @@ def layer_schema(summary: str, geometry: str, properties: dict[str, dict]):
     },
 )
 class DistrictLayer(LayerView):
+    """Service grids (大台区) you may see, with the grid manager's posted phone and the
+    counts of `DistrictCounts` (hourly task; counted live for a grid without a row)."""
+
     geom_field = "boundary"
     district_lookup = "pk"
 
@@ -136,6 +139,8 @@ class DistrictLayer(LayerView):
     {"id": INT, "code": STR, "name": STR, "district": INT, "household_count": INT},
 )
 class TransformerAreaLayer(LayerView):
+    """One point per transformer area (台区), at its transformer, with its household count."""
+
     geom_field = "transformer"
     district_lookup = "district"
 
@@ -148,6 +153,8 @@ class TransformerAreaLayer(LayerView):
 
 @layer_schema("Lines", "LineString", {"id": INT, "code": STR, "name": STR, "voltage_kv": INT})
 class LineLayer(LayerView):
+    """Whole lines; `district` keeps the lines with a segment in that grid."""
+
     geom_field = "geom"
     district_lookup = "segments__district"
 
@@ -173,6 +180,8 @@ class LineLayer(LayerView):
     },
 )
 class SegmentLayer(LayerView):
+    """Ordered line segments (the "segment" of 我包段), with their length in metres."""
+
     geom_field = "geom"
     district_lookup = "district"
 
@@ -201,6 +210,11 @@ class SegmentLayer(LayerView):
     },
 )
 class HouseholdLayer(LayerView):
+    """Household points (the "front door" of 家家户户包门前), built in PostGIS (13,700 per
+    station). A villager gets only their own household; a county leader gets every
+    household of the county without the head's name (`head_name` is null): leaders read
+    statistics, not people. Phones and addresses are in no layer."""
+
     geom_field = "location"
     district_lookup = "transformer_area__district"
 
