@@ -81,3 +81,44 @@ __all__ = [
     "PublishedVersionFactory",
     "SegmentAssignmentFactory",
 ]
+
+
+# --- a small, hand-checkable world ----------------------------------------------------------
+
+
+class World:
+    """One station, two grids with their managers, two villages, a published compact."""
+
+    def __init__(self) -> None:
+        from houhu.accounts.models import User
+        from tests.factories import (
+            HouseholdFactory,
+            TransformerAreaFactory,
+            UserFactory,
+            VillageFactory,
+            manager_of,
+        )
+
+        self.station = StationFactory()
+        self.d1 = DistrictFactory(station=self.station)
+        self.d2 = DistrictFactory(station=self.station)
+        self.m1 = manager_of(self.d1)
+        self.m2 = manager_of(self.d2)
+        self.staff = UserFactory(role=User.Role.STAFF, station=self.station)
+        self.leader = UserFactory(role=User.Role.LEADER, county=self.station.county)
+        self.v1 = VillageFactory(station=self.station)
+        self.v2 = VillageFactory(station=self.station)
+        self.ta1 = TransformerAreaFactory(district=self.d1)
+        self.ta2 = TransformerAreaFactory(district=self.d2)
+        self.h1, self.h2, self.h3 = (
+            HouseholdFactory(transformer_area=self.ta1, village=self.v1) for _ in range(3)
+        )
+        self.h4 = HouseholdFactory(transformer_area=self.ta2, village=self.v2)
+        self.compact = CompactFactory(station=self.station)
+        self.version = PublishedVersionFactory(
+            compact=self.compact, number=1, effective_from=dt.date(2024, 1, 1)
+        )
+        ClauseFactory(version=self.version, number=1)
+        ClauseFactory(
+            version=self.version, number=2, kind=m.Clause.Kind.UNSAFE_BEHAVIOUR, text="九个不见了"
+        )
