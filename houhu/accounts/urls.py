@@ -7,5 +7,13 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("villagers/", views.villager_list, name="villagers"),
+    path(
+        "villagers/household/<int:household_pk>/create/",
+        views.villager_create,
+        name="villager_create",
+    ),
+    path("villagers/<int:user_pk>/reset/", views.villager_reset, name="villager_reset"),
+    path("villagers/<int:user_pk>/issued/", views.villager_issued, name="villager_issued"),
     path("", views.home, name="home"),
 ]

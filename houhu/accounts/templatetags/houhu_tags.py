@@ -28,10 +28,9 @@ def url_if_exists(name: str, *args, **kwargs) -> str:
 
 
 def map_config() -> dict:
+    tiles = app_settings.get("TILES") or []
     return {
-        "tiles": [
-            [force_str(label), url, attrs] for (label, url, attrs) in app_settings.get("TILES") or []
-        ],
+        "tiles": [[force_str(label), url, attrs] for (label, url, attrs) in tiles],
         "center": list(app_settings.get("DEFAULT_CENTER") or (30.45, 112.80)),
         "zoom": app_settings.get("DEFAULT_ZOOM") or 11,
         "minZoom": app_settings.get("MIN_ZOOM") or 3,

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class VillagerAccountForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Login phone number"),
+        max_length=20,
+        help_text=_("The villager logs in with this number; no other account may use it."),
+        widget=forms.TextInput(
+            attrs={"inputmode": "tel", "autocomplete": "off", "autofocus": True}
+        ),
+    )
+
+
+class HouseholdSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("Customer number, name or phone"),
+                "autocomplete": "off",
+            }
+        ),
+    )
