@@ -357,9 +357,9 @@ class ReportPhoto(models.Model):
         verbose_name=_("uploaded by"),
     )
     # Re-encoded without metadata by patrols.photos: never the bytes the phone sent.
-    image = models.ImageField(
-        _("image"), upload_to=_photo_path, width_field="width", height_field="height"
-    )
+    # No width_field/height_field: those re-read the file on every model load; the
+    # dimensions are set once from the re-encoded copy.
+    image = models.ImageField(_("image"), upload_to=_photo_path)
     thumbnail = models.ImageField(_("thumbnail"), upload_to=_photo_path, blank=True)
     width = models.PositiveIntegerField(_("width"), default=0)
     height = models.PositiveIntegerField(_("height"), default=0)

@@ -207,6 +207,9 @@ PATROLS_MERGE_DISTANCE_M = env_float("PATROLS_MERGE_DISTANCE_M", 30.0)
 PATROLS_SNAP_RADIUS_M = env_float("PATROLS_SNAP_RADIUS_M", 200.0)
 # The village of a report is the nearest household's within this distance.
 PATROLS_VILLAGE_RADIUS_M = env_float("PATROLS_VILLAGE_RADIUS_M", 1000.0)
+# Email the grid manager / reporter as well as the in-app notification (needs a real
+# EMAIL_BACKEND; off by default because sites often have no mail server).
+PATROLS_EMAIL_NOTIFICATIONS = env_bool("PATROLS_EMAIL_NOTIFICATIONS", False)
 
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:63799/0")
