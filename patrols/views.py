@@ -7,12 +7,15 @@ offline and send it later through the very same endpoint.
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
@@ -23,6 +26,8 @@ from django.views.decorators.http import require_GET
 
 from houhu.accounts.scopes import districts_for, is_read_only
 
+from . import services
+from .errors import PatrolError
 from .forms import ReportForm
 from .models import Report
 
@@ -196,8 +201,26 @@ def _api_urls() -> dict[str, str]:
 
 @login_required
 def report_new(request: HttpRequest) -> HttpResponse:
-    """The report form: villagers on a phone, staff recording their own findings."""
+    """The report form: villagers on a phone, staff recording their own findings.
+
+    With JavaScript the page posts to the API through the offline outbox; this POST branch
+    is the same submission for a browser without it, through the same service.
+    """
     _deny_readers(request)
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            report, _created = services.report_submit(
+                reporter=request.user,
+                client_id=request.POST.get("client_id", ""),
+                data=request.POST,
+                photos=request.FILES.getlist("photos"),
+            )
+        except PatrolError as exc:
+            error, status = str(exc.message), exc.http_status
+        else:
+            messages.success(request, _("Report sent. Thank you!"))
+            return redirect("patrols:report_detail", pk=report.pk)
     return render(
         request,
         "patrols/report_new.html",
@@ -208,7 +231,10 @@ def report_new(request: HttpRequest) -> HttpResponse:
             "max_photos": _max_photos(),
             "config": _report_config(request),
             "i18n": REPORT_TEXT,
+            "client_id": uuid.uuid4(),
+            "error": error,
         },
+        status=status,
     )
 
 

@@ -223,3 +223,58 @@ def test_villager_may_open_their_reports_pages(client, grid):
     assert f"/api/patrols/reports/{report.pk}/" in response.content.decode()
     report.refresh_from_db()
     assert report.status == Report.Status.SUBMITTED
+
+
+def _form_data(villager, **extra):
+    x, y = villager.household.transformer_area.district.boundary.centroid.coords
+    return {
+        "client_id": str(uuid.uuid4()),
+        "kind": "construction",
+        "construction_kind": "excavation",
+        "construction_stopped": "true",
+        "lon": f"{x:.7f}",
+        "lat": f"{y + 0.00002:.7f}",
+        "location_source": "gps",
+        "accuracy_m": "10",
+        **extra,
+    }
+
+
+def test_report_form_works_without_javascript(client, grid):
+    client.force_login(grid["villager"])
+    data = _form_data(grid["villager"])
+    response = client.post(reverse("patrols:report_new"), data)
+    report = Report.objects.get(client_id=data["client_id"])
+    assert response.status_code == 302
+    assert response["Location"] == reverse("patrols:report_detail", args=[report.pk])
+    assert report.reporter == grid["villager"]
+    assert report.kind == Report.Kind.CONSTRUCTION
+    assert report.construction_stopped is True
+    assert report.district == grid["district"]
+
+
+def test_report_form_posted_twice_makes_one_report(client, grid):
+    client.force_login(grid["villager"])
+    data = _form_data(grid["villager"])
+    client.post(reverse("patrols:report_new"), data)
+    response = client.post(reverse("patrols:report_new"), data)
+    assert response.status_code == 302
+    assert Report.objects.filter(client_id=data["client_id"]).count() == 1
+
+
+def test_report_form_refuses_a_location_outside_the_grid_and_writes_nothing(client, grid):
+    client.force_login(grid["villager"])
+    response = client.post(
+        reverse("patrols:report_new"), _form_data(grid["villager"], lon="100.0", lat="20.0")
+    )
+    assert response.status_code == 400
+    assert response.context["error"]
+    assert 'role="alert">' in response.content.decode()
+    assert _nothing_written()
+
+
+def test_leader_cannot_post_a_report_through_the_form(client, grid):
+    client.force_login(grid["leader"])
+    response = client.post(reverse("patrols:report_new"), _form_data(grid["villager"]))
+    assert response.status_code == 403
+    assert _nothing_written()

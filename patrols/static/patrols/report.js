@@ -25,7 +25,7 @@
   function saveDraft() {
     var d = { client_id: clientId, values: {} };
     Array.prototype.forEach.call(form.elements, function (el) {
-      if (!el.name || el.type === "file") return;
+      if (!el.name || el.type === "file" || el.type === "hidden" && !/^(lon|lat|accuracy_m|location_source)$/.test(el.name)) return;
       if ((el.type === "radio" || el.type === "checkbox")) { if (el.checked) d.values[el.name] = el.value; }
       else d.values[el.name] = el.value;
     });
@@ -161,7 +161,7 @@
     Array.prototype.slice.call(files, 0, Math.max(room, 0)).forEach(function (file) {
       downscale(file).then(function (blob) {
         var name = (file.name || "photo").replace(/\.\w+$/, "") + (blob === file ? (file.name.match(/\.\w+$/) || [".jpg"])[0] : ".jpg");
-        photos.push({ blob: blob, name: name, url: URL.createObjectURL(blob) });
+        photos.push({ blob: blob, original: file, name: name, url: URL.createObjectURL(blob) });
         renderPhotos();
       });
     });
@@ -206,6 +206,7 @@
   function collect() {
     var kind = (form.querySelector('input[name="kind"]:checked') || {}).value;
     var f = { kind: kind, submitted_at: new Date().toISOString() };
+    // Keep the draft's id: a retry of this very report must carry the same one.
     ["lon", "lat", "accuracy_m", "location_source", "note"].forEach(function (n) { f[n] = field(n).value; });
     var box = form.querySelector('.kind-fields[data-kind="' + kind + '"]');
     if (box) Array.prototype.forEach.call(box.querySelectorAll("input, select, textarea"), function (el) {
@@ -220,13 +221,18 @@
     ev.preventDefault();
     var f = collect();
     if (!f.kind) return showError(T.need_kind);
-    if (!f.lat || !f.lon) return showError(T.need_location);
+    // Without a GPS fix or a tap, the server may still read the place from a photo's EXIF.
+    var fromExif = (!f.lat || !f.lon) && photos.length > 0;
+    if ((!f.lat || !f.lon) && !fromExif) return showError(T.need_location);
     showError("");
     var button = document.getElementById("submit");
     button.disabled = true;
     var item = {
       client_id: clientId, fields: f, csrf: HouhuOutbox.csrf(), created: Date.now(),
-      photos: photos.map(function (p) { return { blob: p.blob, name: p.name }; }),
+      // The downscaled copy has no EXIF; send the original when its GPS is all we have.
+      photos: photos.map(function (p) {
+        return fromExif ? { blob: p.original, name: p.original.name || p.name } : { blob: p.blob, name: p.name };
+      }),
     };
     outboxEl.hidden = false; outboxEl.className = "outbox"; outboxEl.textContent = T.sending;
     HouhuOutbox.put(item).then(function () {
