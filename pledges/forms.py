@@ -54,47 +54,21 @@ class CompactCreateForm(forms.Form):
 
 
 class DraftEditForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
+    effective_from = forms.DateField(
+        label=_("Effective from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     change_note = forms.CharField(
         label=_("What changed"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class ClauseForm(forms.Form):
-    number = forms.IntegerField(label=_("No."), min_value=1, max_value=999)
+    """One clause of a draft. Prefixed per clause on the page so each row posts alone."""
+
+    clause = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    number = forms.IntegerField(label=_("Insert as No."), min_value=1, required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=Clause.Kind.choices)
-    text = forms.CharField(
-        label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-
-class BaseClauseFormSet(forms.BaseFormSet):
-    def clean(self):
-        if any(self.errors):
-            return
-        numbers = [
-            f.cleaned_data["number"]
-            for f in self.forms
-            if f.cleaned_data.get("text", "").strip() and f.cleaned_data.get("number")
-        ]
-        if len(numbers) != len(set(numbers)):
-            raise ValidationError(_("Two clauses have the same number."))
-
-    def clauses(self) -> list[dict]:
-        """The kept clauses, in number order: rows with empty text are dropped."""
-        rows = [
-            {
-                "number": f.cleaned_data["number"],
-                "kind": f.cleaned_data["kind"],
-                "text": f.cleaned_data["text"].strip(),
-            }
-            for f in self.forms
-            if f.cleaned_data.get("text", "").strip()
-        ]
-        return sorted(rows, key=lambda r: r["number"])
-
-
-ClauseFormSet = forms.formset_factory(ClauseForm, formset=BaseClauseFormSet, extra=2)
+    text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class PublishForm(forms.Form):
