@@ -470,13 +470,14 @@ def coverage(*, level: str, user: User, on: dt.date | None = None) -> list[dict[
     qs = (
         groups.order_by("code")
         .annotate(
-            households=SubqueryCount(hh_g.values("pk")),
-            signed=SubqueryCount(hh_g.filter(_active_pledge_exists()).values("pk")),
-            front_doors_confirmed=SubqueryCount(hh_g.filter(confirmed_fd).values("pk")),
-            line_length_m=SubquerySum(
+            # `c_` prefixes: "households" is a reverse relation name on Village.
+            c_households=SubqueryCount(hh_g.values("pk")),
+            c_signed=SubqueryCount(hh_g.filter(_active_pledge_exists()).values("pk")),
+            c_front_doors=SubqueryCount(hh_g.filter(confirmed_fd).values("pk")),
+            c_length=SubquerySum(
                 segs_g.annotate(len_m=length_m("geom")).values("len_m"), column="len_m"
             ),
-            covered_length_m=SubquerySum(
+            c_covered=SubquerySum(
                 segs_g.filter(_segment_responsible_q(on))
                 .annotate(len_m=length_m("geom"))
                 .values("len_m"),
@@ -487,21 +488,22 @@ def coverage(*, level: str, user: User, on: dt.date | None = None) -> list[dict[
             "id",
             "code",
             "name",
-            "households",
-            "signed",
-            "front_doors_confirmed",
-            "line_length_m",
-            "covered_length_m",
+            "c_households",
+            "c_signed",
+            "c_front_doors",
+            "c_length",
+            "c_covered",
         )
     )
     sql, params = _wrap_sql(
         qs,
-        "t.id, t.code, t.name, t.households, t.signed, t.front_doors_confirmed, "
-        "COALESCE(t.line_length_m, 0) AS line_length_m, "
-        "COALESCE(t.covered_length_m, 0) AS covered_length_m, "
-        "t.signed::float / NULLIF(t.households, 0) AS pledge_rate, "
-        "COALESCE(t.covered_length_m, 0) / NULLIF(t.line_length_m, 0) AS responsibility_rate, "
-        "t.front_doors_confirmed::float / NULLIF(t.households, 0) AS front_door_rate",
+        "t.id, t.code, t.name, t.c_households AS households, t.c_signed AS signed, "
+        "t.c_front_doors AS front_doors_confirmed, "
+        "COALESCE(t.c_length, 0) AS line_length_m, "
+        "COALESCE(t.c_covered, 0) AS covered_length_m, "
+        "t.c_signed::float / NULLIF(t.c_households, 0) AS pledge_rate, "
+        "COALESCE(t.c_covered, 0) / NULLIF(t.c_length, 0) AS responsibility_rate, "
+        "t.c_front_doors::float / NULLIF(t.c_households, 0) AS front_door_rate",
     )
     with connection.cursor() as cur:
         cur.execute(sql, params)

@@ -1037,7 +1037,7 @@ def adjust_front_door(
     frm_state = assignment.front_door_state
     frm_segment = assignment.segment.code
     assignment.segment = segment
-    assignment.distance_m = round(distance, 2)
+    assignment.distance_m = round(distance.m, 2)
     assignment.front_door_state = Assignment.FrontDoorState.ADJUSTED
     assignment.save(update_fields=["segment", "distance_m", "front_door_state"])
     _assignment_event(
