@@ -1,0 +1,225 @@
+"""/api/patrols/: thin DRF views over the services and selectors.
+
+Errors: a domain error answers {"detail": "<translated>"} (plus {"<field>": ["…"]} when it
+concerns one field) with its own status: 400 bad input, 403 role/grid, 409 forbidden
+transition, 422 replayed client id with other content. A report the user may not read is
+404, whatever its id.
+"""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import selectors, services
+from .errors import PatrolError
+from .models import ReportPhoto
+from .serializers import (
+    ActionSerializer,
+    CountRowSerializer,
+    NotificationSerializer,
+    ReportDetailSerializer,
+    ReportSerializer,
+    ReportSubmitSerializer,
+)
+
+FILTER_PARAMS = [
+    OpenApiParameter("kind", str, description="tree, construction, … (comma-separated)"),
+    OpenApiParameter("status", str, description="submitted, confirmed, … (comma-separated)"),
+    OpenApiParameter("district", int),
+    OpenApiParameter("since", OpenApiTypes.DATE, description="Written on or after (local)"),
+    OpenApiParameter("until", OpenApiTypes.DATE, description="Written on or before (local)"),
+    OpenApiParameter("in_zone", bool),
+    OpenApiParameter("bbox", str, description="minLon,minLat,maxLon,maxLat (intersects)"),
+]
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input: {detail, <field>: [...]}"),
+    403: OpenApiResponse(description="Not allowed for this role or grid"),
+    404: OpenApiResponse(description="No such report for this user"),
+}
+
+
+def error_response(error: PatrolError) -> Response:
+    body: dict = {"detail": str(error.message)}
+    if error.field:
+        body[error.field] = [str(error.message)]
+    return Response(body, status=error.http_status)
+
+
+def _fields(request) -> dict:
+    # The form fields without the files (a QueryDict copy would deep-copy the uploads).
+    return {key: request.data.get(key) for key in request.data if key != "photos"}
+
+
+class DomainErrorsMixin:
+    def handle_exception(self, exc):
+        if isinstance(exc, PatrolError):
+            return error_response(exc)
+        return super().handle_exception(exc)
+
+
+class ReportListCreate(DomainErrorsMixin, generics.ListAPIView):
+    serializer_class = ReportSerializer
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    filter_backends: list = []
+
+    def get_queryset(self):
+        qs = selectors.reports_for(self.request.user).select_related(
+            "district", "segment", "reporter"
+        )
+        return selectors.filter_reports(qs, self.request.query_params)
+
+    @extend_schema(parameters=FILTER_PARAMS, summary="Reports the user may read")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request={
+            "multipart/form-data": ReportSubmitSerializer,
+            "application/json": ReportSubmitSerializer,
+        },
+        responses={
+            201: ReportDetailSerializer,
+            200: OpenApiResponse(ReportDetailSerializer, description="Replay: the first answer"),
+            422: OpenApiResponse(description="Same client_id, different content"),
+            **ERRORS,
+        },
+        summary="Submit a patrol report (idempotent on client_id)",
+    )
+    def post(self, request, *args, **kwargs):
+        data = _fields(request)
+        incoming = ReportSubmitSerializer(data=data)
+        incoming.is_valid(raise_exception=True)
+        report, created = services.report_submit(
+            reporter=request.user,
+            client_id=incoming.validated_data["client_id"],
+            data=incoming.validated_data,
+            photos=request.FILES.getlist("photos"),
+        )
+        report = selectors.report_detail_queryset(request.user).get(pk=report.pk)
+        body = ReportDetailSerializer(report, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class ReportDetail(DomainErrorsMixin, generics.RetrieveAPIView):
+    serializer_class = ReportDetailSerializer
+
+    def get_queryset(self):
+        return selectors.report_detail_queryset(self.request.user)
+
+
+class ReportAction(DomainErrorsMixin, APIView):
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(
+        request={"multipart/form-data": ActionSerializer, "application/json": ActionSerializer},
+        responses={
+            200: ReportDetailSerializer,
+            409: OpenApiResponse(description="Transition not allowed in this state"),
+            **ERRORS,
+        },
+        summary="Take a workflow step (confirm, reject, clear, verify, reopen, not_fixed, "
+        "stop, permit, escalate, merge)",
+    )
+    def post(self, request, pk: int):
+        report = selectors.reports_for(request.user).filter(pk=pk).first()
+        if report is None:
+            raise Http404
+        data = _fields(request)
+        incoming = ActionSerializer(data=data)
+        incoming.is_valid(raise_exception=True)
+        values = incoming.validated_data
+        services.report_transition(
+            report=report,
+            action=values["action"],
+            by=request.user,
+            note=values.get("reason") or values.get("note") or "",
+            data={k: values.get(k) for k in ("trees_removed", "cleared_by", "merge_into")},
+            photos=request.FILES.getlist("photos"),
+        )
+        report = selectors.report_detail_queryset(request.user).get(pk=pk)
+        return Response(ReportDetailSerializer(report, context={"request": request}).data)
+
+
+class ReportLayer(DomainErrorsMixin, APIView):
+    @extend_schema(
+        parameters=FILTER_PARAMS,
+        responses={(200, "application/geo+json"): OpenApiTypes.OBJECT},
+        summary="Reports as a GeoJSON FeatureCollection (built in PostGIS)",
+        description="Feature properties: id, kind, status, in_zone, distance_m, district, "
+        "district_name, submitted_at, kind_label, status_label.",
+    )
+    def get(self, request):
+        qs = selectors.filter_reports(selectors.reports_for(request.user), request.query_params)
+        return HttpResponse(selectors.reports_geojson(qs), content_type="application/geo+json")
+
+
+class PhotoFile(APIView):
+    """A stored (re-encoded, metadata-free) photo, only for those who may read its report."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("size", str, enum=["full", "thumb"])],
+        responses={(200, "image/jpeg"): OpenApiTypes.BINARY},
+    )
+    def get(self, request, pk: int):
+        photo = (
+            ReportPhoto.objects.filter(pk=pk, report__in=selectors.reports_for(request.user))
+            .only("image", "thumbnail")
+            .first()
+        )
+        if photo is None:
+            raise Http404
+        field = (
+            photo.thumbnail
+            if request.query_params.get("size") == "thumb" and photo.thumbnail
+            else photo.image
+        )
+        response = FileResponse(field.open("rb"), content_type="image/jpeg")
+        response["Cache-Control"] = "private, max-age=86400"
+        return response
+
+
+class NotificationList(generics.ListAPIView):
+    serializer_class = NotificationSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.notifications_for(self.request.user)
+
+
+class NotificationRead(DomainErrorsMixin, APIView):
+    @extend_schema(request=None, responses={200: NotificationSerializer, 403: OpenApiResponse()})
+    def post(self, request, pk: int):
+        notification = services.notification_mark_read(notification_id=pk, by=request.user)
+        return Response(NotificationSerializer(notification).data)
+
+
+class Counts(DomainErrorsMixin, APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "level", str, enum=["district", "transformer_area", "village", "station"]
+            ),
+            OpenApiParameter("since", OpenApiTypes.DATE),
+            OpenApiParameter("until", OpenApiTypes.DATE),
+            OpenApiParameter("district", int),
+        ],
+        responses={200: CountRowSerializer(many=True)},
+        summary="The station's counts per grid, transformer area, village or station",
+    )
+    def get(self, request):
+        params = request.query_params
+        district = params.get("district")
+        rows = selectors.report_counts(
+            user=request.user,
+            level=params.get("level") or "district",
+            since=selectors.parse_date(params.get("since"), "since"),
+            until=selectors.parse_date(params.get("until"), "until"),
+            district_id=int(district) if district and district.isdigit() else None,
+        )
+        return Response(rows)

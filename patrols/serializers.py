@@ -1,0 +1,249 @@
+"""Shapes of the patrols API. Shape only: every rule is in services/workflow/selectors."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from . import selectors, workflow
+from .models import Notification, Report, ReportEvent, ReportPhoto
+
+
+def _name(user) -> str:
+    return (user.display_name or user.username) if user is not None else ""
+
+
+class ReportSubmitSerializer(serializers.Serializer):
+    """What the phone sends (multipart with `photos` files, or JSON without photos)."""
+
+    client_id = serializers.UUIDField(help_text="Generated on the phone; unique forever.")
+    kind = serializers.ChoiceField(Report.Kind.choices)
+    lon = serializers.FloatField(required=False, allow_null=True)
+    lat = serializers.FloatField(required=False, allow_null=True)
+    accuracy_m = serializers.FloatField(required=False, allow_null=True, min_value=0)
+    location_source = serializers.ChoiceField(
+        Report.LocationSource.choices, required=False, allow_blank=True
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    tree_count = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    tree_distance_m = serializers.FloatField(required=False, allow_null=True, min_value=0)
+    construction_kind = serializers.ChoiceField(
+        Report.ConstructionKind.choices, required=False, allow_blank=True
+    )
+    construction_stopped = serializers.BooleanField(required=False, allow_null=True)
+    behaviour = serializers.ChoiceField(Report.Behaviour.choices, required=False, allow_blank=True)
+    damage_kind = serializers.ChoiceField(
+        Report.DamageKind.choices, required=False, allow_blank=True
+    )
+    submitted_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="When it was written on the phone."
+    )
+    photos = serializers.ListField(
+        child=serializers.FileField(), required=False, max_length=6, write_only=True,
+        help_text="0 to 6 JPEG/PNG/WebP files (multipart).",
+    )  # fmt: skip
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    """A report in lists."""
+
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    lon = serializers.SerializerMethodField()
+    lat = serializers.SerializerMethodField()
+    district_name = serializers.CharField(source="district.name", read_only=True)
+    segment_code = serializers.CharField(source="segment.code", read_only=True, default=None)
+    reporter_name = serializers.SerializerMethodField()
+    behaviour_label = serializers.CharField(source="get_behaviour_display", read_only=True)
+    construction_kind_label = serializers.CharField(
+        source="get_construction_kind_display", read_only=True
+    )
+    damage_kind_label = serializers.CharField(source="get_damage_kind_display", read_only=True)
+
+    class Meta:
+        model = Report
+        fields = [
+            "id", "client_id", "kind", "kind_label", "status", "status_label",
+            "lon", "lat", "accuracy_m", "location_source",
+            "district", "district_name", "transformer_area", "village",
+            "segment", "segment_code", "distance_m", "in_zone",
+            "tree_count", "tree_distance_m", "construction_kind", "construction_kind_label",
+            "construction_stopped", "behaviour", "behaviour_label", "damage_kind",
+            "damage_kind_label", "trees_removed", "cleared_by", "note",
+            "submitted_at", "received_at", "status_changed_at", "merged_into", "reporter_name",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.DOUBLE)
+    def get_lon(self, obj: Report) -> float:
+        return round(obj.location.x, 7)
+
+    @extend_schema_field(OpenApiTypes.DOUBLE)
+    def get_lat(self, obj: Report) -> float:
+        return round(obj.location.y, 7)
+
+    def get_reporter_name(self, obj: Report) -> str:
+        return _name(obj.reporter)
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    stage_label = serializers.CharField(source="get_stage_display", read_only=True)
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportPhoto
+        fields = ["id", "stage", "stage_label", "url", "thumbnail_url", "width", "height", "event"]
+
+    def get_url(self, obj: ReportPhoto) -> str:
+        return reverse("patrols-api-photo-file", args=[obj.pk])
+
+    def get_thumbnail_url(self, obj: ReportPhoto) -> str | None:
+        # Until Celery has made the thumbnail, the full (already small) copy stands in.
+        if not obj.thumbnail:
+            return None
+        return reverse("patrols-api-photo-file", args=[obj.pk]) + "?size=thumb"
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor_name = serializers.SerializerMethodField()
+    actor_role = serializers.CharField(source="actor.get_role_display", read_only=True)
+    action_label = serializers.CharField(source="get_action_display", read_only=True)
+    to_status_label = serializers.CharField(source="get_to_status_display", read_only=True)
+
+    class Meta:
+        model = ReportEvent
+        fields = [
+            "id", "at", "actor", "actor_name", "actor_role", "action", "action_label",
+            "from_status", "to_status", "to_status_label", "note", "data",
+        ]  # fmt: skip
+
+    def get_actor_name(self, obj: ReportEvent) -> str:
+        return _name(obj.actor)
+
+
+class SegmentBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    line_name = serializers.CharField(source="line.name")
+    voltage_kv = serializers.IntegerField(source="line.voltage_kv")
+    zone_m = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.DOUBLE)
+    def get_zone_m(self, obj) -> float:
+        return obj.line.protection_zone()["zone_m"]
+
+
+class ResponsibleSerializer(serializers.Serializer):
+    scope = serializers.CharField()
+    user_id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+    phone = serializers.CharField(allow_blank=True, allow_null=True)
+
+
+class MergeCandidateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    distance_m = serializers.FloatField()
+
+
+class ReportDetailSerializer(ReportSerializer):
+    """A report with its photos, history, responsible people and what the reader may do."""
+
+    segment = serializers.SerializerMethodField()
+    district_manager = serializers.SerializerMethodField()
+    transformer_area_name = serializers.CharField(
+        source="transformer_area.name", read_only=True, default=None
+    )
+    village_name = serializers.CharField(source="village.name", read_only=True, default=None)
+    photos = PhotoSerializer(many=True, read_only=True)
+    events = serializers.SerializerMethodField()
+    responsibles = serializers.SerializerMethodField()
+    merge_candidates = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(ReportSerializer.Meta):
+        fields = [
+            *ReportSerializer.Meta.fields,
+            "district_manager", "transformer_area_name", "village_name",
+            "photos", "events", "responsibles", "merge_candidates", "allowed_actions",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(SegmentBriefSerializer(allow_null=True))
+    def get_segment(self, obj: Report):
+        return SegmentBriefSerializer(obj.segment).data if obj.segment_id else None
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_district_manager(self, obj: Report) -> dict | None:
+        manager = obj.district.manager
+        if manager is None:
+            return None
+        return {"name": _name(manager), "phone": obj.district.manager_phone or manager.phone}
+
+    @extend_schema_field(EventSerializer(many=True))
+    def get_events(self, obj: Report):
+        return EventSerializer(selectors.report_events(obj), many=True).data
+
+    @extend_schema_field(ResponsibleSerializer(many=True))
+    def get_responsibles(self, obj: Report):
+        return selectors.responsibles(obj)
+
+    @extend_schema_field(MergeCandidateSerializer(many=True))
+    def get_merge_candidates(self, obj: Report):
+        return selectors.merge_candidates(obj, self.context["request"].user)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_allowed_actions(self, obj: Report) -> list[str]:
+        return workflow.allowed_actions(obj, self.context["request"].user)
+
+
+class ActionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(workflow.ACTIONS)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, help_text="For reject (required)."
+    )
+    trees_removed = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    cleared_by = serializers.ChoiceField(Report.ClearedBy.choices, required=False, allow_blank=True)
+    merge_into = serializers.IntegerField(required=False, allow_null=True)
+    photos = serializers.ListField(
+        child=serializers.FileField(), required=False, max_length=6, write_only=True
+    )
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    text = serializers.SerializerMethodField(help_text="The message in the reader's language.")
+    report_status = serializers.CharField(source="report.status", read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "report", "report_status", "verb", "message", "text", "created", "read_at"]
+        read_only_fields = fields
+
+    def get_text(self, obj: Notification) -> str:
+        from .notifications import message_for
+
+        return message_for(obj.verb, obj.report, obj.event)
+
+
+class CountRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField(allow_null=True)
+    tree_reported = serializers.IntegerField()
+    tree_cleared = serializers.IntegerField()
+    tree_cleared_self = serializers.IntegerField()
+    tree_cleared_crew = serializers.IntegerField()
+    trees_removed = serializers.IntegerField()
+    construction_stopped = serializers.IntegerField()
+    behaviours = serializers.DictField(child=serializers.IntegerField())
+    open_in_zone = serializers.IntegerField()
+    confirm_hours_median = serializers.FloatField(allow_null=True)
+    confirm_hours_p90 = serializers.FloatField(allow_null=True)
+    clear_verified_hours_median = serializers.FloatField(allow_null=True)
+    clear_verified_hours_p90 = serializers.FloatField(allow_null=True)
+    segments_patrolled_30d = serializers.IntegerField()
