@@ -1,0 +1,100 @@
+"""The leadership dashboard in headless Chromium: ranking, map, drill-down, read-only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from houhu.accounts.models import User
+from stats.compute import compute_snapshots
+from stats.models import Snapshot
+from tests.conftest import PASSWORD
+from tests.factories import UserFactory
+from tests.stats.factories import JAN, NOW, small_county
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SHOTS = Path(__file__).resolve().parent.parent.parent / "var"
+
+
+@pytest.fixture
+def county_with_figures():
+    c = small_county()
+    compute_snapshots(kind="month", first=dt.date(2025, 12, 1), last=JAN, now=NOW)
+    compute_snapshots(kind="year", first=JAN, now=NOW)
+    leader = UserFactory(role=User.Role.LEADER, county=c.station.county, username="leader")
+    return c, leader
+
+
+def login(page, base_url: str, username: str) -> None:
+    # tests.conftest.login clicks the first submit button, which is the language switch in
+    # the top bar; this one clicks the log-in form's own button.
+    page.goto(f"{base_url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form:has(input[name=password]) button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+def _shot(page, name: str) -> None:
+    if SHOTS.is_dir():
+        page.screenshot(path=str(SHOTS / name), full_page=True)
+
+
+def test_leader_sees_ranking_and_map_and_cannot_edit(live_server, page, county_with_figures):
+    c, leader = county_with_figures
+    login(page, live_server.url, leader.username)
+    # The leader's home page is the dashboard, opened on the county.
+    assert "/stats/" in page.url
+    page.wait_for_selector("#stats-map[data-ready='1']", timeout=15000)
+    ranking = page.locator("[data-testid=ranking] tbody tr")
+    assert ranking.count() == 2
+    first = ranking.nth(0).inner_text()
+    assert c.d1.name in first and first.strip().startswith("1")
+    assert "数据不足" in ranking.nth(1).inner_text()  # D2: one report, not ranked
+    assert page.locator("#stats-map").get_attribute("data-features") == "2"
+    assert page.locator(".stats-legend").count() == 1
+    assert page.locator("canvas#chart-rates").count() == 1
+    # Read-only: no form posts anything but log-out and the language switch.
+    actions = page.eval_on_selector_all(
+        "form[method=post]", "fs => fs.map(f => f.getAttribute('action'))"
+    )
+    assert all(a.endswith(("/logout/", "/i18n/setlang/")) for a in actions), actions
+    _shot(page, "stats-dashboard-leader.png")
+
+    # Drill down: county → station (crumb) → district → transformer area → open hazards.
+    page.click(f"[data-testid=ranking] a:has-text('{c.d1.name}')")
+    page.wait_for_selector("#stats-map[data-ready='1']", timeout=15000)
+    assert page.locator("[data-testid=hazards] tbody tr").count() == 2  # r2 and r3
+    page.click(f"[data-testid=children] a:has-text('{c.tas[0].name}')")
+    page.wait_for_selector("[data-testid=hazards]")
+    assert page.locator("[data-testid=hazards] tbody tr").count() == 2
+    _shot(page, "stats-dashboard-ta.png")
+
+    before = Snapshot.objects.count()
+    status = page.evaluate(
+        """async () => {
+            const token = document.querySelector('input[name=csrfmiddlewaretoken]').value;
+            const r = await fetch('/stats/', {method: 'POST', headers: {'X-CSRFToken': token}});
+            const a = await fetch('/api/stats/snapshots/', {method: 'POST',
+                headers: {'X-CSRFToken': token, 'Content-Type': 'application/json'}, body: '{}'});
+            return [r.status, a.status];
+        }"""
+    )
+    assert status == [405, 405]
+    assert Snapshot.objects.count() == before
+
+
+def test_dashboard_on_a_phone_shows_figures(live_server, phone_page, county_with_figures):
+    _c, leader = county_with_figures
+    login(phone_page, live_server.url, leader.username)
+    phone_page.wait_for_selector("#stats-map[data-ready='1']", timeout=15000)
+    score = phone_page.locator(".figure[data-key=score] .fig-value").inner_text()
+    assert score not in ("", "\u2013")
+    width = phone_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 380, "the page must not scroll sideways on a phone"
+    _shot(phone_page, "stats-dashboard-phone.png")
+    data = json.loads(phone_page.locator("#stats-trend").inner_text())
+    assert data["labels"][-2:] == ["2025-12", "2026-01"]
