@@ -2,9 +2,10 @@
 
 Why SQL: djangorestframework-gis' GeoFeatureModelSerializer spends ~4.5 s in Python
 (GEOS -> OGR -> json per feature) on one station's 13,700 households; PostGIS aggregates
-the same FeatureCollection in ~60 ms (../shared/stack-notes.md; here 4.2 s vs ~0.12 s
-on an idle machine, 13,700 points, 3.4 MB). So every layer is one statement returning one
-text value:
+the same FeatureCollection in ~60 ms (../shared/stack-notes.md). Measured here on the
+demo station (13,700 points, 3.4 MB, a busy 2-core machine): 4.2 s vs 0.12-0.17 s, and
+14.3 s vs 0.33 s under heavier load. So every layer is one statement returning one text
+value:
 
     SELECT '{"type":"FeatureCollection","features":['
            || COALESCE(string_agg(ST_AsGeoJSON(f.*, 'geom', 6), ',' ORDER BY f.id), '')
