@@ -182,7 +182,11 @@ SELECT json_build_object(
     'type', 'FeatureCollection',
     'features', COALESCE(json_agg(ST_AsGeoJSON(f.*, 'geom', 6)::json ORDER BY f.id), '[]'::json)
 )::text
-FROM ({select}) AS f
+FROM (
+    SELECT q.id, q.kind, q.status, q.in_zone, q.distance_m, q.district,
+           q.district_name, q.submitted_at, q.kind_label, q.status_label, q.geom
+    FROM ({select}) AS q
+) AS f
 """
 
 
@@ -198,8 +202,7 @@ def _label(field: str, choices) -> Case:
 def reports_geojson(qs: QuerySet[Report]) -> str:
     """A FeatureCollection of the given (scoped, filtered) reports, built in PostGIS."""
     select = qs.order_by().values(
-        "id", "kind", "status", "in_zone", "distance_m", "submitted_at",
-        district=F("district_id"),
+        "id", "kind", "status", "in_zone", "distance_m", "submitted_at", "district",
         district_name=F("district__name"),
         kind_label=_label("kind", K),
         status_label=_label("status", S),
