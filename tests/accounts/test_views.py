@@ -83,9 +83,7 @@ def test_login_page_is_translated_by_default():
 def test_villager_logs_in_with_phone_number(grid):
     villager = villager_for(grid["h1"])
     client = Client()
-    response = client.post(
-        "/login/", {"username": villager.phone, "password": "pass-houhu-2016"}
-    )
+    response = client.post("/login/", {"username": villager.phone, "password": "pass-houhu-2016"})
     assert response.status_code == 302
     assert int(client.session["_auth_user_id"]) == villager.pk
 
