@@ -171,6 +171,7 @@ def import_pledges(*, file: File | bytes | str, by: User, dry_run: bool = False)
     for line, row in enumerate(body, start=2):
         number = cell(row, "customer_number")
         reasons: list[str] = []
+        in_scope = False
         household = households.get(number)
         if not number:
             reasons.append(_("customer number is missing"))
@@ -185,6 +186,8 @@ def import_pledges(*, file: File | bytes | str, by: User, dry_run: bool = False)
                 reasons.append(_("household is outside your service grids"))
             elif not household.is_active:
                 reasons.append(_("household is not an active customer"))
+            else:
+                in_scope = True
         raw_date = cell(row, "signed_on")
         signed_on = parse_date(raw_date)
         if signed_on is None:
@@ -197,7 +200,7 @@ def import_pledges(*, file: File | bytes | str, by: User, dry_run: bool = False)
         if not witness:
             reasons.append(_("witness is missing"))
         version = None
-        if household is not None:
+        if household is not None and in_scope:
             if household.village_id not in versions:
                 versions[household.village_id] = compact_in_force(village=household.village)
             version = versions[household.village_id]

@@ -12,7 +12,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.gis.geos import LineString, Polygon
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from pledges import errors, services
 from pledges.models import Assignment, AssignmentEvent
@@ -21,6 +21,13 @@ from tests.factories import HouseholdFactory, SegmentFactory, VillageFactory, po
 from .factories import World
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English (msgids); the site default is Chinese."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from pledges import errors, services
 from pledges.models import Clause, Compact, CompactVersion, CompactVersionEvent
@@ -13,6 +14,13 @@ from tests.factories import UserFactory
 from .factories import World
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English (msgids); the site default is Chinese."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

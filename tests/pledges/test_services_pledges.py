@@ -7,7 +7,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from pledges import errors, services
@@ -17,6 +17,13 @@ from tests.factories import villager_for
 from .factories import World
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English (msgids); the site default is Chinese."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
