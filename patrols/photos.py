@@ -52,7 +52,8 @@ def read_limited(upload) -> bytes:
 
 def _too_big(cap: int) -> PhotoRejected:
     return PhotoRejected(
-        _("The photo is larger than %(mb)d MB. Send a smaller one.") % {"mb": cap // (1024 * 1024)},
+        _("The photo is larger than %(mb)s MB. Send a smaller one.")
+        % {"mb": f"{cap / (1024 * 1024):g}"},
         field="photos",
     )
 
