@@ -451,16 +451,17 @@ def compute_snapshots(
         with transaction.atomic(), connection.cursor() as cur:
             run = SnapshotRun.objects.create(
                 period=kind, first_start=first, last_start=last, district_id=district_id,
-                status=SnapshotRun.Status.DONE, started_at=started_at, source=_source_marks(cur),
+                status=SnapshotRun.Status.DONE, started_at=started_at,
             )  # fmt: skip
             params["run"] = run.pk
             cur.execute(delete_sql, params)
             if _after_delete_hook is not None:
                 _after_delete_hook()
+            run.source = _source_marks(cur)
             cur.execute(sql, params)
             run.rows = cur.rowcount
             run.duration_ms = int((time.perf_counter() - started) * 1000)
-            run.save(update_fields=["rows", "duration_ms"])
+            run.save(update_fields=["rows", "duration_ms", "source"])
     except Exception as exc:
         # The transaction above rolled back; the failure itself is kept for the admin.
         SnapshotRun.objects.create(

@@ -7,13 +7,17 @@ Other apps call `schedule_district_refresh(district_id)` after a report or pledg
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .compute import RunResult, compute_snapshots
 from .models import PeriodKind
+
+if TYPE_CHECKING:
+    from celery.result import AsyncResult
 
 
 def _today() -> dt.date:
@@ -57,14 +61,16 @@ def _redis():
 
 
 def debounce_key(district_id: int) -> str:
-    return f"houhu:stats:refresh:district:{int(district_id)}"
+    # The database name keeps concurrent test runs and sites on one Redis apart.
+    db = connection.settings_dict["NAME"]
+    return f"houhu:stats:{db}:refresh:district:{int(district_id)}"
 
 
-def schedule_district_refresh(district_id: int) -> bool:
+def schedule_district_refresh(district_id: int) -> AsyncResult | None:
     """Refresh one grid's current snapshots a little later; a burst of changes schedules
     one refresh. Call it from `transaction.on_commit` (the patrols and pledges services do).
 
-    Returns whether a refresh was queued (False: one is already pending). The Redis key
+    Returns the queued task, or None when one is already pending. The Redis key
     (SET NX EX) lives as long as the countdown, so the first change of a burst queues the
     task and the rest of the burst is folded into it.
     """
@@ -72,9 +78,8 @@ def schedule_district_refresh(district_id: int) -> bool:
 
     delay = int(settings.STATS_DEBOUNCE_SECONDS)
     if not _redis().set(debounce_key(district_id), "1", nx=True, ex=max(delay, 1)):
-        return False
-    refresh_district.apply_async(args=[int(district_id)], countdown=delay)
-    return True
+        return None
+    return refresh_district.apply_async(args=[int(district_id)], countdown=delay)
 
 
 def clear_debounce(district_id: int) -> None:
