@@ -105,6 +105,13 @@ def _map_config(**extra) -> dict:
     }
 
 
+def _metres(value) -> int:
+    """Length annotations come back as a `Distance` (GeoDjango) or a float."""
+    if value is None:
+        return 0
+    return round(getattr(value, "m", value))
+
+
 def _error_text(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
@@ -226,7 +233,7 @@ def my_responsibility(request: HttpRequest) -> HttpResponse:
         {
             "scope": "segment",
             "kind_label": a.get_scope_display(),
-            "label": f"{a.segment.line.name} · {a.segment.code} · {round(a.length_m or 0)} m",
+            "label": f"{a.segment.line.name} · {a.segment.code} · {_metres(a.length_m)} m",
             "valid_from": a.valid_from,
             "valid_until": a.valid_until,
         }
