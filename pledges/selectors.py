@@ -106,8 +106,8 @@ def _active_pledge_exists(household_ref: str = "pk") -> Exists:
     )
 
 
-def _bbox_polygon(bbox: tuple[float, float, float, float]) -> Polygon:
-    poly = Polygon.from_bbox(bbox)
+def _bbox_polygon(bbox: Polygon | tuple[float, float, float, float]) -> Polygon:
+    poly = bbox.clone() if isinstance(bbox, Polygon) else Polygon.from_bbox(bbox)
     poly.srid = 4326
     return poly
 
@@ -515,10 +515,12 @@ def coverage(*, level: str, user: User, on: dt.date | None = None) -> list[dict[
 
 
 def _feature_collection(qs: QuerySet, columns: list[str]) -> str:
+    # Features joined as text, as houhu/grid/layers.py measured: json_agg would parse and
+    # re-serialise every feature for nothing.
     sql, params = _wrap_sql(
         qs.values(*columns),
-        "json_build_object('type', 'FeatureCollection', 'features', "
-        "COALESCE(json_agg(ST_AsGeoJSON(t.*, 'geom', 6)::json), '[]'::json))::text",
+        '\'{"type":"FeatureCollection","features":[\' || '
+        "COALESCE(string_agg(ST_AsGeoJSON(t.*, 'geom', 6), ',' ORDER BY t.id), '') || ']}'",
     )
     with connection.cursor() as cur:
         cur.execute(sql, params)
@@ -528,7 +530,7 @@ def _feature_collection(qs: QuerySet, columns: list[str]) -> str:
 def segment_coverage_geojson(
     *,
     user: User,
-    bbox: tuple[float, float, float, float] | None = None,
+    bbox: Polygon | tuple[float, float, float, float] | None = None,
     district: int | None = None,
     on: dt.date | None = None,
 ) -> str:
@@ -589,7 +591,7 @@ def segment_coverage_geojson(
 def assignments_geojson(
     *,
     user: User,
-    bbox: tuple[float, float, float, float] | None = None,
+    bbox: Polygon | tuple[float, float, float, float] | None = None,
     district: int | None = None,
     scope: str | None = None,
     on: dt.date | None = None,
