@@ -778,7 +778,10 @@ def task_progress(request: HttpRequest, task_id: str, village: int) -> HttpRespo
             status_url=reverse("pledges-api:task-status", kwargs={"task_id": task_id}),
             labels={
                 "running": _("%(done)s of %(total)s households done…"),
-                "success": _("Done: %(n)s front doors proposed or kept."),
+                "success": _(
+                    "Done: %(with)s of %(total)s households have a front door proposed; "
+                    "%(far)s have no line segment within reach."
+                ),
                 "failure": _("The derivation failed; nothing was changed. Try again."),
             },
         ),
@@ -823,7 +826,7 @@ def coverage_map(request: HttpRequest) -> HttpResponse:
             },
             share_legend=share_legend,
             map_config=_map_config(
-                coverageUrl="/api/pledges/layers/segment-coverage/" + query,
+                coverageUrl=reverse("pledges-api:layer-segment-coverage") + query,
                 districtsUrl="/api/layers/districts/" + query,
                 responsibleColour=COLOUR_RESPONSIBLE,
                 noneColour=COLOUR_NOBODY,

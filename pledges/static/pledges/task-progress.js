@@ -18,7 +18,9 @@
         bar.style.width = pct + "%";
         box.dataset.state = s.state;
         if (s.state === "SUCCESS") {
-          text.textContent = labels.success.replace("%(n)s", String(s.result_count !== undefined ? s.result_count : done));
+          var r = s.result || {};
+          text.textContent = labels.success.replace("%(with)s", String(r.with_segment || 0))
+            .replace("%(total)s", String(r.total || total || 0)).replace("%(far)s", String(r.too_far || 0));
           return;
         }
         if (s.state === "FAILURE") { text.textContent = labels.failure; return; }
