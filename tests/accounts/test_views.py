@@ -256,3 +256,9 @@ def test_manager_cannot_reset_password_outside_own_grid(grid):
     assert response.status_code == 403
     villager.refresh_from_db()
     assert villager.password == old_hash
+
+
+def test_forbidden_page_explains_why_in_chinese(grid):
+    response = client_for(grid["leader"], "zh-hans").get("/villagers/")
+    assert response.status_code == 403
+    assert "只有台区经理和供电所员工可以管理账号" in response.content.decode()

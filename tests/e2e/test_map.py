@@ -158,3 +158,23 @@ def test_grid_manager_sees_only_own_grid(live_server, page, station):
     assert counts["districts"] == 1
     assert counts["households"] == 5
     assert page.locator("#district-filter option").count() == 2  # "all" + own grid
+
+
+def test_households_are_hidden_when_zoomed_out_and_come_back_when_zoomed_in(
+    live_server, page, station
+):
+    open_map(page, live_server.url, station["staff"].username)
+    min_zoom = page.evaluate("HouhuMap.HOUSEHOLD_MIN_ZOOM")
+    page.evaluate(f"window.houhuMapReady = false; void stationMap.map.setZoom({min_zoom - 2})")
+    page.wait_for_function("window.houhuMapReady === true", timeout=WAIT_MS)
+    counts = json.loads(page.get_attribute("#map", "data-layer-counts"))
+    assert counts["households"] == 0
+    assert counts["districts"] == 2
+    assert (
+        page.locator(".houhu-legend li[data-layer=households] .count").inner_text() == "放大后显示"
+    )
+
+    page.evaluate("window.houhuMapReady = false; stationMap.fitToDistricts()")
+    page.wait_for_function("window.houhuMapReady === true", timeout=WAIT_MS)
+    counts = json.loads(page.get_attribute("#map", "data-layer-counts"))
+    assert counts["households"] == 8

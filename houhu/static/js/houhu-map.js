@@ -294,6 +294,11 @@
           '<li data-layer="' + esc(name) + '"><span class="swatch swatch-' + esc(name) + '"></span>' +
           esc(T[name] || name) + ' <span class="count">' + text + "</span></li>";
       });
+      if (overlays.households) {
+        html +=
+          '<li data-layer="aquaculture" class="sub"><span class="swatch swatch-aquaculture"></span>' +
+          esc(T.aquaculture) + "</li>";
+      }
       html += "</ul>";
       legend.getContainer().innerHTML = html;
     }
@@ -355,7 +360,14 @@
 
     function loadBboxLayers() {
       var jobs = names.filter(function (n) { return BBOX_LAYERS[n]; }).map(loadLayer);
-      return Promise.all(jobs).then(publish);
+      return Promise.all(jobs).then(function () {
+        // The canvas draws in insertion order: keep transformers above the refetched
+        // segments and households so they stay visible and clickable.
+        if (overlays["transformer-areas"] && map.hasLayer(overlays["transformer-areas"])) {
+          overlays["transformer-areas"].bringToFront();
+        }
+        publish();
+      });
     }
 
     function fitToDistricts() {
