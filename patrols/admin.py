@@ -1,0 +1,83 @@
+"""Admin of patrol reports: read-mostly. Status changes go through the workflow (API or the
+staff workspace), never through an edit form, so the history stays complete; events are
+read-only here and immutable in the database."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from leaflet.admin import LeafletGeoAdmin
+
+from .models import Notification, Report, ReportEvent, ReportPhoto
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReportEventInline(ReadOnlyInline):
+    model = ReportEvent
+    fields = ["at", "actor", "action", "from_status", "to_status", "note", "data"]
+    readonly_fields = fields
+
+
+class ReportPhotoInline(ReadOnlyInline):
+    model = ReportPhoto
+    fields = ["stage", "image", "thumbnail", "width", "height", "uploaded_by", "created_at"]
+    readonly_fields = fields
+
+
+@admin.register(Report)
+class ReportAdmin(LeafletGeoAdmin):
+    list_display = [
+        "id", "kind", "status", "district", "segment", "distance_m", "in_zone", "reporter",
+        "submitted_at", "received_at",
+    ]  # fmt: skip
+    list_filter = ["kind", "status", "in_zone", "district", "location_source"]
+    search_fields = ["=id", "=client_id", "note", "reporter__username", "reporter__phone"]
+    date_hierarchy = "submitted_at"
+    list_select_related = ["district", "segment", "reporter"]
+    inlines = [ReportPhotoInline, ReportEventInline]
+    # The status and the derived fields are the services' to set.
+    readonly_fields = [
+        "client_id", "content_hash", "reporter", "kind", "status", "segment", "distance_m",
+        "in_zone", "district", "transformer_area", "village", "submitted_at", "received_at",
+        "confirmed_at", "cleared_at", "verified_at", "status_changed_at", "merged_into",
+        "trees_removed", "cleared_by",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ReportEvent)
+class ReportEventAdmin(admin.ModelAdmin):
+    list_display = ["report", "at", "actor", "action", "from_status", "to_status"]
+    list_filter = ["action", "to_status"]
+    list_select_related = ["report", "actor"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["recipient", "report", "verb", "created", "read_at", "emailed_at"]
+    list_filter = ["verb"]
+    list_select_related = ["recipient", "report"]
+    raw_id_fields = ["recipient", "report", "event"]
