@@ -618,6 +618,13 @@ class Assignment(models.Model):
         return f"{self.get_scope_display()}: {target} — {self.person_label}"
 
     @property
+    def shape(self):
+        """What to draw: the patch, or the segment of a segment or front door."""
+        if self.patch is not None:
+            return self.patch
+        return self.segment.geom if self.segment_id else None
+
+    @property
     def person_label(self) -> str:
         if self.user_id:
             return str(self.user)

@@ -122,6 +122,8 @@ def compacts_for(user: User) -> QuerySet[Compact]:
 
 def versions_for(user: User) -> QuerySet[CompactVersion]:
     """Staff see drafts of their station's compacts; everyone else only published texts."""
+    if not user.is_authenticated:
+        return CompactVersion.objects.none()
     qs = CompactVersion.objects.filter(compact__in=compacts_for(user))
     if not (user.is_station_staff or user.is_superuser):
         qs = qs.exclude(status=CompactVersion.Status.DRAFT)

@@ -4,11 +4,24 @@ request; `pledges.services` decides."""
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField, GeometrySerializerMethodField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from .models import Assignment, Clause, Compact, CompactVersion, Pledge
+
+GEOJSON_GEOMETRY_SCHEMA = {
+    "type": "object",
+    "description": "GeoJSON geometry, WGS-84 (EPSG:4326).",
+    "properties": {"type": {"type": "string"}, "coordinates": {"type": "array", "items": {}}},
+}
+
+
+@extend_schema_field(GEOJSON_GEOMETRY_SCHEMA)
+class GeoJSONGeometryField(GeometryField):
+    """A GeometryField the schema generator can describe."""
+
 
 # --- compact ----------------------------------------------------------------------------
 
@@ -159,6 +172,7 @@ class RenewSerializer(serializers.Serializer):
 class AssignmentSerializer(GeoFeatureModelSerializer):
     """A feature: the patch polygon, or the segment (segment and front-door scopes)."""
 
+    # drf-spectacular cannot describe a method geometry (it warns and leaves it open).
     geometry = GeometrySerializerMethodField()
     person = serializers.CharField(source="person_label", read_only=True)
     segment_code = serializers.CharField(source="segment.code", read_only=True, default=None)
@@ -188,10 +202,9 @@ class AssignmentSerializer(GeoFeatureModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(GEOJSON_GEOMETRY_SCHEMA)
     def get_geometry(self, obj: Assignment):
-        if obj.patch is not None:
-            return obj.patch
-        return obj.segment.geom if obj.segment_id else None
+        return obj.shape
 
 
 class AssignmentCreateSerializer(serializers.Serializer):
@@ -201,7 +214,7 @@ class AssignmentCreateSerializer(serializers.Serializer):
         required=False,
         help_text=_("Segment ids (scope segment)."),
     )
-    polygon = GeometryField(required=False, help_text=_("GeoJSON Polygon (scope patch)."))
+    polygon = GeoJSONGeometryField(required=False, help_text=_("GeoJSON Polygon (scope patch)."))
     user = serializers.IntegerField(required=False, allow_null=True)
     person_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
     person_phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
