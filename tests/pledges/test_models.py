@@ -135,3 +135,33 @@ def test_events_are_immutable():
 
 def test_compact_factory_scope_default_is_station():
     assert CompactFactory().scope == "station"
+
+
+def test_admin_cannot_edit_a_published_version_or_its_clauses(client):
+    from tests.factories import UserFactory
+
+    admin_user = UserFactory(role="admin", is_staff=True, is_superuser=True)
+    version = PublishedVersionFactory()
+    clause = ClauseFactory(version=version, number=1, text="原文")
+    client.force_login(admin_user)
+    url = f"/admin/pledges/compactversion/{version.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert b'name="clauses-0-text"' not in page.content  # shown read-only
+    r = client.post(
+        url,
+        {
+            "effective_from": "2030-01-01",
+            "clauses-TOTAL_FORMS": "1",
+            "clauses-INITIAL_FORMS": "1",
+            "clauses-0-id": clause.pk,
+            "clauses-0-version": version.pk,
+            "clauses-0-number": "1",
+            "clauses-0-kind": "other",
+            "clauses-0-text": "改过",
+        },
+    )
+    assert r.status_code == 403
+    clause.refresh_from_db()
+    version.refresh_from_db()
+    assert clause.text == "原文" and str(version.effective_from) == "2024-01-01"
