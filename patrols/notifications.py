@@ -1,8 +1,9 @@
 """Who hears about a report event, and what they are told.
 
-New report → the grid manager of its district. Status change → the reporter (unless they
-made the change). One in-app row per (event, person), so the task may run twice safely;
-an email as well when the person has an address and PATROLS_EMAIL_NOTIFICATIONS is on.
+New report → the grid manager of its district. Status change → the reporter, or the grid
+manager when the reporter made it ("not fixed"). One in-app row per (event, person), so
+the task may run twice safely; an email as well when the person has an address and
+PATROLS_EMAIL_NOTIFICATIONS is on.
 """
 
 from __future__ import annotations
@@ -29,7 +30,11 @@ def recipients_for(event: ReportEvent) -> list[tuple[User, str]]:
             return []
         return [(manager, Notification.Verb.NEW_REPORT)]
     if report.reporter_id == event.actor_id:
-        return []
+        # The reporter said "not fixed": the report is back on the grid manager's desk.
+        manager = report.district.manager
+        if manager is None or manager.pk == event.actor_id or not manager.is_active:
+            return []
+        return [(manager, Notification.Verb.STATUS_CHANGED)]
     return [(report.reporter, Notification.Verb.STATUS_CHANGED)]
 
 
@@ -43,6 +48,8 @@ def message_for(verb: str, report: Report, event: ReportEvent | None = None) -> 
     }
     if verb == Notification.Verb.NEW_REPORT:
         return _("New report #%(id)s in %(district)s: %(kind)s") % params
+    if event is not None and event.actor_id == report.reporter_id:
+        return _("Report #%(id)s (%(kind)s) in %(district)s is not fixed: reopened") % params
     return _("Your report #%(id)s (%(kind)s) is now: %(status)s") % params
 
 

@@ -81,3 +81,20 @@ def test_no_email_when_disabled(settings, mailoutbox):
     deliver(ReportEvent.objects.get(report=report).pk)
     assert mailoutbox == []
     assert Notification.objects.filter(recipient=g.manager).count() == 1
+
+
+@pytest.mark.django_db
+def test_not_fixed_by_the_reporter_notifies_the_grid_manager():
+    g = build_grid()
+    report, _ = report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
+    report_transition(report=report, action="confirm", by=g.staff)
+    report_transition(
+        report=report, action="clear", by=g.staff, data={"cleared_by": "crew", "trees_removed": 1},
+        photos=[image_file()],
+    )  # fmt: skip
+    report_transition(report=report, action="not_fixed", by=g.villager, note="树还在")
+    event = ReportEvent.objects.get(report=report, action="not_fixed")
+    deliver(event.pk)
+    (notification,) = Notification.objects.filter(event=event)
+    assert notification.recipient == g.manager
+    assert str(report.pk) in notification.message
