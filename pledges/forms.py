@@ -55,7 +55,9 @@ class CompactCreateForm(forms.Form):
 
 class DraftEditForm(forms.Form):
     effective_from = forms.DateField(
-        label=_("Effective from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Effective from"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     change_note = forms.CharField(
         label=_("What changed"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -73,13 +75,13 @@ class ClauseForm(forms.Form):
 
 class PublishForm(forms.Form):
     effective_from = forms.DateField(
-        label=_("Effective from"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Effective from"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
 
 
 class PaperSigningForm(forms.Form):
     signed_on = forms.DateField(
-        label=_("Date signed"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date signed"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
     signatory = forms.CharField(label=_("Signatory"), max_length=50)
     witness = forms.CharField(label=_("Witness"), max_length=50)
@@ -129,9 +131,13 @@ class AssignmentForm(forms.Form):
     )
     person_name = forms.CharField(label=_("Or name"), max_length=50, required=False)
     person_phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
-    valid_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = forms.DateField(
+        label=_("From"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     valid_until = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Until"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     is_primary = forms.BooleanField(label=_("Primary responsible"), required=False, initial=True)
 

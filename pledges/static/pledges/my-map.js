@@ -47,7 +47,7 @@
     btn.textContent = cfg.labels.loading;
     cfg.css.forEach(loadCss);
     cfg.js.reduce(function (p, src) { return p.then(function () { return loadJs(src); }); }, Promise.resolve())
-      .then(function () { btn.hidden = true; draw(); })
+      .then(function () { btn.remove(); draw(); })
       .catch(function () { btn.disabled = false; btn.textContent = cfg.labels.retry; });
   });
 })();
