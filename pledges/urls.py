@@ -32,6 +32,11 @@ urlpatterns = [
     path("staff/assign/", views.assign_map, name="assign_map"),
     path("staff/front-doors/derive/", views.derive_front_doors, name="derive_front_doors"),
     path(
+        "staff/front-doors/<int:pk>/",
+        views.front_door_action,
+        name="front_door_action",
+    ),
+    path(
         "staff/tasks/<str:task_id>/village/<int:village>/",
         views.task_progress,
         name="task_progress",

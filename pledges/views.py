@@ -49,6 +49,8 @@ COLOUR_NOBODY = "#d0342c"
 COLOUR_NO_HOUSEHOLDS = "#9aa4ad"
 SHARE_BANDS = ((0.9, "#0b6e4f"), (0.6, "#7cb342"), (0.3, "#f0a30a"), (0.0, "#d0342c"))
 SCOPE_COLOURS = {"patch": "#6a4fb3", "segment": "#d0342c", "front_door": "#f0a30a"}
+# Confirming front doors is done a screenful at a time; the rest follow on the next load.
+FRONT_DOOR_LIST_LIMIT = 30
 # The paper lists stay printable; the coverage map and the CSV carry the full picture.
 LIST_LIMIT = 500
 
@@ -719,6 +721,18 @@ def assign_map(request: HttpRequest) -> HttpResponse:
         .distinct()
         .order_by("office", "name")
     )
+    proposed = (
+        selectors.assignments_for(request.user)
+        .filter(
+            district=district,
+            scope=Assignment.Scope.FRONT_DOOR,
+            front_door_state=Assignment.FrontDoorState.PROPOSED,
+            cancelled_at__isnull=True,
+            valid_until__isnull=True,
+        )
+        .select_related("household", "segment")
+        .order_by("household__village__name", "household__customer_number")
+    )
     recent = (
         Assignment.objects.filter(district=district, cancelled_at__isnull=True)
         .exclude(scope=Assignment.Scope.FRONT_DOOR)
@@ -735,6 +749,8 @@ def assign_map(request: HttpRequest) -> HttpResponse:
             form=form,
             villages=villages,
             recent=recent,
+            proposed=proposed[:FRONT_DOOR_LIST_LIMIT],
+            proposed_count=proposed.count(),
             front_door_distance_m=f"{getattr(settings, 'PLEDGES_FRONT_DOOR_MAX_DISTANCE_M', 50):g}",
             map_config=_map_config(
                 segmentsUrl=f"/api/layers/segments/?district={district.pk}",
@@ -746,6 +762,33 @@ def assign_map(request: HttpRequest) -> HttpResponse:
         ),
         status=status,
     )
+
+
+@staff_required
+@require_POST
+def front_door_action(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm a proposed front door, or move it to the one segment selected on the map."""
+    _forbid_read_only(request)
+    assignment = get_object_or_404(
+        selectors.assignments_for(request.user).filter(scope=Assignment.Scope.FRONT_DOOR), pk=pk
+    )
+    back = reverse("pledges:assign_map") + f"?district={assignment.district_id}"
+    try:
+        if request.POST.get("action") == "adjust":
+            ids = [x for x in request.POST.get("segments", "").split(",") if x.strip()]
+            if len(ids) != 1 or not ids[0].isdigit():
+                raise PledgeError(_("Select exactly one segment on the map first."))
+            segment = selectors.segments_for(request.user).filter(pk=int(ids[0])).first()
+            if segment is None:
+                raise PledgeError(_("This segment is not in your service grids."))
+            services.adjust_front_door(assignment=assignment, segment=segment, by=request.user)
+            messages.success(request, _("Front door moved to %(code)s.") % {"code": segment.code})
+        else:
+            services.confirm_front_door(assignment=assignment, by=request.user)
+            messages.success(request, _("Front door confirmed."))
+    except (PledgeError, ValidationError) as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(back)
 
 
 @staff_required

@@ -572,3 +572,50 @@ def test_csv_template_downloads_with_the_expected_header(client, grid):
 def test_staff_pages_render_for_a_grid_manager(client, grid, name):
     login(client, grid["manager"])
     assert client.get(reverse(f"pledges:{name}")).status_code == 200
+
+
+def _proposed_front_door(grid, household):
+    return Assignment.objects.create(
+        scope="front_door",
+        district=grid["district"],
+        segment=grid["segment"],
+        household=household,
+        valid_from=dt.date(2024, 1, 1),
+        front_door_state="proposed",
+        distance_m=10.0,
+    )
+
+
+def test_grid_manager_confirms_a_proposed_front_door(client, grid):
+    door = _proposed_front_door(grid, grid["h1"])
+    login(client, grid["manager"])
+    html = client.get(reverse("pledges:assign_map")).content.decode()
+    assert 'id="proposed-front-doors"' in html
+    client.post(reverse("pledges:front_door_action", args=[door.pk]), {"action": "confirm"})
+    door.refresh_from_db()
+    assert door.front_door_state == "confirmed"
+
+
+def test_grid_manager_moves_a_front_door_to_the_selected_segment(client, grid):
+    door = _proposed_front_door(grid, grid["h1"])
+    line = LineFactory(station=grid["station"], geom=LineString(point(0, -40), point(200, -40)))
+    nearer = SegmentFactory(line=line, district=grid["district"], geom=line.geom)
+    login(client, grid["manager"])
+    client.post(
+        reverse("pledges:front_door_action", args=[door.pk]),
+        {"action": "adjust", "segments": str(nearer.pk)},
+    )
+    door.refresh_from_db()
+    assert (door.segment, door.front_door_state) == (nearer, "adjusted")
+    assert door.distance_m == pytest.approx(30.0, abs=0.5)  # 10 m south of y=0, 30 m north of y=-40
+
+
+def test_grid_manager_cannot_move_a_front_door_to_another_grids_segment(client, grid):
+    door = _proposed_front_door(grid, grid["h1"])
+    login(client, grid["manager"])
+    client.post(
+        reverse("pledges:front_door_action", args=[door.pk]),
+        {"action": "adjust", "segments": str(grid["other_segment"].pk)},
+    )
+    door.refresh_from_db()
+    assert (door.segment, door.front_door_state) == (grid["segment"], "proposed")

@@ -86,6 +86,10 @@
       areaField.value = drawn.getLayers().length ? areaField.value : "";
     });
   }
+  // "Move to selected" forms carry the current map selection with them.
+  document.querySelectorAll("form.fd-form").forEach(function (f) {
+    f.addEventListener("submit", function () { f.elements.segments.value = segField.value; });
+  });
   var clear = document.getElementById("clear-selection");
   if (clear) {
     clear.addEventListener("click", function () {
