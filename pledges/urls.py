@@ -29,6 +29,7 @@ urlpatterns = [
     path("staff/versions/<int:pk>/publish/", views.version_publish, name="version_publish"),
     path("staff/paper/", views.paper_signing, name="paper_signing"),
     path("staff/renewals/", views.renewal_visits, name="renewal_visits"),
+    path("staff/pledges/<int:pk>/withdraw/", views.pledge_withdraw, name="pledge_withdraw"),
     path("staff/assign/", views.assign_map, name="assign_map"),
     path("staff/front-doors/derive/", views.derive_front_doors, name="derive_front_doors"),
     path(

@@ -558,16 +558,30 @@ def paper_signing(request: HttpRequest) -> HttpResponse:
             return redirect("pledges:paper_signing")
         if form.is_valid():
             data = form.cleaned_data
+            pledge_status = household_pledge_status(household=household, user=request.user)
+            active = pledge_status["active_pledge"]
             try:
-                services.pledge_record_paper(
-                    household=household,
-                    version=version,
-                    signatory=data["signatory"],
-                    witness=data["witness"],
-                    signed_on=data["signed_on"],
-                    scan=data["scan"],
-                    by=request.user,
-                )
+                if pledge_status["renewal_due"] and active and active.version_id == version.pk:
+                    # A renewal visit on the same version: the service closes the old pledge.
+                    services.pledge_renew(
+                        pledge=active,
+                        version=version,
+                        signatory=data["signatory"],
+                        witness=data["witness"],
+                        signed_on=data["signed_on"],
+                        scan=data["scan"],
+                        by=request.user,
+                    )
+                else:
+                    services.pledge_record_paper(
+                        household=household,
+                        version=version,
+                        signatory=data["signatory"],
+                        witness=data["witness"],
+                        signed_on=data["signed_on"],
+                        scan=data["scan"],
+                        by=request.user,
+                    )
             except (PledgeError, ValidationError) as exc:
                 messages.error(request, _error_text(exc))
                 status = 400
@@ -583,10 +597,33 @@ def paper_signing(request: HttpRequest) -> HttpResponse:
         request,
         "pledges/paper_signing.html",
         _staff_context(
-            request, q=q, matches=matches, household=household, version=version, form=form
+            request,
+            q=q,
+            matches=matches,
+            household=household,
+            version=version,
+            form=form,
+            history=selectors.pledge_history(household=household) if household else [],
         ),
         status=status,
     )
+
+
+@staff_required
+@require_POST
+def pledge_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record that a household withdrew its pledge; the row stays as history."""
+    _forbid_read_only(request)
+    pledge = get_object_or_404(selectors.pledges_for(request.user), pk=pk)
+    try:
+        services.pledge_withdraw(
+            pledge=pledge, by=request.user, note=request.POST.get("note", "").strip()
+        )
+    except (PledgeError, ValidationError) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("The pledge was withdrawn; it stays in the history."))
+    return redirect(reverse("pledges:paper_signing") + f"?household={pledge.household_id}")
 
 
 @login_required

@@ -619,3 +619,49 @@ def test_grid_manager_cannot_move_a_front_door_to_another_grids_segment(client, 
     )
     door.refresh_from_db()
     assert (door.segment, door.front_door_state) == (grid["segment"], "proposed")
+
+
+def test_renewal_visit_records_a_paper_renewal_and_keeps_the_old_pledge(client, grid, settings):
+    settings.PLEDGES_RENEWAL_DAYS = 365
+    old = PledgeFactory(
+        household=grid["h1"],
+        version=grid["version"],
+        signed_at=dt.datetime(2023, 1, 5, 12, tzinfo=dt.UTC),
+    )
+    login(client, grid["manager"])
+    response = client.post(
+        reverse("pledges:paper_signing"),
+        {
+            "household": grid["h1"].pk,
+            "signed_on": "2025-01-02",
+            "signatory": "户主",
+            "witness": "村主任",
+            "scan": SimpleUploadedFile("sheet.jpg", jpeg_bytes(), content_type="image/jpeg"),
+        },
+    )
+    assert response.status_code == 302
+    old.refresh_from_db()
+    assert old.status == "renewed"
+    new = Pledge.objects.get(household=grid["h1"], status="active")
+    assert new.previous == old and new.method == "paper"
+
+
+def test_staff_records_a_withdrawal_which_stays_in_the_history(client, grid):
+    pledge = PledgeFactory(household=grid["h1"], version=grid["version"])
+    login(client, grid["manager"])
+    client.post(reverse("pledges:pledge_withdraw", args=[pledge.pk]), {"note": "搬迁"})
+    pledge.refresh_from_db()
+    assert pledge.status == "withdrawn"
+    html = client.get(
+        reverse("pledges:paper_signing") + f"?household={grid['h1'].pk}"
+    ).content.decode()
+    assert 'id="pledge-history"' in html
+
+
+def test_grid_manager_cannot_withdraw_a_pledge_outside_their_grid(client, grid):
+    pledge = PledgeFactory(household=grid["far"], version=grid["version"])
+    login(client, grid["manager"])
+    response = client.post(reverse("pledges:pledge_withdraw", args=[pledge.pk]))
+    assert response.status_code == 404
+    pledge.refresh_from_db()
+    assert pledge.status == "active"
