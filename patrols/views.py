@@ -102,6 +102,8 @@ WORKSPACE_TEXT = {
     "segment": gettext_lazy("Line segment"),
     "district": gettext_lazy("Service grid"),
     "transformer_area": gettext_lazy("Transformer area"),
+    "village": gettext_lazy("Village"),
+    "grid_manager": gettext_lazy("Grid manager"),
     "responsibles": gettext_lazy(
         "Responsible (you take the patch, I take the segment, every household takes its front door)"
     ),
@@ -178,6 +180,13 @@ def _workspace_config() -> dict:
         "statuses": dict(Report.Status.choices),
         "actions": ACTION_LABELS,
         "clearedBy": dict(Report.ClearedBy.choices),
+        "statuses": dict(Report.Status.choices),
+        # The three scopes of the village compact (the pledges app's labels, same msgids).
+        "scopes": {
+            "patch": gettext_lazy("Patch (你包片)"),
+            "segment": gettext_lazy("Segment (我包段)"),
+            "front_door": gettext_lazy("Front door (家家户户包门前)"),
+        },
         "reportNew": reverse("patrols:report_new"),
     }
 

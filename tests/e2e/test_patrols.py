@@ -14,7 +14,7 @@ from PIL import Image
 
 from houhu.accounts.models import User
 from patrols.models import Report, ReportEvent, ReportPhoto
-from tests.conftest import login
+from tests.conftest import PASSWORD
 from tests.factories import (
     DistrictFactory,
     HouseholdFactory,
@@ -50,6 +50,17 @@ def demo_district():
         # ~3 m north of the conductor: inside the 5 m zone of a 10 kV line.
         "near": (x + 0.001, y + 3 / 110_900),
     }
+
+
+def login(page, base_url: str, username: str) -> None:
+    """As tests.conftest.login, but clicks the log-in form's own button: the header's
+    language switch is also a submit button and comes first on the page."""
+    page.goto(f"{base_url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "/login/" not in page.url, "log-in failed"
 
 
 def _jpeg(colour=(40, 120, 40)) -> bytes:
@@ -159,6 +170,8 @@ def _counts(user) -> dict:
 
 
 def _click_marker(page, report_id):
+    # The shared map fits itself to the grids once its layers are in: let it settle first.
+    page.wait_for_function("window.houhuMapReady === true", timeout=WAIT_MS)
     x, y = page.evaluate(
         """id => { const w = window.patrolsWorkspace, m = w.markers[id];
                    w.map.setView(m.getLatLng(), 17, {animate: false});
@@ -166,8 +179,8 @@ def _click_marker(page, report_id):
         report_id,
     )
     page.wait_for_function(
-        "id => { const w = window.patrolsWorkspace;"
-        " return w.clusters.getVisibleParent(w.markers[id]) === w.markers[id]; }",
+        # Drawn on its own (not inside a cluster) once the map has settled at that zoom.
+        "id => !!window.patrolsWorkspace.markers[id]._map",
         arg=report_id,
         timeout=WAIT_MS,
     )

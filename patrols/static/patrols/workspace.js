@@ -63,6 +63,12 @@
   }
 
   /* --- reports ---------------------------------------------------------------------- */
+  // Reports live in a pane of their own above the grid: the shared map redraws its
+  // segments on every pan, and a segment drawn later would otherwise take the clicks.
+  // SVG there (not canvas): only the few markers not folded into clusters are drawn, and
+  // an SVG pane lets clicks beside a marker fall through to the segments below.
+  map.createPane("reports").style.zIndex = 450;
+  var renderer = L.svg({ pane: "reports" });
   var clusters = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 45 });
   clusters.addTo(map);
   if (layerControl) layerControl.addOverlay(clusters, T.reports);
@@ -76,6 +82,7 @@
       radius: p.in_zone ? 9 : 7, color: fresh ? "#fff" : closed ? colour : "#212121",
       weight: fresh ? 3 : 2, fillColor: colour, fillOpacity: closed ? 0.25 : 0.9,
       opacity: closed ? 0.5 : 1, dashArray: p.status === "cleared" ? "3 3" : null,
+      pane: "reports", renderer: renderer,
     };
   }
 
@@ -117,11 +124,12 @@
   function loadCounts() {
     var box = document.getElementById("ws-counts");
     var url = mapEl.getAttribute("data-counts");
-    var district = filters.elements.district.value;
-    getJSON(url + "?level=" + (district ? "district" : "station")).then(function (data) {
-      var rows = data.results || data.rows || data;
+    var f = filters.elements, params = new URLSearchParams();
+    params.set("level", f.district.value ? "district" : "station");
+    ["district", "since", "until"].forEach(function (k) { if (f[k].value) params.set(k, f[k].value); });
+    getJSON(url + "?" + params.toString()).then(function (data) {
+      var rows = data.results || data;
       if (!Array.isArray(rows)) rows = [rows];
-      if (district) rows = rows.filter(function (r) { return String(r.district_id || r.id) === district; });
       var keys = [["tree_reported", "stat_tree_reported"], ["tree_cleared", "stat_tree_cleared"],
         ["trees_removed", "stat_trees_removed"], ["construction_stopped", "stat_construction_stopped"],
         ["open_in_zone", "stat_open_in_zone"]];
@@ -202,11 +210,15 @@
     fact(T.note, r.note);
     panel.appendChild(dl);
 
-    if (r.responsibles && r.responsibles.length) {
+    if (r.village_name) fact(T.village, r.village_name);
+    if ((r.responsibles && r.responsibles.length) || r.district_manager) {
       panel.appendChild(el("h3", null, T.responsibles));
       var ul = el("ul");
-      r.responsibles.forEach(function (p) {
-        ul.appendChild(el("li", null, [p.scope_label || p.scope, p.name, p.phone].filter(Boolean).join(" · ")));
+      if (r.district_manager) {
+        ul.appendChild(el("li", null, [T.grid_manager, r.district_manager.name, r.district_manager.phone].filter(Boolean).join(" · ")));
+      }
+      (r.responsibles || []).forEach(function (p) {
+        ul.appendChild(el("li", null, [C.scopes[p.scope] || p.scope, p.name, p.phone].filter(Boolean).join(" · ")));
       });
       panel.appendChild(ul);
     }
@@ -236,7 +248,7 @@
       var ol = el("ol", "history");
       r.events.forEach(function (e) {
         var li = el("li");
-        var from = e.from_status_label || e.from_status, to = e.to_status_label || e.to_status;
+        var from = C.statuses[e.from_status] || e.from_status, to = e.to_status_label || C.statuses[e.to_status] || e.to_status;
         li.appendChild(el("strong", null, (from ? from + " → " : "") + to));
         li.appendChild(el("span", "meta", " " + when(e.at) + " " + fmt(T.by, { name: name(e.actor_name || e.actor) })));
         if (e.note) li.appendChild(el("div", null, e.note));
