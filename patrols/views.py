@@ -180,7 +180,6 @@ def _workspace_config() -> dict:
         "statuses": dict(Report.Status.choices),
         "actions": ACTION_LABELS,
         "clearedBy": dict(Report.ClearedBy.choices),
-        "statuses": dict(Report.Status.choices),
         # The three scopes of the village compact (the pledges app's labels, same msgids).
         "scopes": {
             "patch": gettext_lazy("Patch (你包片)"),
