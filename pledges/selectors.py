@@ -200,29 +200,34 @@ def households_due_for_renewal(*, user: User, on: dt.date | None = None) -> Quer
     home page calls it with their own account for the reminder.
     """
     on = on or _today()
-    latest = Pledge.objects.filter(household=OuterRef("pk"), status=Pledge.Status.ACTIVE).order_by(
-        "-signed_at", "-pk"
-    )
     default_days = int(getattr(settings, "PLEDGES_RENEWAL_DAYS", 365))
+    # The due pledges of one household; the filter is an EXISTS (a semi-join), and the
+    # display columns are computed only for the households that pass it.
+    due = (
+        Pledge.objects.filter(household=OuterRef("pk"), status=Pledge.Status.ACTIVE)
+        .annotate(
+            d_signed_on=TruncDate("signed_at"),
+            d_due_on=AddDays(
+                TruncDate("signed_at"),
+                Coalesce(F("version__renew_after_days"), Value(default_days)),
+            ),
+        )
+        .filter(
+            Q(d_due_on__lte=on)
+            | Q(version__status=CompactVersion.Status.SUPERSEDED)
+            | Q(version__valid_until__lt=on)
+        )
+        .order_by("d_due_on", "pk")
+    )
     return (
         households_for(user)
         .filter(is_active=True)
+        .filter(Exists(due))
         .annotate(
-            pledge_id=Subquery(latest.values("pk")[:1]),
-            signed_on=Subquery(latest.annotate(d=TruncDate("signed_at")).values("d")[:1]),
-            renew_days=Coalesce(
-                Subquery(latest.values("version__renew_after_days")[:1]),
-                Value(default_days),
-            ),
-            version_status=Subquery(latest.values("version__status")[:1]),
-            version_valid_until=Subquery(latest.values("version__valid_until")[:1]),
-        )
-        .annotate(due_on=AddDays(F("signed_on"), F("renew_days")))
-        .filter(pledge_id__isnull=False)
-        .filter(
-            Q(due_on__lte=on)
-            | Q(version_status=CompactVersion.Status.SUPERSEDED)
-            | Q(version_valid_until__lt=on)
+            pledge_id=Subquery(due.values("pk")[:1]),
+            signed_on=Subquery(due.values("d_signed_on")[:1]),
+            due_on=Subquery(due.values("d_due_on")[:1]),
+            version_status=Subquery(due.values("version__status")[:1]),
         )
         .select_related("village", "transformer_area")
         .order_by("due_on", "village__name", "customer_number")
@@ -458,6 +463,8 @@ def coverage(*, level: str, user: User, on: dt.date | None = None) -> list[dict[
         groups = Station.objects.filter(pk__in=districts_for(user).values("station"))
         hh_g = hh.filter(transformer_area__district__station=OuterRef("pk"))
         segs_g = segs.filter(district__station=OuterRef("pk"))
+    # Subqueries feed count/sum only: drop the models' default ordering (a sort per group).
+    hh_g, segs_g = hh_g.order_by(), segs_g.order_by()
     confirmed_fd = Exists(
         Assignment.objects.filter(
             active_on(on),
