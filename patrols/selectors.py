@@ -11,6 +11,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.gis.db.models import PointField
 from django.contrib.gis.geos import Polygon
 from django.db import connection
 from django.db.models import (
@@ -31,11 +32,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from houhu.accounts.scopes import districts_for
-from houhu.grid.geo import DWithinGeography, distance_m
 from houhu.grid.models import Household
 
 from .errors import InvalidInput
 from .models import Notification, Report, ReportEvent
+from .snapping import distance_to, within_m
 
 if TYPE_CHECKING:
     from houhu.accounts.models import User
@@ -131,8 +132,10 @@ def merge_candidates(report: Report, user: User, limit: int = 5) -> list[dict[st
         reports_for(user)
         .filter(kind=report.kind, status__in=open_statuses, merged_into__isnull=True)
         .exclude(pk=report.pk)
-        .filter(DWithinGeography("location", report.location, settings.PATROLS_MERGE_DISTANCE_M))
-        .annotate(d=distance_m("location", report.location))
+        .filter(
+            within_m("location", PointField, report.location, settings.PATROLS_MERGE_DISTANCE_M)
+        )
+        .annotate(d=distance_to("location", PointField, report.location))
         .order_by("d", "pk")
         .values("id", "status", "submitted_at", "d")[:limit]
     )
@@ -158,8 +161,8 @@ def responsibles(report: Report) -> list[dict[str, Any]]:
     except ImportError:  # the pledges app is optional for the patrols app
         return []
     household = (
-        Household.objects.filter(DWithinGeography("location", report.location, 100.0))
-        .annotate(d=distance_m("location", report.location))
+        Household.objects.filter(within_m("location", PointField, report.location, 100.0))
+        .annotate(d=distance_to("location", PointField, report.location))
         .order_by("d", "pk")
         .values_list("pk", flat=True)
         .first()

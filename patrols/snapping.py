@@ -13,16 +13,42 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.gis.db import models
+from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point
+from django.db.models import BooleanField, Func, Value
 from django.utils.translation import gettext_lazy as _
 
-from houhu.grid.geo import DWithinGeography, distance_m
+from houhu.grid.geo import geography
 from houhu.grid.models import District, Household, Segment, TransformerArea, Village
 
 from .errors import InvalidLocation, OutsideGrid
 
 if TYPE_CHECKING:
     from houhu.accounts.models import User
+
+
+# houhu.grid.geo's DWithinGeography/distance_m cast to geography(GEOMETRY), but the GiST
+# indexes are on geography(POINT) / geography(LINESTRING) casts; PostgreSQL only uses an
+# expression index for the identical expression, so these helpers cast to the column's own
+# type (measured: nearest household 40 ms → <1 ms on one station's 13,700 households).
+def within_m(field: str, kind: type[models.GeometryField], geom, metres: float) -> Func:
+    """ST_DWithin(field::geography(kind), geom::geography, metres), index-backed."""
+    return Func(
+        geography(field, kind),
+        geography(Value(geom, output_field=models.GeometryField()), models.GeometryField),
+        Value(float(metres)),
+        function="ST_DWithin",
+        output_field=BooleanField(),
+    )
+
+
+def distance_to(field: str, kind: type[models.GeometryField], geom) -> Distance:
+    """Spheroid distance in metres, on the same cast as the index."""
+    return Distance(
+        geography(field, kind),
+        geography(Value(geom, output_field=models.GeometryField()), models.GeometryField),
+    )
 
 
 @dataclass(frozen=True)
@@ -72,8 +98,8 @@ def snap(point: Point, *, station_ids: list[int] | None = None) -> Snap:
         districts = districts.filter(station_id__in=station_ids)
 
     segment = (
-        segments.filter(DWithinGeography("geom", point, radius))
-        .annotate(d=distance_m("geom", point))
+        segments.filter(within_m("geom", models.LineStringField, point, radius))
+        .annotate(d=distance_to("geom", models.LineStringField, point))
         .order_by("d", "pk")
         .first()
     )
@@ -95,8 +121,8 @@ def snap(point: Point, *, station_ids: list[int] | None = None) -> Snap:
 
     household = (
         Household.objects.filter(transformer_area__district__station_id=district.station_id)
-        .filter(DWithinGeography("location", point, settings.PATROLS_VILLAGE_RADIUS_M))
-        .annotate(d=distance_m("location", point))
+        .filter(within_m("location", models.PointField, point, settings.PATROLS_VILLAGE_RADIUS_M))
+        .annotate(d=distance_to("location", models.PointField, point))
         .select_related("village", "transformer_area")
         .order_by("d", "pk")
         .first()
