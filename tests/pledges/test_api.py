@@ -67,7 +67,12 @@ def test_double_submission_gives_409_and_one_pledge(client, world):
     first = client.post(f"{API}/pledges/", body, content_type="application/json")
     second = client.post(f"{API}/pledges/", body, content_type="application/json")
     assert (first.status_code, second.status_code) == (201, 409)
-    assert second.json()["detail"] == (
+    # Simplified Chinese by default, English on request.
+    assert second.json()["detail"] == "该户已签过此版本的村规民约。"
+    third = client.post(
+        f"{API}/pledges/", body, content_type="application/json", headers={"accept-language": "en"}
+    )
+    assert third.json()["detail"] == (
         "This household has already signed this version of the compact."
     )
     assert Pledge.objects.count() == 1
@@ -269,7 +274,9 @@ def test_csv_import_endpoint_reports_rejections_and_saves_nothing(client, world)
         "0000,2024-03-05,无名,王\n"
     ).encode()
     r = as_user(client, world.m1).post(
-        f"{API}/import/", {"file": SimpleUploadedFile("roll.csv", data, "text/csv")}
+        f"{API}/import/",
+        {"file": SimpleUploadedFile("roll.csv", data, "text/csv")},
+        headers={"accept-language": "en"},
     )
     assert r.status_code == 400
     assert r.json()["rejected"] == [
