@@ -189,7 +189,14 @@ class NotificationList(generics.ListAPIView):
     filter_backends: list = []
 
     def get_queryset(self):
-        return selectors.notifications_for(self.request.user)
+        qs = selectors.notifications_for(self.request.user)
+        if self.request.query_params.get("unread") in ("1", "true"):
+            qs = qs.filter(read_at__isnull=True)
+        return qs
+
+    @extend_schema(parameters=[OpenApiParameter("unread", bool, description="Only unread")])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class NotificationRead(DomainErrorsMixin, APIView):

@@ -259,6 +259,7 @@ def test_notifications_list_and_read(client, g):
     assert body["results"][0]["read_at"] is None
     assert c.post(f"/api/patrols/notifications/{note.pk}/read/").status_code == 200
     assert Notification.objects.get(pk=note.pk).read_at is not None
+    assert c.get("/api/patrols/notifications/", {"unread": "1"}).json()["count"] == 0
     other = _client(client, g.villager).post(f"/api/patrols/notifications/{note.pk}/read/")
     assert other.status_code == 403
 
