@@ -13,9 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Clause, Compact
 
-# Paper scans: photos from a phone or a scanner's PDF; larger files mean a bad scan setting.
+# Paper sheets are photographed with a phone; larger files mean a bad camera setting.
 MAX_SCAN_BYTES = 8 * 1024 * 1024
-SCAN_CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
 
 
 class SignForm(forms.Form):
@@ -87,26 +86,16 @@ class PaperSigningForm(forms.Form):
     witness = forms.CharField(label=_("Witness"), max_length=50)
     scan = forms.FileField(
         label=_("Photo or scan of the signed sheet"),
-        help_text=_("JPEG, PNG or PDF, at most 8 MB."),
-        widget=forms.ClearableFileInput(
-            attrs={"accept": "image/*,application/pdf", "capture": "environment"}
-        ),
+        help_text=_("A photo of the sheet (JPEG or PNG), at most 8 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
     )
 
     def clean_scan(self):
         scan = self.cleaned_data["scan"]
         if scan.size > MAX_SCAN_BYTES:
             raise ValidationError(_("The file is larger than 8 MB."))
-        if getattr(scan, "content_type", None) == "application/pdf" or scan.name.lower().endswith(
-            ".pdf"
-        ):
-            head = scan.read(5)
-            scan.seek(0)
-            if head != b"%PDF-":
-                raise ValidationError(_("The file is not a readable PDF."))
-            return scan
-        # Pillow's verify() reads the whole image structure: a truncated or fake photo fails
-        # here rather than on the printed card later.
+        # Pillow's verify() reads the whole image structure: a truncated or fake photo is
+        # refused here, next to the field, before the service re-encodes it.
         from PIL import Image, UnidentifiedImageError
 
         try:

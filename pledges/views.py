@@ -548,7 +548,12 @@ def paper_signing(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("This household is not in your service grid."))
             return redirect("pledges:paper_signing")
     version = selectors.compact_in_force(village=household.village) if household else None
-    form = PaperSigningForm(initial={"signed_on": timezone.localdate()})
+    form = PaperSigningForm(
+        initial={
+            "signed_on": timezone.localdate(),
+            "signatory": household.head_name if household else "",
+        }
+    )
     status = 200
     if request.method == "POST":
         _forbid_read_only(request)

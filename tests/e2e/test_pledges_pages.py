@@ -171,6 +171,21 @@ def test_staff_pages_open_without_script_errors(live_server, page, scene, tmp_pa
     _visit(page, live_server.url + path, out / f"{name}.png", errors)
 
 
+def test_paper_signing_form_for_a_household(live_server, page, scene, tmp_path):
+    out = _shots_dir(tmp_path)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    login(page, live_server.url, scene["manager"].username)
+    _visit(
+        page,
+        f"{live_server.url}/pledges/staff/paper/?household={scene['household'].pk}",
+        out / "paper-household.png",
+        errors,
+    )
+    assert page.locator("#paper-form input[type=file]").count() == 1
+    assert page.locator("#pledge-history").is_visible()
+
+
 def test_version_page_and_pledge_card(live_server, page, scene, tmp_path):
     out = _shots_dir(tmp_path)
     errors: list[str] = []
