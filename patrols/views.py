@@ -78,6 +78,8 @@ LIST_TEXT = {
     "district": gettext_lazy("Service grid"),
     "responsibles": gettext_lazy("Responsible"),
     "note": gettext_lazy("Note"),
+    "cleared": gettext_lazy("Cleared"),
+    "trees_removed": gettext_lazy("{n} trees removed"),
 }
 
 WORKSPACE_TEXT = {
@@ -166,6 +168,7 @@ def _report_config(request: HttpRequest) -> dict:
         "sw": reverse("patrols:service_worker"),
         "detailBase": reverse("patrols:my_reports"),
         "kinds": dict(Report.Kind.choices),
+        "clearedBy": dict(Report.ClearedBy.choices),
     }
 
 
@@ -180,6 +183,7 @@ def _workspace_config() -> dict:
         "statuses": dict(Report.Status.choices),
         "actions": ACTION_LABELS,
         "clearedBy": dict(Report.ClearedBy.choices),
+        "locationSources": dict(Report.LocationSource.choices),
         # The three scopes of the village compact (the pledges app's labels, same msgids).
         "scopes": {
             "patch": gettext_lazy("Patch (你包片)"),

@@ -91,6 +91,7 @@
       if (detailLabel) fact("", detailLabel);
       if (r.distance_m != null) fact(T.segment, [r.segment && (r.segment.line_name || r.segment.code || r.segment), fmt(T.distance, { m: Math.round(r.distance_m * 10) / 10 }), r.in_zone ? T.in_zone : ""].filter(Boolean).join(" · "));
       if (r.district) fact(T.district, r.district.name || r.district_name || r.district);
+      if (r.cleared_by) fact(T.cleared, [C.clearedBy[r.cleared_by], r.trees_removed != null ? fmt(T.trees_removed, { n: r.trees_removed }) : ""].filter(Boolean).join(" · "));
       fact(T.note, r.note);
       box.appendChild(dl);
       if (r.photos && r.photos.length) {

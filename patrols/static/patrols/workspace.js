@@ -115,11 +115,21 @@
       mapEl.setAttribute("data-report-count", list.length);
       if (!reportsFitted && list.length) {
         reportsFitted = true;
-        map.fitBounds(clusters.getBounds().pad(0.2), { maxZoom: 16 });
+        fitToReports();
       }
       window.patrolsWorkspaceReady = true;
     }).catch(function () { countEl.textContent = T.load_failed; });
   }
+
+  function fitToReports() {
+    if (clusters.getLayers().length) map.fitBounds(clusters.getBounds().pad(0.2), { maxZoom: 16, animate: false });
+  }
+  // The shared map fits itself to the grids when its layers arrive; the reports are what
+  // staff came for, so fit to them again after that (once).
+  mapEl.addEventListener("houhu:loaded", function refit() {
+    mapEl.removeEventListener("houhu:loaded", refit);
+    if (reportsFitted) fitToReports();
+  });
 
   function loadCounts() {
     var box = document.getElementById("ws-counts");
@@ -145,7 +155,7 @@
   }
 
   /* --- legend -------------------------------------------------------------------------- */
-  var legend = L.control({ position: "bottomright" });
+  var legend = L.control({ position: "bottomleft" });
   legend.onAdd = function () {
     var div = el("div", "legend");
     div.appendChild(el("strong", null, T.legend_kind));
@@ -202,15 +212,17 @@
     var loc = r.location || r.geometry;
     var coords = loc && loc.coordinates ? loc.coordinates : (r.lon != null ? [r.lon, r.lat] : null);
     if (coords) fact(T.location, coords[1].toFixed(6) + ", " + coords[0].toFixed(6) +
-      (r.accuracy_m != null ? " " + fmt(T.accuracy, { m: Math.round(r.accuracy_m), source: r.location_source_label || r.location_source || "" }) : ""));
+      (r.accuracy_m != null ? " " + fmt(T.accuracy, { m: Math.round(r.accuracy_m), source: C.locationSources[r.location_source] || r.location_source || "" }) : ""));
     if (r.distance_m != null) fact(T.distance, fmt(T.distance_m, { m: Math.round(r.distance_m * 10) / 10 }) + " · " + (r.in_zone ? T.in_zone : T.out_zone));
     if (r.segment) fact(T.segment, typeof r.segment === "object" ? [r.segment.line_name || r.segment.line, r.segment.code].filter(Boolean).join(" ") : r.segment);
     if (r.district) fact(T.district, typeof r.district === "object" ? r.district.name : (r.district_name || r.district));
     if (r.transformer_area) fact(T.transformer_area, typeof r.transformer_area === "object" ? r.transformer_area.name : (r.transformer_area_name || r.transformer_area));
+    fact(T.village, r.village_name);
     fact(T.note, r.note);
     panel.appendChild(dl);
+    // The actions come first: they are what staff open a report for.
+    renderActions(r);
 
-    if (r.village_name) fact(T.village, r.village_name);
     if ((r.responsibles && r.responsibles.length) || r.district_manager) {
       panel.appendChild(el("h3", null, T.responsibles));
       var ul = el("ul");
@@ -232,7 +244,6 @@
       });
       panel.appendChild(g);
     }
-    renderActions(r);
     if (r.merge_candidates && r.merge_candidates.length) {
       panel.appendChild(el("h3", null, T.merge_candidates));
       var mc = el("ul");
@@ -282,7 +293,14 @@
     actions.forEach(function (action) {
       var b = el("button", "btn2" + (action === "reject" ? " danger" : ""), C.actions[action] || action);
       b.type = "button"; b.setAttribute("data-action", action);
-      b.onclick = function () { formBox.innerHTML = ""; formBox.appendChild(actionForm(action, r)); };
+      b.onclick = function () {
+        formBox.innerHTML = "";
+        var form = actionForm(action, r);
+        formBox.appendChild(form);
+        form.scrollIntoView({ block: "nearest" });
+        var first = form.querySelector("input, select, textarea");
+        if (first) first.focus();
+      };
       bar.appendChild(b);
     });
     panel.appendChild(bar); panel.appendChild(formBox);
