@@ -183,3 +183,54 @@ def test_two_racing_retries_make_one_report():
     assert len({report.pk for report, _ in results}) == 1
     assert Report.objects.filter(client_id=client_id).count() == 1
     assert ReportEvent.objects.count() == 1
+
+
+def test_replay_a_week_later_is_still_recognised(g):
+    import datetime as dt
+
+    import time_machine
+
+    client_id = uuid.uuid4()
+    first, _ = report_submit(reporter=g.villager, client_id=client_id, data=tree_data())
+    with time_machine.travel(dt.datetime.now(tz=dt.UTC) + dt.timedelta(days=8)):
+        again, created = report_submit(reporter=g.villager, client_id=client_id, data=tree_data())
+    assert (again.pk, created) == (first.pk, False)
+    assert Report.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_racing_http_posts_make_one_report(live_server):
+    import base64
+    import json
+    import urllib.error
+    import urllib.request
+
+    from tests.conftest import PASSWORD
+
+    g = build_grid()
+    body = json.dumps({"client_id": str(uuid.uuid4()), **tree_data()}).encode()
+    token = base64.b64encode(f"{g.villager.username}:{PASSWORD}".encode()).decode()
+    barrier = threading.Barrier(2)
+    answers = []
+
+    def post():
+        request = urllib.request.Request(  # noqa: S310 - the live test server
+            f"{live_server.url}/api/patrols/reports/", data=body, method="POST",
+            headers={"Content-Type": "application/json", "Authorization": f"Basic {token}"},
+        )  # fmt: skip
+        barrier.wait(timeout=10)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - test server
+                answers.append((response.status, json.loads(response.read())["id"]))
+        except urllib.error.HTTPError as err:
+            answers.append((err.code, err.read()))
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(status for status, _ in answers) == [200, 201]
+    assert len({report_id for _, report_id in answers}) == 1
+    assert Report.objects.count() == 1
+    assert ReportEvent.objects.count() == 1

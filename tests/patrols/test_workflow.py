@@ -230,3 +230,34 @@ def test_stop_marks_the_construction_stopped(g):
     report = _report(g, "construction", "submitted")
     report_transition(report=report, action="stop", by=g.manager, note="已劝停")
     assert Report.objects.get(pk=report.pk).construction_stopped is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_confirming_at_once_make_one_transition():
+    import threading
+
+    from django.db import connection
+
+    g = build_grid()
+    report = _report(g, "tree", "submitted")
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def confirm(user):
+        try:
+            barrier.wait(timeout=10)
+            report_transition(report=Report.objects.get(pk=report.pk), action="confirm", by=user)
+            outcomes.append("ok")
+        except TransitionNotAllowed:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=confirm, args=(u,)) for u in (g.staff, g.manager)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(outcomes) == ["ok", "refused"]
+    assert ReportEvent.objects.filter(report=report, action="confirm").count() == 1
+    assert Report.objects.get(pk=report.pk).status == "confirmed"
