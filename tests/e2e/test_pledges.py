@@ -4,6 +4,8 @@ and the station's coverage map shows the segment in front of their door change c
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 
 import pytest
 from django.contrib.gis.geos import LineString
@@ -82,6 +84,8 @@ def test_villager_signs_on_a_phone_and_staff_sees_coverage_change(
     live_server, browser, phone_page, page, scene, tmp_path
 ):
     seg_id = scene["segment"].pk
+    shots = Path(os.environ.get("HOUHU_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
 
     # Staff open the coverage map first: the segment's households are all unsigned.
     login(page, live_server.url, scene["staff"].username)
@@ -90,7 +94,7 @@ def test_villager_signs_on_a_phone_and_staff_sees_coverage_change(
     page.check("input[name=colour-by][value=share]")
     before = _segment_state(page, seg_id)
     assert before == {"share": 0.0, "colour": UNSIGNED_COLOUR}
-    page.screenshot(path=str(tmp_path / "coverage-before.png"))
+    page.screenshot(path=str(shots / "e2e-coverage-before.png"))
 
     # The villager, on a phone, reads the compact and signs it.
     login(phone_page, live_server.url, scene["villager"].username)
@@ -99,10 +103,11 @@ def test_villager_signs_on_a_phone_and_staff_sees_coverage_change(
     assert phone_page.get_by_text("你包片、我包段、家家户户包门前").first.is_visible()
     # Leaflet is not loaded on the villager's page.
     assert phone_page.evaluate("typeof window.L") == "undefined"
+    phone_page.screenshot(path=str(shots / "e2e-villager-to-sign.png"), full_page=True)
     phone_page.check("input[name=confirm]")
     phone_page.click("#sign-form button[type=submit]")
     phone_page.wait_for_load_state("networkidle")
-    phone_page.screenshot(path=str(tmp_path / "villager-signed.png"), full_page=True)
+    phone_page.screenshot(path=str(shots / "e2e-villager-signed.png"), full_page=True)
     assert phone_page.locator("#sign-form").count() == 0
     pledge = Pledge.objects.get(household=scene["household"])
     assert (pledge.status, pledge.method) == ("active", "online")
@@ -115,4 +120,4 @@ def test_villager_signs_on_a_phone_and_staff_sees_coverage_change(
     )
     after = _segment_state(page, seg_id)
     assert after == {"share": 1.0, "colour": SIGNED_COLOUR}
-    page.screenshot(path=str(tmp_path / "coverage-after.png"))
+    page.screenshot(path=str(shots / "e2e-coverage-after.png"))
