@@ -137,6 +137,15 @@ def test_villager_pages_on_a_phone(live_server, phone_page, scene, tmp_path):
     assert phone_page.locator("#pledge-card").is_visible()
     _visit(phone_page, f"{live_server.url}/pledges/", out / "villager-compact.png", errors)
     assert phone_page.locator("ol.clauses li").count() == len(CLAUSES)
+    # The villager's critical path (HTML + CSS, no map library) stays far inside the
+    # 170 KB budget of a cheap phone on weak signal (../shared/stack-notes.md).
+    page_bytes = phone_page.evaluate(
+        """() => performance.getEntriesByType('navigation')
+              .concat(performance.getEntriesByType('resource'))
+              .reduce((n, e) => n + (e.encodedBodySize || 0), 0)"""
+    )
+    print(f"villager compact page: {page_bytes} bytes")
+    assert page_bytes < 60_000
     _visit(
         phone_page,
         f"{live_server.url}/pledges/me/responsibility/",
