@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.contrib.auth import get_user_model
+from django.db import InterfaceError, OperationalError
 
 from houhu.grid.models import Village
 
 from . import services
 
 
-@shared_task(bind=True, name="pledges.derive_front_doors")
+# Retried on a lost database connection only: every batch is an idempotent upsert, so a
+# retry redoes at most one batch; a domain error (permission) is final.
+@shared_task(
+    bind=True,
+    name="pledges.derive_front_doors",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=3,
+)
 def derive_front_doors_task(
     self,
     *,
