@@ -508,11 +508,14 @@ def coverage(*, level: str, user: User, on: dt.date | None = None) -> list[dict[
         qs,
         "t.id, t.code, t.name, t.c_households AS households, t.c_signed AS signed, "
         "t.c_front_doors AS front_doors_confirmed, "
-        "COALESCE(t.c_length, 0) AS line_length_m, "
-        "COALESCE(t.c_covered, 0) AS covered_length_m, "
-        "t.c_signed::float / NULLIF(t.c_households, 0) AS pledge_rate, "
-        "COALESCE(t.c_covered, 0) / NULLIF(t.c_length, 0) AS responsibility_rate, "
-        "t.c_front_doors::float / NULLIF(t.c_households, 0) AS front_door_rate",
+        # Metres to 0.1 m and rates to 4 decimals: finer is noise for a survey of lines.
+        "round(COALESCE(t.c_length, 0)::numeric, 1)::float AS line_length_m, "
+        "round(COALESCE(t.c_covered, 0)::numeric, 1)::float AS covered_length_m, "
+        "round(t.c_signed::numeric / NULLIF(t.c_households, 0), 4)::float AS pledge_rate, "
+        "round((COALESCE(t.c_covered, 0) / NULLIF(t.c_length, 0))::numeric, 4)::float "
+        "AS responsibility_rate, "
+        "round(t.c_front_doors::numeric / NULLIF(t.c_households, 0), 4)::float "
+        "AS front_door_rate",
     )
     with connection.cursor() as cur:
         cur.execute(sql, params)

@@ -154,10 +154,10 @@ def test_coverage_per_village_is_hand_checkable(covered_world):
     rows = _by_id(selectors.coverage(level="village", user=w.staff))
     v1, v2 = rows[w.v1.pk], rows[w.v2.pk]
     assert (v1["households"], v1["signed"], v1["front_doors_confirmed"]) == (3, 1, 1)
-    assert v1["pledge_rate"] == pytest.approx(1 / 3)
+    assert v1["pledge_rate"] == pytest.approx(1 / 3, abs=1e-4)
     assert v1["line_length_m"] == pytest.approx(1500, rel=0.005)
     assert v1["covered_length_m"] == pytest.approx(1000, rel=0.005)
-    assert v1["responsibility_rate"] == pytest.approx(2 / 3, rel=0.001)
+    assert v1["responsibility_rate"] == pytest.approx(2 / 3, rel=0.002)
     assert (v2["households"], v2["signed"], v2["front_doors_confirmed"]) == (1, 1, 0)
     assert v2["responsibility_rate"] == pytest.approx(1.0)
 
