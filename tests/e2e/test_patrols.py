@@ -263,3 +263,87 @@ def test_staff_confirm_and_verify_a_clearing_on_the_map_and_the_counts_change(
         f"#ws-counts b[data-count='trees_removed']:text-is('{after['trees_removed']}')",
         timeout=WAIT_MS,
     )
+
+
+def _act_api(user, report, action, photo=False, **data):
+    client = Client()
+    client.force_login(user)
+    if photo:
+        upload = io.BytesIO(_jpeg((180, 180, 180)))
+        upload.name = "after.jpg"
+        data["photos"] = [upload]
+    response = client.post(f"/api/patrols/reports/{report.pk}/actions/", {"action": action, **data})
+    assert response.status_code == 200, response.content
+    report.refresh_from_db()
+    return report
+
+
+def test_villager_says_a_cleared_hazard_is_not_fixed_and_it_reopens(
+    phone_page, live_server, demo_district
+):
+    villager, staff = demo_district["villager"], demo_district["staff"]
+    report = _submit_as(villager, *demo_district["near"])
+    _act_api(staff, report, "confirm")
+    _act_api(staff, report, "clear", photo=True, cleared_by="crew", trees_removed="4")
+    assert report.status == Report.Status.CLEARED
+
+    login(phone_page, live_server.url, villager.username)
+    phone_page.goto(f"{live_server.url}/patrols/mine/{report.pk}/")
+    phone_page.wait_for_selector("#not-fixed:not([hidden])", timeout=WAIT_MS)
+    phone_page.fill("#not-fixed-note", "树枝又长回来了")
+    phone_page.click("#not-fixed-send")
+    phone_page.wait_for_selector("#report .badge.s-reopened", timeout=WAIT_MS)
+
+    report.refresh_from_db()
+    assert report.status == Report.Status.REOPENED
+    last = ReportEvent.objects.filter(report=report).order_by("-at", "-pk").first()
+    assert (last.actor, last.action, last.note) == (villager, "not_fixed", "树枝又长回来了")
+    # Reopened: nothing more for the villager to say until staff clear it again.
+    assert phone_page.locator("#not-fixed").is_hidden()
+
+
+def test_a_step_already_taken_elsewhere_is_refused_with_a_message_and_changes_nothing(
+    page, live_server, demo_district
+):
+    staff = demo_district["staff"]
+    report = _submit_as(demo_district["villager"], *demo_district["near"])
+    login(page, live_server.url, staff.username)
+    page.goto(f"{live_server.url}/patrols/workspace/#report={report.pk}")
+    page.wait_for_selector("#ws-panel[data-status='submitted']", timeout=WAIT_MS)
+
+    # A colleague rejects it while this panel still offers "confirm".
+    _act_api(demo_district["staff"], report, "reject", reason="重复上报")
+    events = ReportEvent.objects.filter(report=report).count()
+
+    page.click("#ws-panel .actions button[data-action='confirm']")
+    page.click("#ws-panel form[data-action='confirm'] button[type=submit]")
+    error = page.locator("#ws-panel form[data-action='confirm'] .error")
+    error.wait_for(state="visible", timeout=WAIT_MS)
+    assert error.inner_text().strip()
+    report.refresh_from_db()
+    assert report.status == Report.Status.REJECTED
+    assert ReportEvent.objects.filter(report=report).count() == events
+
+
+def test_report_page_opens_without_signal_once_visited_and_queues_the_report(
+    phone_page, live_server, demo_district
+):
+    villager = demo_district["villager"]
+    lon, lat = demo_district["near"]
+    _phone_at(phone_page, live_server, lon, lat)
+    login(phone_page, live_server.url, villager.username)
+    phone_page.goto(f"{live_server.url}/patrols/report/")
+    # The service worker has taken over the page (and cached its shell).
+    phone_page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=WAIT_MS)
+
+    phone_page.context.set_offline(True)
+    phone_page.reload()
+    _fill_tree_report(phone_page, trees="2")
+    phone_page.click("#submit")
+    phone_page.wait_for_selector("#outbox[data-waiting='1']", timeout=WAIT_MS)
+    assert Report.objects.filter(reporter=villager).count() == 0
+
+    phone_page.context.set_offline(False)
+    phone_page.wait_for_selector("#outbox.sent[data-waiting='0']", timeout=WAIT_MS)
+    report = Report.objects.get(reporter=villager)
+    assert report.tree_count == 2

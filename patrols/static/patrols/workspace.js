@@ -366,7 +366,12 @@
   window.patrolsWorkspace = { map: map, clusters: clusters, markers: markers, openReport: openReport };
   filters.addEventListener("change", function () { loadReports(); loadCounts(); });
   filters.addEventListener("submit", function (ev) { ev.preventDefault(); });
-  var m = /report=(\d+)/.exec(location.hash);
-  loadReports().then(function () { if (m) openReport(+m[1]); });
+  // "#report=<id>" opens that report: links from notifications and from colleagues.
+  function openFromHash() {
+    var m = /report=(\d+)/.exec(location.hash);
+    if (m) openReport(+m[1]);
+  }
+  window.addEventListener("hashchange", openFromHash);
+  loadReports().then(openFromHash);
   loadCounts();
 })();
