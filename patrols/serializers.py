@@ -15,6 +15,19 @@ def _name(user) -> str:
     return (user.display_name or user.username) if user is not None else ""
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class LabelField(serializers.ReadOnlyField):
+    """The translated label of a choice value. A `source="get_x_display"` field makes DRF
+    inspect the method's signature on every row (a third of a 100-row list's time)."""
+
+    def __init__(self, choices, **kwargs):
+        self.labels = dict(choices.choices)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value) -> str:
+        return str(self.labels.get(value, "")) if value else ""
+
+
 class ReportSubmitSerializer(serializers.Serializer):
     """What the phone sends (multipart with `photos` files, or JSON without photos)."""
 
@@ -49,18 +62,16 @@ class ReportSubmitSerializer(serializers.Serializer):
 class ReportSerializer(serializers.ModelSerializer):
     """A report in lists."""
 
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    kind_label = LabelField(Report.Kind, source="kind")
+    status_label = LabelField(Report.Status, source="status")
     lon = serializers.SerializerMethodField()
     lat = serializers.SerializerMethodField()
     district_name = serializers.CharField(source="district.name", read_only=True)
     segment_code = serializers.CharField(source="segment.code", read_only=True, default=None)
     reporter_name = serializers.SerializerMethodField()
-    behaviour_label = serializers.CharField(source="get_behaviour_display", read_only=True)
-    construction_kind_label = serializers.CharField(
-        source="get_construction_kind_display", read_only=True
-    )
-    damage_kind_label = serializers.CharField(source="get_damage_kind_display", read_only=True)
+    behaviour_label = LabelField(Report.Behaviour, source="behaviour")
+    construction_kind_label = LabelField(Report.ConstructionKind, source="construction_kind")
+    damage_kind_label = LabelField(Report.DamageKind, source="damage_kind")
 
     class Meta:
         model = Report
@@ -89,7 +100,7 @@ class ReportSerializer(serializers.ModelSerializer):
 
 
 class PhotoSerializer(serializers.ModelSerializer):
-    stage_label = serializers.CharField(source="get_stage_display", read_only=True)
+    stage_label = LabelField(ReportPhoto.Stage, source="stage")
     url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
 
@@ -110,8 +121,8 @@ class PhotoSerializer(serializers.ModelSerializer):
 class EventSerializer(serializers.ModelSerializer):
     actor_name = serializers.SerializerMethodField()
     actor_role = serializers.CharField(source="actor.get_role_display", read_only=True)
-    action_label = serializers.CharField(source="get_action_display", read_only=True)
-    to_status_label = serializers.CharField(source="get_to_status_display", read_only=True)
+    action_label = LabelField(ReportEvent.Action, source="action")
+    to_status_label = LabelField(Report.Status, source="to_status")
 
     class Meta:
         model = ReportEvent

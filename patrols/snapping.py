@@ -105,7 +105,7 @@ def snap(point: Point, *, station_ids: list[int] | None = None) -> Snap:
     )
     if segment is not None:
         district = segment.district
-        dist = float(segment.d.m)
+        dist = round(float(segment.d.m), 2)
         zone_m = segment.line.protection_zone()["zone_m"]
         in_zone = dist <= zone_m
     else:
