@@ -210,6 +210,14 @@ PATROLS_VILLAGE_RADIUS_M = env_float("PATROLS_VILLAGE_RADIUS_M", 1000.0)
 # Email the grid manager / reporter as well as the in-app notification (needs a real
 # EMAIL_BACKEND; off by default because sites often have no mail server).
 PATROLS_EMAIL_NOTIFICATIONS = env_bool("PATROLS_EMAIL_NOTIFICATIONS", False)
+# Stable OpenAPI enum names for the report choices (otherwise "kind"/"status" collide with
+# other apps' fields and get hashed names the front end cannot rely on).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "ReportKindEnum": "patrols.models.Report.Kind",
+        "ReportStatusEnum": "patrols.models.Report.Status",
+    }
+)
 
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:63799/0")
