@@ -78,12 +78,16 @@ LIST_TEXT = {
     "district": gettext_lazy("Service grid"),
     "responsibles": gettext_lazy("Responsible"),
     "note": gettext_lazy("Note"),
+    "notices": gettext_lazy("Notifications ({n})"),
+    "no_notices": gettext_lazy("No notifications."),
     "cleared": gettext_lazy("Cleared"),
     "trees_removed": gettext_lazy("{n} trees removed"),
 }
 
 WORKSPACE_TEXT = {
     "reports": gettext_lazy("Patrol reports"),
+    "notices": gettext_lazy("Notifications ({n})"),
+    "no_notices": gettext_lazy("No notifications."),
     "districts": gettext_lazy("Service grids"),
     "segments": gettext_lazy("Line segments"),
     "legend_kind": gettext_lazy("Kind"),
@@ -205,6 +209,7 @@ def _api_urls() -> dict[str, str]:
         "reports": "/api/patrols/reports/",
         "layer": "/api/patrols/layers/reports/",
         "counts": "/api/patrols/counts/",
+        "notifications": "/api/patrols/notifications/",
         "districts": "/api/layers/districts/",
         "segments": "/api/layers/segments/",
         "lines": "/api/layers/lines/",

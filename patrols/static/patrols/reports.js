@@ -139,6 +139,13 @@
   }
 
   var list = document.getElementById("reports");
+  var noticeButton = document.getElementById("my-notices");
+  if (noticeButton && window.HouhuNotices) {
+    HouhuNotices.mount(noticeButton, document.getElementById("my-notices-list"), {
+      api: noticeButton.getAttribute("data-api"), label: T.notices, empty: T.no_notices,
+      open: function (id) { location.href = C.detailBase + id + "/"; },
+    });
+  }
   if (list) {
     renderWaiting(); renderList(list);
     HouhuOutbox.onChange(function () { renderWaiting(); renderList(list); });

@@ -353,7 +353,7 @@
           if (!res.ok) throw new Error(HouhuOutbox.errorText(data) || String(res.status));
           renderPanel(data && data.id ? data : r);
           if (!(data && data.id)) openReport(r.id);
-          loadReports(); loadCounts();
+          loadReports(); loadCounts(); notices.reload();
         });
       }).catch(function (e) {
         err.hidden = false; err.textContent = e.message; send.disabled = false;
@@ -372,6 +372,11 @@
     if (m) openReport(+m[1]);
   }
   window.addEventListener("hashchange", openFromHash);
+  var noticeButton = document.getElementById("ws-notices");
+  var notices = HouhuNotices.mount(noticeButton, document.getElementById("ws-notices-list"), {
+    api: noticeButton.getAttribute("data-api"), label: T.notices, empty: T.no_notices,
+    open: function (id) { document.getElementById("ws-notices-list").hidden = true; openReport(id); },
+  });
   loadReports().then(openFromHash);
   loadCounts();
 })();
