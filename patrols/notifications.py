@@ -22,23 +22,32 @@ if TYPE_CHECKING:
     from houhu.accounts.models import User
 
 
+def _active_manager(report: Report, actor_id: int) -> User | None:
+    manager = report.district.manager
+    if manager is None or manager.pk == actor_id or not manager.is_active:
+        return None
+    return manager
+
+
 def recipients_for(event: ReportEvent) -> list[tuple[User, str]]:
     report = event.report
+    people: list[tuple[User, str]] = []
     if event.action == ReportEvent.Action.SUBMIT:
-        manager = report.district.manager
-        if manager is None or manager.pk == event.actor_id or not manager.is_active:
-            return []
-        return [(manager, Notification.Verb.NEW_REPORT)]
-    if report.reporter_id == event.actor_id:
-        # The reporter said "not fixed": the report is back on the grid manager's desk.
-        manager = report.district.manager
-        if manager is None or manager.pk == event.actor_id or not manager.is_active:
-            return []
-        return [(manager, Notification.Verb.STATUS_CHANGED)]
-    return [(report.reporter, Notification.Verb.STATUS_CHANGED)]
+        manager = _active_manager(report, event.actor_id)
+        return [(manager, Notification.Verb.NEW_REPORT)] if manager else []
+    if report.reporter_id != event.actor_id:
+        people.append((report.reporter, Notification.Verb.STATUS_CHANGED))
+    if event.action == ReportEvent.Action.NOT_FIXED:
+        # "Not fixed" puts the report back on the grid manager's desk.
+        manager = _active_manager(report, event.actor_id)
+        if manager is not None and manager.pk != report.reporter_id:
+            people.append((manager, Notification.Verb.STATUS_CHANGED))
+    return people
 
 
-def message_for(verb: str, report: Report, event: ReportEvent | None = None) -> str:
+def message_for(
+    verb: str, report: Report, event: ReportEvent | None = None, *, to_reporter: bool = True
+) -> str:
     """The text in the active language (rendered again on read, in the reader's language)."""
     params = {
         "id": report.pk,
@@ -48,7 +57,7 @@ def message_for(verb: str, report: Report, event: ReportEvent | None = None) -> 
     }
     if verb == Notification.Verb.NEW_REPORT:
         return _("New report #%(id)s in %(district)s: %(kind)s") % params
-    if event is not None and event.actor_id == report.reporter_id:
+    if not to_reporter and event is not None and event.action == ReportEvent.Action.NOT_FIXED:
         return _("Report #%(id)s (%(kind)s) in %(district)s is not fixed: reopened") % params
     return _("Your report #%(id)s (%(kind)s) is now: %(status)s") % params
 
@@ -67,7 +76,9 @@ def deliver(event_id: int) -> list[int]:
     # message again in the reader's language.
     with translation.override(settings.LANGUAGE_CODE):
         for person, verb in recipients_for(event):
-            message = message_for(verb, event.report, event)
+            message = message_for(
+                verb, event.report, event, to_reporter=person.pk == event.report.reporter_id
+            )
             try:
                 with transaction.atomic():
                     notification = Notification.objects.create(

@@ -239,7 +239,9 @@ class NotificationSerializer(serializers.ModelSerializer):
     def get_text(self, obj: Notification) -> str:
         from .notifications import message_for
 
-        return message_for(obj.verb, obj.report, obj.event)
+        return message_for(
+            obj.verb, obj.report, obj.event, to_reporter=obj.recipient_id == obj.report.reporter_id
+        )
 
 
 class CountRowSerializer(serializers.Serializer):

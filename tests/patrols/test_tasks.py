@@ -98,3 +98,12 @@ def test_not_fixed_by_the_reporter_notifies_the_grid_manager():
     (notification,) = Notification.objects.filter(event=event)
     assert notification.recipient == g.manager
     assert str(report.pk) in notification.message
+
+
+@pytest.mark.django_db
+def test_staff_acting_on_their_own_report_notify_nobody():
+    g = build_grid()
+    report, _ = report_submit(reporter=g.staff, client_id=uuid.uuid4(), data=tree_data())
+    report_transition(report=report, action="confirm", by=g.staff)
+    deliver(ReportEvent.objects.get(report=report, action="confirm").pk)
+    assert not Notification.objects.filter(event__action="confirm").exists()
