@@ -107,6 +107,10 @@ def _map_config(**extra) -> dict:
     }
 
 
+def _around(point, degrees: float) -> tuple[float, float, float, float]:
+    return (point.x - degrees, point.y - degrees, point.x + degrees, point.y + degrees)
+
+
 def _metres(value) -> int:
     """Length annotations come back as a `Distance` (GeoDjango) or a float."""
     if value is None:
@@ -271,6 +275,10 @@ def my_responsibility(request: HttpRequest) -> HttpResponse:
             "manager_phone": district.manager_phone,
             "map_config": _map_config(
                 dataUrl=reverse("pledges:my_responsibility_geojson"),
+                # The lines around the home, for orientation (the core layer, scoped).
+                contextUrl="/api/layers/segments/?bbox={:.5f},{:.5f},{:.5f},{:.5f}".format(
+                    *_around(user.household.location, 0.01)
+                ),
                 css=[static("leaflet/leaflet.css")],
                 js=[static("leaflet/leaflet.js"), static("pledges/map.js")],
                 styles={
@@ -882,9 +890,14 @@ def coverage_map(request: HttpRequest) -> HttpResponse:
     districts = districts_for(request.user).order_by("name")
     district = _picked_district(request)
     query = f"?district={district.pk}" if district else ""
-    rows = selectors.coverage(level="district", user=request.user)
     if district:
-        rows = [r for r in rows if r.get("id") == district.pk]
+        rows = [
+            r
+            for r in selectors.coverage(level="district", user=request.user)
+            if r["id"] == district.pk
+        ]
+    else:
+        rows = selectors.coverage(level="station", user=request.user)
     totals = _rate_row(rows[0]) if len(rows) == 1 else None
     share_legend = [
         (band, colour, _("%(p)d%% or more signed") % {"p": round(band * 100)})

@@ -26,6 +26,11 @@
     el.hidden = false;
     var map = H.makeMap(el, cfg);
     var styles = cfg.styles;
+    if (cfg.contextUrl) {
+      H.getJSON(cfg.contextUrl).then(function (fc) {
+        L.geoJSON(fc, { style: styles.context, interactive: false }).addTo(map).bringToBack();
+      }).catch(function () { /* context only */ });
+    }
     H.getJSON(cfg.dataUrl).then(function (fc) {
       var layer = L.geoJSON(fc, {
         style: function (f) { return styles[f.properties.scope] || styles.context; },
