@@ -476,7 +476,7 @@ class UnassignedSegments(APIView):
     @extend_schema(
         parameters=[s.ListQuerySerializer],
         responses={200: s.UnassignedSegmentSerializer(many=True)},
-        summary="Segments nobody answers for (no segment or patch assignment)",
+        summary="Segments nobody holds (no active segment assignment)",
     )
     def get(self, request: Request) -> Response:
         data = _valid(s.ListQuerySerializer, request, request.query_params)

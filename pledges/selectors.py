@@ -249,19 +249,24 @@ def unsigned_households(
 
 
 def _segment_responsible_q(on: dt.date | None) -> Q:
-    segment_primary = Exists(
-        Assignment.objects.filter(
-            active_on(on),
-            scope=Assignment.Scope.SEGMENT,
-            segment=OuterRef("pk"),
+    """A segment "has a responsible" when someone holds it (我包段). A patch (你包片) is an
+    area duty on top and does not count: every metre of line needs its own person, and
+    the statistics app (stats/compute.py) reads the tables the same way."""
+    return Q(
+        Exists(
+            Assignment.objects.filter(
+                active_on(on), scope=Assignment.Scope.SEGMENT, segment=OuterRef("pk")
+            )
         )
     )
-    in_patch = Exists(
+
+
+def _in_patch(on: dt.date | None) -> Exists:
+    return Exists(
         Assignment.objects.filter(
             active_on(on), scope=Assignment.Scope.PATCH, patch__intersects=OuterRef("geom")
         )
     )
-    return Q(segment_primary) | Q(in_patch)
 
 
 def unassigned_segments(
@@ -271,7 +276,8 @@ def unassigned_segments(
     district: District | int | None = None,
     on: dt.date | None = None,
 ) -> QuerySet[Segment]:
-    """Segments in scope with nobody answering for them (no segment or patch assignment).
+    """Segments in scope nobody holds (no active segment assignment); `in_patch` tells
+    whether a patch at least covers them.
 
     A segment belongs to a village when it lies in a transformer area serving the village.
     """
@@ -285,7 +291,7 @@ def unassigned_segments(
     if district is not None:
         qs = qs.filter(district=district)
     return (
-        qs.annotate(length_m=length_m("geom"))
+        qs.annotate(length_m=length_m("geom"), in_patch=_in_patch(on))
         .select_related("line", "district", "transformer_area")
         .order_by("line__code", "seq")
     )
@@ -436,7 +442,7 @@ def coverage(*, level: str, user: User, on: dt.date | None = None) -> list[dict[
     id, code, name, households, signed, pledge_rate, line_length_m, covered_length_m,
     responsibility_rate, front_doors_confirmed (confirmed or adjusted front doors).
     `signed` = households with an active pledge on any version; `covered` = segments with
-    an active segment assignment or inside an active patch. A village's lines are those of
+    an active segment assignment. A village's lines are those of
     the transformer areas serving it.
     """
     if level not in COVERAGE_LEVELS:
@@ -546,7 +552,7 @@ def segment_coverage_geojson(
     district: int | None = None,
     on: dt.date | None = None,
 ) -> str:
-    """Segments with `responsible` (segment or patch assignment) and the pledge status of
+    """Segments with `responsible` (a segment assignment), `in_patch`, and the pledge status of
     the households whose front door is on them: `front_doors`, `front_doors_signed`,
     `signed_share` (null when no front door)."""
     qs = segments_for(user)
@@ -561,8 +567,8 @@ def segment_coverage_geojson(
         active_on(on), scope=Assignment.Scope.SEGMENT, segment=OuterRef("pk")
     ).order_by("-is_primary", "valid_from")
     qs = qs.annotate(
-        responsible=Q(_segment_responsible_q(on)),
-        has_segment_responsible=Exists(primary),
+        responsible=_segment_responsible_q(on),
+        in_patch=_in_patch(on),
         responsible_name=Subquery(
             primary.annotate(
                 n=Coalesce(NullIf(F("user__display_name"), Value("")), F("person_name"))
@@ -589,7 +595,7 @@ def segment_coverage_geojson(
             "line_code",
             "district_id",
             "responsible",
-            "has_segment_responsible",
+            "in_patch",
             "responsible_name",
             "front_doors",
             "front_doors_signed",

@@ -295,6 +295,7 @@ class UnassignedSegmentSerializer(serializers.Serializer):
     line = serializers.CharField(source="line.name")
     district = serializers.IntegerField(source="district_id")
     length_m = serializers.FloatField()
+    in_patch = serializers.BooleanField()
 
 
 class ImportSerializer(serializers.Serializer):

@@ -89,7 +89,8 @@ def test_patch_elsewhere_is_not_responsible():
 def covered_world():
     """v1 (grid 1): h1 signed, h2 withdrawn, h3 never signed; v2 (grid 2): h4 signed.
     Grid 1 lines: A 1000 m (assigned to a guard), B 500 m (nobody); grid 2: C 400 m, inside a
-    patch. Front doors on A: h1 confirmed, h2 proposed."""
+    patch only (a patch does not make a segment "held"). Front doors on A: h1 confirmed,
+    h2 proposed."""
     from django.contrib.gis.geos import LineString
 
     from tests.factories import point
@@ -159,7 +160,8 @@ def test_coverage_per_village_is_hand_checkable(covered_world):
     assert v1["covered_length_m"] == pytest.approx(1000, rel=0.005)
     assert v1["responsibility_rate"] == pytest.approx(2 / 3, rel=0.002)
     assert (v2["households"], v2["signed"], v2["front_doors_confirmed"]) == (1, 1, 0)
-    assert v2["responsibility_rate"] == pytest.approx(1.0)
+    assert v2["line_length_m"] == pytest.approx(400, rel=0.005)
+    assert v2["covered_length_m"] == 0 and v2["responsibility_rate"] == 0
 
 
 def test_coverage_per_station_and_district(covered_world):
@@ -168,11 +170,12 @@ def test_coverage_per_station_and_district(covered_world):
     assert (station["households"], station["signed"]) == (4, 2)
     assert station["pledge_rate"] == pytest.approx(0.5)
     assert station["line_length_m"] == pytest.approx(1900, rel=0.005)
-    assert station["covered_length_m"] == pytest.approx(1400, rel=0.005)
+    assert station["covered_length_m"] == pytest.approx(1000, rel=0.005)
     districts = _by_id(selectors.coverage(level="district", user=w.staff))
     assert districts[w.d1.pk]["signed"] == 1 and districts[w.d2.pk]["signed"] == 1
     tas = _by_id(selectors.coverage(level="transformer_area", user=w.staff))
-    assert tas[w.ta2.pk]["covered_length_m"] == pytest.approx(400, rel=0.005)
+    assert tas[w.ta1.pk]["covered_length_m"] == pytest.approx(1000, rel=0.005)
+    assert tas[w.ta2.pk]["covered_length_m"] == 0
 
 
 def test_grid_manager_sees_coverage_of_their_grid_only(covered_world):
@@ -193,9 +196,10 @@ def test_unsigned_households_and_unassigned_segments(covered_world):
     assert list(selectors.unsigned_households(user=w.staff)) == [w.h2, w.h3]
     assert list(selectors.unsigned_households(user=w.m2)) == []
     assert list(selectors.unsigned_households(user=w.staff, village=w.v2)) == []
-    assert list(selectors.unassigned_segments(user=w.staff)) == [w.sb]
-    assert list(selectors.unassigned_segments(user=w.staff, village=w.v2)) == []
-    assert list(selectors.unassigned_segments(user=w.m2)) == []
+    assert set(selectors.unassigned_segments(user=w.staff)) == {w.sb, w.sc}
+    assert list(selectors.unassigned_segments(user=w.staff, village=w.v1)) == [w.sb]
+    (sc,) = selectors.unassigned_segments(user=w.m2)
+    assert sc == w.sc and sc.in_patch is True
 
 
 def test_households_due_for_renewal_after_the_period_or_a_new_version(covered_world):
@@ -225,7 +229,7 @@ def test_segment_coverage_layer_counts_front_doors_and_their_pledges(covered_wor
     assert (props[w.sa.pk]["front_doors"], props[w.sa.pk]["front_doors_signed"]) == (2, 1)
     assert props[w.sa.pk]["signed_share"] == pytest.approx(0.5)
     assert props[w.sb.pk]["responsible"] is False and props[w.sb.pk]["signed_share"] is None
-    assert props[w.sc.pk]["responsible"] is True  # inside the patch
+    assert props[w.sc.pk]["responsible"] is False and props[w.sc.pk]["in_patch"] is True
     assert fc["features"][0]["geometry"]["type"] == "LineString"
     only_d2 = json.loads(selectors.segment_coverage_geojson(user=w.m2))
     assert [f["properties"]["id"] for f in only_d2["features"]] == [w.sc.pk]
