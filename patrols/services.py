@@ -174,12 +174,23 @@ def _save_photos(
     return ids
 
 
-def _queue_after_commit(*, event_id: int, photo_ids: list[int]) -> None:
+def _refresh_stats(district_id: int) -> None:
+    try:
+        from stats.services import schedule_district_refresh
+    except ImportError:  # the statistics app is optional for the patrols app
+        return
+    schedule_district_refresh(district_id)
+
+
+def _queue_after_commit(*, event_id: int, photo_ids: list[int], district_id: int) -> None:
     from . import tasks
 
-    transaction.on_commit(partial(tasks.notify.delay, event_id))
+    # robust=True: the report is committed by then; a broker outage must not turn the
+    # answer into a 500 (the phone would retry a report that is already recorded).
+    transaction.on_commit(partial(tasks.notify.delay, event_id), robust=True)
     if photo_ids:
-        transaction.on_commit(partial(tasks.make_thumbnails.delay, photo_ids))
+        transaction.on_commit(partial(tasks.make_thumbnails.delay, photo_ids), robust=True)
+    transaction.on_commit(partial(_refresh_stats, district_id), robust=True)
 
 
 def report_submit(
@@ -279,7 +290,9 @@ def report_submit(
                 stage=ReportPhoto.Stage.REPORT,
                 by=reporter,
             )
-            _queue_after_commit(event_id=event.pk, photo_ids=photo_ids)
+            _queue_after_commit(
+                event_id=event.pk, photo_ids=photo_ids, district_id=report.district_id
+            )
     except IntegrityError:
         existing = Report.objects.filter(client_id=client_id).first()
         if existing is None:
@@ -416,7 +429,7 @@ def report_transition(
         photo_ids = _save_photos(
             report=current, event=event, processed=processed, stage=stage, by=by
         )
-        _queue_after_commit(event_id=event.pk, photo_ids=photo_ids)
+        _queue_after_commit(event_id=event.pk, photo_ids=photo_ids, district_id=current.district_id)
     return current
 
 

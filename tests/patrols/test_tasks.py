@@ -107,3 +107,17 @@ def test_staff_acting_on_their_own_report_notify_nobody():
     report_transition(report=report, action="confirm", by=g.staff)
     deliver(ReportEvent.objects.get(report=report, action="confirm").pk)
     assert not Notification.objects.filter(event__action="confirm").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_submission_schedules_the_grids_statistics_refresh():
+    from stats import services as stats_services
+
+    g = build_grid()
+    key = stats_services.debounce_key(g.district.pk)
+    stats_services.clear_debounce(g.district.pk)
+    report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
+    try:
+        assert stats_services._redis().exists(key) == 1
+    finally:
+        stats_services.clear_debounce(g.district.pk)
