@@ -194,7 +194,6 @@ def _workspace_config() -> dict:
             "segment": gettext_lazy("Segment (我包段)"),
             "front_door": gettext_lazy("Front door (家家户户包门前)"),
         },
-        "reportNew": reverse("patrols:report_new"),
     }
 
 

@@ -13,7 +13,7 @@ from django.test import Client
 from PIL import Image
 
 from houhu.accounts.models import User
-from patrols.models import Report, ReportEvent, ReportPhoto
+from patrols.models import Notification, Report, ReportEvent, ReportPhoto
 from tests.conftest import PASSWORD
 from tests.factories import (
     DistrictFactory,
@@ -22,6 +22,7 @@ from tests.factories import (
     SegmentFactory,
     TransformerAreaFactory,
     UserFactory,
+    manager_of,
     villager_for,
 )
 
@@ -347,3 +348,31 @@ def test_report_page_opens_without_signal_once_visited_and_queues_the_report(
     phone_page.wait_for_selector("#outbox.sent[data-waiting='0']", timeout=WAIT_MS)
     report = Report.objects.get(reporter=villager)
     assert report.tree_count == 2
+
+
+@pytest.mark.celery_worker
+def test_grid_manager_is_notified_by_the_worker_and_opens_the_report_from_the_workspace(
+    page, live_server, demo_district, celery_worker
+):
+    manager = manager_of(demo_district["district"])
+    report = _submit_as(demo_district["villager"], *demo_district["near"])
+    login(page, live_server.url, manager.username)
+    page.goto(f"{live_server.url}/patrols/workspace/")
+    page.wait_for_function("window.patrolsWorkspaceReady === true", timeout=WAIT_MS)
+    # The real worker writes the notification after the report's commit: ask the API
+    # until it is there (the browser polls; the test does not sleep).
+    page.wait_for_function(
+        "() => fetch('/api/patrols/notifications/').then(r => r.json()).then(p => p.count > 0)",
+        timeout=30_000,
+        polling=300,
+    )
+    page.reload()
+    page.wait_for_selector("#ws-notices[data-unread='1']", timeout=WAIT_MS)
+    page.click("#ws-notices")
+    page.click("#ws-notices-list li.unread a")
+    page.wait_for_selector(f"#ws-panel[data-report='{report.pk}']", timeout=WAIT_MS)
+    page.wait_for_selector("#ws-notices[data-unread='0']", timeout=WAIT_MS)
+
+    notification = Notification.objects.get(recipient=manager)
+    assert notification.report_id == report.pk
+    assert notification.read_at is not None

@@ -278,3 +278,19 @@ def test_leader_cannot_post_a_report_through_the_form(client, grid):
     response = client.post(reverse("patrols:report_new"), _form_data(grid["villager"]))
     assert response.status_code == 403
     assert _nothing_written()
+
+
+def test_leader_may_look_at_the_workspace_but_not_record_findings(client, grid):
+    client.force_login(grid["leader"])
+    response = client.get(reverse("patrols:workspace"))
+    assert response.status_code == 200
+    assert f'href="{reverse("patrols:report_new")}"' not in response.content.decode()
+    assert _nothing_written()
+
+
+def test_villager_pages_are_offered_in_english_too(client, grid):
+    client.force_login(grid["villager"])
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get(reverse("patrols:report_new")).content.decode()
+    assert "Send report" in html
+    assert 'lang="en"' in html
