@@ -31,6 +31,7 @@ urlpatterns = [
     path("staff/renewals/", views.renewal_visits, name="renewal_visits"),
     path("staff/pledges/<int:pk>/withdraw/", views.pledge_withdraw, name="pledge_withdraw"),
     path("staff/assign/", views.assign_map, name="assign_map"),
+    path("staff/assignments/<int:pk>/end/", views.assignment_end, name="assignment_end"),
     path("staff/front-doors/derive/", views.derive_front_doors, name="derive_front_doors"),
     path(
         "staff/front-doors/<int:pk>/",

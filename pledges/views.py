@@ -783,11 +783,13 @@ def assign_map(request: HttpRequest) -> HttpResponse:
         .select_related("household", "segment")
         .order_by("household__village__name", "household__customer_number")
     )
+    today = timezone.localdate()
     recent = (
         Assignment.objects.filter(district=district, cancelled_at__isnull=True)
         .exclude(scope=Assignment.Scope.FRONT_DOOR)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
         .select_related("segment", "user", "household")
-        .order_by("-created_at")[:10]
+        .order_by("-created_at")[:20]
     )
     return render(
         request,
@@ -803,7 +805,12 @@ def assign_map(request: HttpRequest) -> HttpResponse:
             proposed_count=proposed.count(),
             front_door_distance_m=f"{getattr(settings, 'PLEDGES_FRONT_DOOR_MAX_DISTANCE_M', 50):g}",
             map_config=_map_config(
-                segmentsUrl=f"/api/layers/segments/?district={district.pk}",
+                # The coverage layer: the segments with who answers for them already.
+                segmentsUrl=reverse("pledges-api:layer-segment-coverage")
+                + f"?district={district.pk}",
+                patchesUrl=reverse("pledges-api:layer-assignments")
+                + f"?district={district.pk}&scope=patch",
+                responsibleColour=COLOUR_RESPONSIBLE,
                 districtsUrl=f"/api/layers/districts/?district={district.pk}",
                 segmentColour="#3b6ea8",
                 selectedColour="#f0a30a",
@@ -839,6 +846,21 @@ def front_door_action(request: HttpRequest, pk: int) -> HttpResponse:
     except (PledgeError, ValidationError) as exc:
         messages.error(request, _error_text(exc))
     return redirect(back)
+
+
+@staff_required
+@require_POST
+def assignment_end(request: HttpRequest, pk: int) -> HttpResponse:
+    """End a patch or segment responsibility (today is its last day); history is kept."""
+    _forbid_read_only(request)
+    assignment = get_object_or_404(selectors.assignments_for(request.user), pk=pk)
+    try:
+        services.end_assignment(assignment=assignment, by=request.user)
+    except (PledgeError, ValidationError) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Responsibility ended; it stays in the history."))
+    return redirect(reverse("pledges:assign_map") + f"?district={assignment.district_id}")
 
 
 @staff_required

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.gis.geos import LineString
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from houhu.accounts.models import User
@@ -665,3 +666,23 @@ def test_grid_manager_cannot_withdraw_a_pledge_outside_their_grid(client, grid):
     assert response.status_code == 404
     pledge.refresh_from_db()
     assert pledge.status == "active"
+
+
+def test_grid_manager_ends_a_segment_responsibility_and_history_stays(client, grid):
+    login(client, grid["manager"])
+    client.post(
+        reverse("pledges:assign_map"),
+        {
+            "district": grid["district"].pk,
+            "segments": str(grid["segment"].pk),
+            "area": "",
+            "person_name": "护线员老李",
+            "valid_from": "2025-01-01",
+            "is_primary": "on",
+        },
+    )
+    a = Assignment.objects.get(scope="segment")
+    client.post(reverse("pledges:assignment_end", args=[a.pk]))
+    a.refresh_from_db()
+    assert a.valid_until == timezone.localdate() and a.cancelled_at is None
+    assert a.events.filter(action="ended").exists()

@@ -17,8 +17,11 @@
   // PostGIS 3.3's ST_AsGeoJSON(record) keeps the id among the properties.
   function featureId(f) { return f.id !== undefined ? f.id : (f.properties || {}).id; }
 
-  var BASE = { color: cfg.segmentColour, weight: 4, opacity: 0.85 };
   var ON = { color: cfg.selectedColour, weight: 8, opacity: 1 };
+  function base(f) {
+    var taken = f && f.properties && f.properties.responsible;
+    return { color: taken ? cfg.responsibleColour : cfg.segmentColour, weight: 4, opacity: 0.85 };
+  }
 
   function sync(layer) {
     var ids = Object.keys(selected);
@@ -26,7 +29,7 @@
     var codes = [];
     layer.eachLayer(function (l) {
       var id = String(featureId(l.feature));
-      l.setStyle(selected[id] ? ON : BASE);
+      l.setStyle(selected[id] ? ON : base(l.feature));
       if (selected[id]) { codes.push(l.feature.properties.code || id); }
     });
     listEl.textContent = codes.length ? codes.join(", ") : cfg.labels.noneSelected;
@@ -40,10 +43,20 @@
     }).catch(function () { /* outlines are context only */ });
   }
 
+  if (cfg.patchesUrl) {
+    H.getJSON(cfg.patchesUrl).then(function (fc) {
+      L.geoJSON(fc, {
+        style: { color: "#6a4fb3", weight: 2, fillOpacity: 0.08 },
+        onEachFeature: function (f, l) { if (f.properties.person) { l.bindTooltip(f.properties.person); } }
+      }).addTo(map).bringToBack();
+    }).catch(function () { /* patches are context only */ });
+  }
+
   var segments = L.geoJSON(null, {
-    style: BASE,
+    style: base,
     onEachFeature: function (f, l) {
-      l.bindTooltip(f.properties.code || String(featureId(f)), { sticky: true });
+      var who = f.properties.responsible_name ? " · " + f.properties.responsible_name : "";
+      l.bindTooltip((f.properties.code || String(featureId(f))) + who, { sticky: true });
       l.on("click", function () {
         var id = String(featureId(f));
         if (selected[id]) { delete selected[id]; } else { selected[id] = true; }
