@@ -280,3 +280,6 @@ def _save(*, plan, active, by: User, report: ImportReport) -> None:
     )
     report.imported = len(created)
     report.renewed = len(renewed)
+    from .services import refresh_stats_on_commit
+
+    refresh_stats_on_commit(h.transformer_area.district_id for h, *_ in plan)

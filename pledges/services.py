@@ -85,6 +85,18 @@ def _household_district_id(household: Household) -> int:
     return household.transformer_area.district_id
 
 
+def refresh_stats_on_commit(district_ids: Iterable[int]) -> None:
+    """The statistics app keeps per-grid snapshots of coverage: tell it after the commit
+    (it debounces bursts). Robust: a Redis hiccup must not turn a saved signing into an
+    error page, the nightly snapshot catches up."""
+    try:
+        from stats.services import schedule_district_refresh
+    except ImportError:  # the statistics app is optional for this one
+        return
+    for district_id in sorted(set(district_ids)):
+        transaction.on_commit(lambda d=district_id: schedule_district_refresh(d), robust=True)
+
+
 # --- compact -------------------------------------------------------------------------------
 
 
@@ -397,6 +409,7 @@ def _create_pledge(
     except IntegrityError as exc:  # the partial unique index: a concurrent double submit
         raise errors.AlreadySigned() from exc
     _pledge_event(pledge, by, "", Pledge.Status.ACTIVE, method)
+    refresh_stats_on_commit([_household_district_id(household)])
     return pledge
 
 
@@ -515,6 +528,7 @@ def pledge_withdraw(*, pledge: Pledge, by: User, note: str = "") -> Pledge:
     if updated != 1:
         raise errors.InvalidTransition(_("Only an active pledge can be withdrawn."))
     _pledge_event(pledge, by, Pledge.Status.ACTIVE, Pledge.Status.WITHDRAWN, note)
+    refresh_stats_on_commit([_household_district_id(pledge.household)])
     pledge.refresh_from_db()
     return pledge
 
@@ -605,6 +619,7 @@ def _renew_same_version(*, pledge: Pledge, by: User, signatory, witness, signed_
             new.scan.save(content.name, content, save=False)
     new.save()
     _pledge_event(new, by, "", Pledge.Status.ACTIVE, new.method)
+    refresh_stats_on_commit([_household_district_id(household)])
     return new
 
 
@@ -708,6 +723,7 @@ def assign_segments(
             raise errors.AssignmentConflict() from exc
         _assignment_event(assignment, by, "assigned", note=note)
         created.append(assignment)
+    refresh_stats_on_commit(a.district_id for a in created)
     return created
 
 
@@ -823,6 +839,7 @@ def end_assignment(
     assignment.valid_until = until
     assignment.save(update_fields=["valid_until"])
     _assignment_event(assignment, by, "ended", frm=frm, to=until.isoformat(), note=note)
+    refresh_stats_on_commit([assignment.district_id])
     return assignment
 
 
@@ -1019,6 +1036,7 @@ def confirm_front_door(*, assignment: Assignment, by: User, note: str = "") -> A
         Assignment.FrontDoorState.CONFIRMED,
         note,
     )
+    refresh_stats_on_commit([assignment.district_id])
     return assignment
 
 
@@ -1050,6 +1068,7 @@ def adjust_front_door(
         Assignment.FrontDoorState.ADJUSTED,
         note or f"{frm_segment} → {segment.code}",
     )
+    refresh_stats_on_commit([assignment.district_id])
     return assignment
 
 
