@@ -376,3 +376,43 @@ def test_grid_manager_is_notified_by_the_worker_and_opens_the_report_from_the_wo
     notification = Notification.objects.get(recipient=manager)
     assert notification.report_id == report.pk
     assert notification.read_at is not None
+
+
+def test_villager_sees_why_a_report_is_refused_and_nothing_is_recorded(
+    phone_page, live_server, demo_district
+):
+    villager = demo_district["villager"]
+    # A GPS fix far outside every grid of the station (a phone that has not settled).
+    _phone_at(phone_page, live_server, 113.5, 30.9)
+    login(phone_page, live_server.url, villager.username)
+    phone_page.goto(f"{live_server.url}/patrols/report/")
+    _fill_tree_report(phone_page)
+    phone_page.click("#submit")
+    error = phone_page.locator("#form-error")
+    error.wait_for(state="visible", timeout=WAIT_MS)
+    assert error.inner_text().strip()
+    assert phone_page.locator("#report-form").is_visible()
+    assert Report.objects.count() == 0
+    # Refused content is not left in the outbox to be retried for ever.
+    assert phone_page.evaluate("HouhuOutbox.all().then(items => items.length)") == 0
+
+
+def test_a_corrupt_photo_is_refused_with_a_message_and_nothing_is_recorded(
+    phone_page, live_server, demo_district
+):
+    lon, lat = demo_district["near"]
+    _phone_at(phone_page, live_server, lon, lat)
+    login(phone_page, live_server.url, demo_district["villager"].username)
+    phone_page.goto(f"{live_server.url}/patrols/report/")
+    _fill_tree_report(phone_page)
+    broken = _jpeg()[:300]  # a JPEG cut short: the browser cannot shrink it, the server refuses it
+    phone_page.set_input_files(
+        "#photos", files=[{"name": "broken.jpg", "mimeType": "image/jpeg", "buffer": broken}]
+    )
+    phone_page.wait_for_selector("#photo-list li", timeout=WAIT_MS)
+    phone_page.click("#submit")
+    error = phone_page.locator("#form-error")
+    error.wait_for(state="visible", timeout=WAIT_MS)
+    assert error.inner_text().strip()
+    assert Report.objects.count() == 0
+    assert ReportPhoto.objects.count() == 0
