@@ -686,3 +686,14 @@ def test_grid_manager_ends_a_segment_responsibility_and_history_stays(client, gr
     a.refresh_from_db()
     assert a.valid_until == timezone.localdate() and a.cancelled_at is None
     assert a.events.filter(action="ended").exists()
+
+
+def test_villager_page_is_in_chinese_by_default_and_english_on_request(client, grid, settings):
+    login(client, villager_for(grid["h1"]))
+    html = client.get(reverse("pledges:my_compact")).content.decode()
+    assert "签订村规民约" in html and "Sign the compact" not in html
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("pledges:my_compact")).content.decode()
+    assert "Sign the compact" in html
+    assert MOTTO_ZH in html  # the compact's own motto, with its English gloss below
+    assert "every household takes the stretch in front of its door" in html
