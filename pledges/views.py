@@ -342,6 +342,14 @@ def _compact_create_form(request: HttpRequest, data=None) -> CompactCreateForm:
     )
 
 
+def _compacts(request: HttpRequest):
+    return (
+        selectors.compacts_for(user=request.user)
+        .select_related("station", "district", "village")
+        .prefetch_related("versions")
+    )
+
+
 @staff_required
 @require_GET
 def compact_list(request: HttpRequest) -> HttpResponse:
@@ -350,7 +358,7 @@ def compact_list(request: HttpRequest) -> HttpResponse:
         "pledges/compact_list.html",
         _staff_context(
             request,
-            compacts=selectors.compacts_for(user=request.user),
+            compacts=_compacts(request),
             create_form=_compact_create_form(request),
         ),
     )
@@ -365,9 +373,7 @@ def compact_create(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "pledges/compact_list.html",
-            _staff_context(
-                request, compacts=selectors.compacts_for(user=request.user), create_form=form
-            ),
+            _staff_context(request, compacts=_compacts(request), create_form=form),
             status=400,
         )
     data = form.cleaned_data
@@ -682,18 +688,22 @@ def pledge_card(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_GET
 def renewal_visits(request: HttpRequest) -> HttpResponse:
+    due = selectors.households_due_for_renewal(user=request.user)
     households = list(
-        selectors.households_due_for_renewal(user=request.user)
-        .select_related("village")
-        .order_by("village__office", "village__name", "due_on", "customer_number")[:LIST_LIMIT]
+        due.select_related("village").order_by(
+            "village__office", "village__name", "due_on", "customer_number"
+        )[:LIST_LIMIT]
     )
+    total = len(households) if len(households) < LIST_LIMIT else due.count()
     return render(
         request,
         "pledges/renewal_visits.html",
         _staff_context(
             request,
             households=households,
-            total=len(households),
+            total=total,
+            truncated=total > len(households),
+            limit=LIST_LIMIT,
             months=round(getattr(settings, "PLEDGES_RENEWAL_DAYS", 365) / 30.4),
         ),
     )
