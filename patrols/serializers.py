@@ -111,10 +111,10 @@ class PhotoSerializer(serializers.ModelSerializer):
     def get_url(self, obj: ReportPhoto) -> str:
         return reverse("patrols-api-photo-file", args=[obj.pk])
 
-    def get_thumbnail_url(self, obj: ReportPhoto) -> str | None:
+    def get_thumbnail_url(self, obj: ReportPhoto) -> str:
         # Until Celery has made the thumbnail, the full (already small) copy stands in.
         if not obj.thumbnail:
-            return None
+            return reverse("patrols-api-photo-file", args=[obj.pk])
         return reverse("patrols-api-photo-file", args=[obj.pk]) + "?size=thumb"
 
 
