@@ -90,6 +90,7 @@ WORKSPACE_TEXT = {
     "no_notices": gettext_lazy("No notifications."),
     "districts": gettext_lazy("Service grids"),
     "segments": gettext_lazy("Line segments"),
+    "legend": gettext_lazy("Report markers"),
     "legend_kind": gettext_lazy("Kind"),
     "legend_status": gettext_lazy("Status"),
     "open": gettext_lazy("open (filled)"),

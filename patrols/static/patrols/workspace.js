@@ -157,7 +157,12 @@
   /* --- legend -------------------------------------------------------------------------- */
   var legend = L.control({ position: "bottomleft" });
   legend.onAdd = function () {
-    var div = el("div", "legend");
+    var box = el("div", "legend"), title = el("div", "legend-title", T.legend);
+    // On a phone the legend folds to its title: the map is small enough already.
+    title.onclick = function () { box.classList.toggle("open"); };
+    var div = el("div", "legend-body");
+    box.appendChild(title); box.appendChild(div);
+    L.DomEvent.disableClickPropagation(box);
     div.appendChild(el("strong", null, T.legend_kind));
     Object.keys(C.kinds).forEach(function (k) {
       var row = el("div"), dot = el("i"); dot.style.background = KIND_COLOURS[k] || "#555";
@@ -168,7 +173,7 @@
     open.appendChild(document.createTextNode(T.open)); div.appendChild(open);
     var closed = el("div"), c = el("i"); c.style.background = "#555"; c.style.opacity = 0.3; closed.appendChild(c);
     closed.appendChild(document.createTextNode(T.closed)); div.appendChild(closed);
-    return div;
+    return box;
   };
   legend.addTo(map);
 
@@ -184,7 +189,11 @@
     current = id;
     panel.hidden = false;
     map.invalidateSize();
-    return getJSON(mapEl.getAttribute("data-api") + id + "/").then(renderPanel)
+    return getJSON(mapEl.getAttribute("data-api") + id + "/").then(function (r) {
+      renderPanel(r);
+      // On a phone the panel sits under the map: bring it into view.
+      if (window.matchMedia("(max-width: 48rem)").matches) panel.scrollIntoView({ block: "start" });
+    })
       .catch(function () { panel.innerHTML = ""; panel.appendChild(el("p", "error", T.load_failed)); });
   }
 
@@ -287,7 +296,10 @@
 
   function renderActions(r) {
     panel.appendChild(el("h3", null, T.actions));
-    var actions = r.allowed_actions || [];
+    // "Merge" needs a report to merge into: offered only when the API suggests one.
+    var actions = (r.allowed_actions || []).filter(function (a) {
+      return a !== "merge" || (r.merge_candidates && r.merge_candidates.length);
+    });
     if (!actions.length) { panel.appendChild(el("p", "hint", T.no_actions)); return; }
     var bar = el("div", "actions"), formBox = el("div");
     actions.forEach(function (action) {
