@@ -639,7 +639,25 @@ def _person_fields(*, user: User | None, person_name: str, person_phone: str) ->
     person_phone = (person_phone or "").strip()
     if user is None and not person_name:
         raise errors.BadInput(_("Choose a person: an account, or a name and phone number."))
+    if user is not None and not user.is_active:
+        raise errors.BadInput(_("This account is disabled."))
     return {"user": user, "person_name": person_name, "person_phone": person_phone}
+
+
+def _check_person_in_station(user: User | None, station_id: int) -> None:
+    """The responsible person belongs to the grid's station: its staff, or a villager of
+    one of its households (a leader or another station's staff cannot hold a line)."""
+    if user is None:
+        return
+    if user.is_villager:
+        ok = Household.objects.filter(pk=user.household_id, village__station_id=station_id)
+        if ok.exists():
+            return
+    elif user.role in (user.Role.GRID_MANAGER, user.Role.STAFF, user.Role.ADMIN) and (
+        user.station_id in (None, station_id)
+    ):
+        return
+    raise errors.BadInput(_("This person does not belong to the station of this line."))
 
 
 def _check_dates(valid_from: dt.date, valid_until: dt.date | None) -> None:
@@ -674,6 +692,12 @@ def assign_segments(
     person = _person_fields(user=user, person_name=person_name, person_phone=person_phone)
     for district_id in {s.district_id for s in segments}:
         _require_district(by, district_id)
+    for station_id in set(
+        District.objects.filter(pk__in={s.district_id for s in segments}).values_list(
+            "station_id", flat=True
+        )
+    ):
+        _check_person_in_station(user, station_id)
     # Lock the segments (in id order, to avoid deadlocks between two assigners).
     ids = sorted(s.pk for s in segments)
     locked = {s.pk: s for s in Segment.objects.select_for_update().filter(pk__in=ids)}
@@ -800,6 +824,7 @@ def assign_patch(
     elif not district.boundary.intersects(polygon):
         raise errors.BadGeometry(_("The drawn area is outside the chosen service grid."))
     _require_district(by, district.pk)
+    _check_person_in_station(user, district.station_id)
     assignment = Assignment(
         scope=Assignment.Scope.PATCH,
         patch=polygon,

@@ -247,3 +247,15 @@ def test_ending_an_assignment_keeps_it_as_history(world, geo):
         services.end_assignment(assignment=a, until=dt.date(2025, 4, 30), by=world.m1)
     with pytest.raises(errors.NotAllowed):
         services.end_assignment(assignment=a, by=world.m2)
+
+
+def test_a_leader_or_another_stations_staff_cannot_hold_a_segment(world, geo):
+    from tests.factories import UserFactory
+
+    outsider = UserFactory(role="staff", station=World().station)
+    for person in (world.leader, outsider):
+        with pytest.raises(errors.BadInput):
+            services.assign_segments(segments=[geo.a], user=person, by=world.m1)
+    assert not Assignment.objects.exists()
+    (a,) = services.assign_segments(segments=[geo.a], user=world.m1, by=world.m1)
+    assert a.user == world.m1
