@@ -248,3 +248,20 @@ def test_coverage_map_draws_segments_with_a_legend(live_server, page, scene, tmp
     page.check("input[name=colour-by][value=share]")
     page.screenshot(path=str(out / "coverage-share.png"))
     assert not errors
+
+
+def test_derive_front_doors_button_shows_progress_until_done(
+    live_server, page, scene, tmp_path, celery_worker
+):
+    out = _shots_dir(tmp_path)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    Assignment.objects.filter(scope="front_door").delete()
+    login(page, live_server.url, scene["manager"].username)
+    page.goto(f"{live_server.url}/pledges/staff/assign/")
+    page.click("#derive-form button[type=submit]")
+    page.wait_for_selector("#task-progress[data-state=SUCCESS]", timeout=60_000)
+    page.screenshot(path=str(out / "derive-done.png"))
+    assert "8" in page.inner_text(".progress-text")
+    assert Assignment.objects.filter(scope="front_door", front_door_state="proposed").count() == 8
+    assert not errors

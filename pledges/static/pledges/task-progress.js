@@ -16,6 +16,7 @@
         var total = s.total || 0;
         var pct = total ? Math.round((100 * done) / total) : (s.state === "SUCCESS" ? 100 : 0);
         bar.style.width = pct + "%";
+        bar.parentNode.setAttribute("aria-valuenow", String(pct));
         box.dataset.state = s.state;
         if (s.state === "SUCCESS") {
           var r = s.result || {};
