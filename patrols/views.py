@@ -164,6 +164,7 @@ def _report_config(request: HttpRequest) -> dict:
     if user.is_villager and user.household_id:
         lon, lat = user.household.location.coords
     return {
+        "userId": user.pk,
         "maxPhotos": _max_photos(),
         "center": [lat, lon],
         # Loaded only when the villager taps "choose on the map": Leaflet (~40 KB gzipped)

@@ -416,3 +416,23 @@ def test_a_corrupt_photo_is_refused_with_a_message_and_nothing_is_recorded(
     assert error.inner_text().strip()
     assert Report.objects.count() == 0
     assert ReportPhoto.objects.count() == 0
+
+
+def test_a_report_left_on_a_shared_phone_is_never_sent_under_another_account(
+    phone_page, live_server, demo_district
+):
+    villager = demo_district["villager"]
+    lon, lat = demo_district["near"]
+    login(phone_page, live_server.url, villager.username)
+    phone_page.goto(f"{live_server.url}/patrols/report/")
+    client_id = str(uuid.uuid4())
+    result = phone_page.evaluate(
+        """([id, lon, lat, other]) => HouhuOutbox.put({
+              client_id: id, user: other, created: Date.now(), photos: [],
+              fields: {kind: "other", lon: String(lon), lat: String(lat), location_source: "map"},
+           }).then(() => HouhuOutbox.flush())""",
+        [client_id, lon, lat, villager.pk + 1000],
+    )
+    assert result["sent"] == []
+    assert not Report.objects.filter(client_id=client_id).exists()
+    assert phone_page.evaluate("HouhuOutbox.all().then(items => items.length)") == 1

@@ -6,7 +6,7 @@
  * Hand-written rather than a library (idb-keyval, Workbox) because it is ~150 lines and
  * the villager's phone should not download more than it needs.
  *
- * Item: {client_id, fields: {name: value}, photos: [{blob, name}], csrf, created,
+ * Item: {client_id, user, fields: {name: value}, photos: [{blob, name}], csrf, created,
  *        error?: string}. The client_id is made when the form opens; the server keeps it
  * unique forever, so sending an item twice (page and worker racing, a lost answer) makes
  * one report and the second answer is the first one again.
@@ -91,8 +91,23 @@
   /* Send every waiting item once. Items the server refuses for their content (400, 422)
    * keep their error for the villager to read and discard; anything else (offline, 5xx,
    * an expired session) stays to be retried. */
+  var currentUser = null;
+
+  /* Whose session is this? The page knows; the worker asks the server, so that on a
+   * phone shared by a family a report is never sent under someone else's account. */
+  function whoAmI() {
+    if (currentUser !== null) return Promise.resolve(currentUser);
+    return fetch("/api/me/", { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; }, function () { return null; })
+      .then(function (me) { return me ? me.id : null; });
+  }
+
   function flushNow() {
-    return all().then(function (items) {
+    return whoAmI().then(function (user) {
+      return all().then(function (items) {
+        return items.filter(function (i) { return user !== null && (i.user === undefined || i.user === user); });
+      });
+    }).then(function (items) {
       var result = { sent: [], failed: [], waiting: 0, offline: false };
       var chain = Promise.resolve();
       items.forEach(function (item) {
@@ -115,6 +130,7 @@
       });
       return chain.then(function () {
         return all().then(function (left) {
+          if (currentUser !== null) left = left.filter(function (i) { return i.user === undefined || i.user === currentUser; });
           result.waiting = left.filter(function (i) { return !i.error; }).length;
           result.failedTotal = left.length - result.waiting;
           notify(result);
@@ -137,6 +153,7 @@
 
   root.HouhuOutbox = {
     put: put, remove: remove, all: all, flush: flush, send: send, errorText: errorText,
+    setUser: function (id) { currentUser = id; },
     csrf: function () { return cookie("csrftoken"); },
     onChange: function (fn) { listeners.push(fn); },
     requestSync: function () {

@@ -17,6 +17,7 @@
   var clientId;
   var map, marker;
   var lastWaiting = 0;
+  HouhuOutbox.setUser(C.userId);
 
   function fmt(s, vars) { return s.replace(/\{(\w+)\}/g, function (_, k) { return vars[k]; }); }
   function field(name) { return form.elements[name]; }
@@ -228,7 +229,7 @@
     var button = document.getElementById("submit");
     button.disabled = true;
     var item = {
-      client_id: clientId, fields: f, csrf: HouhuOutbox.csrf(), created: Date.now(),
+      client_id: clientId, user: C.userId, fields: f, csrf: HouhuOutbox.csrf(), created: Date.now(),
       // The downscaled copy has no EXIF; send the original when its GPS is all we have.
       photos: photos.map(function (p) {
         return fromExif ? { blob: p.original, name: p.original.name || p.name } : { blob: p.blob, name: p.name };

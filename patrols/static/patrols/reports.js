@@ -5,6 +5,7 @@
   var T = JSON.parse(document.getElementById("patrols-i18n").textContent);
   var C = JSON.parse(document.getElementById("patrols-config").textContent);
   var statusEl = document.getElementById("list-status");
+  HouhuOutbox.setUser(C.userId);
 
   function fmt(s, vars) { return s.replace(/\{(\w+)\}/g, function (_, k) { return vars[k]; }); }
   function el(tag, cls, text) {
@@ -31,6 +32,7 @@
     var ul = document.getElementById("waiting");
     if (!ul) return;
     HouhuOutbox.all().then(function (items) {
+      items = items.filter(function (i) { return i.user === undefined || i.user === C.userId; });
       ul.innerHTML = "";
       items.forEach(function (item) {
         var li = el("li"), box = el("div", "item");
