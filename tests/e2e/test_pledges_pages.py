@@ -265,3 +265,21 @@ def test_derive_front_doors_button_shows_progress_until_done(
     assert "8" in page.inner_text(".progress-text")
     assert Assignment.objects.filter(scope="front_door", front_door_state="proposed").count() == 8
     assert not errors
+
+
+def test_csv_import_page_lists_every_rejected_row(live_server, page, scene, tmp_path):
+    out = _shots_dir(tmp_path)
+    login(page, live_server.url, scene["manager"].username)
+    page.goto(f"{live_server.url}/pledges/staff/import/")
+    csv_path = tmp_path / "pledges.csv"
+    csv_path.write_text(
+        "customer_number,signed_on,signatory,witness\n"
+        f"{scene['household'].customer_number},2024-13-01,户主,村主任\n"
+        "9999999999,2024-05-01,户主,\n",
+        encoding="utf-8",
+    )
+    page.set_input_files("input[name=file]", str(csv_path))
+    page.click("#import-form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(out / "import-report.png"), full_page=True)
+    assert page.locator("#import-report tbody tr").count() == 2
