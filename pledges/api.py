@@ -25,7 +25,7 @@ from houhu.grid.models import District, Household, Segment, Station, Village
 
 from . import errors, selectors, services
 from . import serializers as s
-from .models import Assignment, CompactVersion, Pledge
+from .models import Assignment, Clause, CompactVersion, Pledge
 
 GEOJSON = "application/geo+json"
 ERROR_RESPONSES = {
@@ -173,6 +173,43 @@ class CompactVersionViewSet(DomainErrors, viewsets.ReadOnlyModelViewSet):
             by=request.user,
         )
         return Response(s.ClauseSerializer(clause).data, status=status.HTTP_201_CREATED)
+
+
+class ClauseViewSet(
+    DomainErrors,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Edit or remove a clause of a draft (published versions refuse: 400 version_frozen)."""
+
+    serializer_class = s.ClauseSerializer
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        versions = selectors.versions_for(self.request.user)
+        return Clause.objects.filter(version__in=versions)
+
+    @extend_schema(
+        request=s.ClauseInputSerializer(partial=True),
+        responses={200: s.ClauseSerializer, **ERROR_RESPONSES},
+    )
+    def partial_update(self, request: Request, pk=None) -> Response:
+        serializer = s.ClauseInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        clause = services.clause_update(
+            clause=self.get_object(),
+            kind=serializer.validated_data.get("kind"),
+            text=serializer.validated_data.get("text"),
+            by=request.user,
+        )
+        return Response(s.ClauseSerializer(clause).data)
+
+    @extend_schema(responses={204: None, **ERROR_RESPONSES})
+    def destroy(self, request: Request, pk=None) -> Response:
+        services.clause_delete(clause=self.get_object(), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def _valid(serializer_class, request: Request, data=None) -> dict:

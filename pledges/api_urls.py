@@ -11,6 +11,7 @@ app_name = "pledges-api"
 router = SimpleRouter()
 router.register("compacts", api.CompactViewSet, basename="compact")
 router.register("versions", api.CompactVersionViewSet, basename="version")
+router.register("clauses", api.ClauseViewSet, basename="clause")
 router.register("pledges", api.PledgeViewSet, basename="pledge")
 router.register("assignments", api.AssignmentViewSet, basename="assignment")
 

@@ -310,3 +310,30 @@ def test_schema_lists_the_pledges_endpoints(client, world):
         "/api/pledges/import/",
     ):
         assert p in paths, p
+
+
+def test_clauses_of_a_draft_are_edited_but_published_ones_refuse(client, world):
+    from .factories import ClauseFactory, CompactVersionFactory
+
+    draft = CompactVersionFactory(compact=world.compact, number=2)
+    clause = ClauseFactory(version=draft, number=1, text="草稿")
+    as_user(client, world.staff)
+    r = client.patch(
+        f"{API}/clauses/{clause.pk}/", {"text": "改好的条款"}, content_type="application/json"
+    )
+    assert r.status_code == 200
+    clause.refresh_from_db()
+    assert clause.text == "改好的条款"
+    frozen = world.version.clauses.first()
+    r = client.patch(f"{API}/clauses/{frozen.pk}/", {"text": "x"}, content_type="application/json")
+    assert r.status_code == 400 and r.json()["code"] == "version_frozen"
+    assert client.delete(f"{API}/clauses/{frozen.pk}/").status_code == 400
+    frozen.refresh_from_db()
+    assert frozen.text != "x"
+    assert client.delete(f"{API}/clauses/{clause.pk}/").status_code == 204
+    assert not draft.clauses.exists()
+    # A grid manager reads published clauses but cannot edit drafts (not visible to them).
+    r = as_user(client, world.m1).patch(
+        f"{API}/clauses/{frozen.pk}/", {"text": "y"}, content_type="application/json"
+    )
+    assert r.status_code == 403

@@ -260,3 +260,13 @@ def test_compact_in_force_prefers_the_village_compact(covered_world):
     assert selectors.compact_in_force(village=w.v1) == v
     assert selectors.compact_in_force(village=w.v1, on=dt.date(2024, 3, 1)) == w.version
     assert selectors.compact_in_force(village=w.v2) == w.version
+
+
+def test_a_district_compact_applies_to_villages_with_households_in_that_grid(covered_world):
+    from .factories import CompactFactory, PublishedVersionFactory
+
+    w = covered_world
+    grid_compact = CompactFactory(station=w.station, scope="district", district=w.d2)
+    v = PublishedVersionFactory(compact=grid_compact, effective_from=dt.date(2024, 6, 1))
+    assert selectors.compact_in_force(village=w.v2) == v  # h4 is in grid 2
+    assert selectors.compact_in_force(village=w.v1) == w.version
