@@ -43,8 +43,19 @@ SCORE_COMPONENTS = (
 )  # fmt: skip
 STEP = {PeriodKind.DAY: "1 day", PeriodKind.MONTH: "1 month", PeriodKind.YEAR: "1 year"}
 
-# Tests replace this to simulate a worker dying between the DELETE and the INSERT.
-_after_delete_hook: Callable[[], None] | None = None
+# Tests replace this to simulate a worker dying after the write, before the commit.
+_after_write_hook: Callable[[], None] | None = None
+
+TABLE_COLS = (
+    "level", "scope_id", "scope_name", "county_id", "station_id", "district_id", "period",
+    "period_start", "households", "segments", "line_length_m", "households_signed",
+    "covered_length_m", "front_doors_confirmed", "segments_patrolled_30d", "household_visits",
+    "reports", "hazards_reported", "confirmed", "rejected", "cleared", "cleared_self",
+    "cleared_crew", "verified", "open_hazards", "open_in_zone", "overdue_confirm",
+    "overdue_clear", "tree_places_cleared", "trees_removed", "construction_stopped",
+    "confirm_median_h", "confirm_p90_h", "clear_median_h", "clear_p90_h", "behaviours",
+    "score", "enough_data",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -73,14 +84,18 @@ def _score_sql() -> tuple[str, dict]:
     )
 
 
-def _report_facts_sql(district_filter: str) -> str:
-    """One row per report received in the range, with its area and service targets."""
+def _report_facts_sql(district_filter: str, buckets: str | None = None) -> str:
+    """One row per report received in the range, with its area and service targets.
+
+    `buckets` replaces the period column (the benchmark's baseline groups by day, month and
+    year at once)."""
+    buckets = buckets or "date_trunc(%(trunc)s, r.received_at AT TIME ZONE %(tz)s)::date AS ps"
     return f"""
     SELECT r.id, r.segment_id, r.kind, r.status, r.in_zone, r.received_at, r.confirmed_at,
            r.cleared_at, r.verified_at, r.cleared_by, r.behaviour,
            coalesce(r.trees_removed, 0) AS trees_removed,
            r.transformer_area_id AS ta_id, r.district_id, d.station_id, s.county_id,
-           date_trunc(%(trunc)s, r.received_at AT TIME ZONE %(tz)s)::date AS ps,
+           {buckets},
            r.kind IN ('tree', 'behaviour', 'damage', 'other') AS is_hazard,
            (r.kind = 'construction' AND (r.construction_stopped IS TRUE OR r.status = 'stopped'
               OR EXISTS (SELECT 1 FROM patrols_reportevent e
@@ -361,12 +376,14 @@ def compute_snapshots(
 
     # Dense kinds get a row for every area and period (a quiet month is a real zero); day
     # rows exist only where something was reported that day.
-    base = (
-        "SELECT sc.*, p.ps FROM scopes sc CROSS JOIN periods p"
-        if dense
-        else "SELECT sc.*, f.ps FROM flows f JOIN scopes sc "
-        "ON sc.level = f.level AND sc.scope_id = f.scope_id"
-    )
+    if dense:
+        from_clause = """(SELECT sc.*, p.ps FROM scopes sc CROSS JOIN periods p) AS b
+        LEFT JOIN flows f ON f.level = b.level AND f.scope_id = b.scope_id AND f.ps = b.ps"""
+        ps = "b.ps"
+    else:
+        # Joining the flows back a second time made a 22-million-row merge: read them once.
+        from_clause = "flows f JOIN scopes b ON b.level = f.level AND b.scope_id = f.scope_id"
+        ps = "f.ps"
     flow_cols = (
         "reports", "hazards_reported", "confirmed", "rejected", "cleared", "cleared_self",
         "cleared_crew", "verified", "open_hazards", "open_in_zone", "overdue_confirm",
@@ -390,7 +407,8 @@ def compute_snapshots(
     {denominators}
     {coverage},
     assembled AS (
-        SELECT b.level, b.scope_id, b.scope_name, b.county_id, b.station_id, b.district_id, b.ps,
+        SELECT b.level, b.scope_id, b.scope_name, b.county_id, b.station_id, b.district_id,
+               {ps} AS ps,
                coalesce(hh.households, 0) AS households,
                coalesce(seg.segments, 0) AS segments,
                coalesce(seg.line_length_m, 0) AS line_length_m,
@@ -398,8 +416,7 @@ def compute_snapshots(
                {flow_select},
                f.confirm_median_h, f.confirm_p90_h, f.clear_median_h, f.clear_p90_h,
                coalesce(f.behaviours, '{{}}'::jsonb) AS behaviours
-        FROM ({base}) AS b
-        LEFT JOIN flows f ON f.level = b.level AND f.scope_id = b.scope_id AND f.ps = b.ps
+        FROM {from_clause}
         LEFT JOIN hh ON hh.level = b.level AND hh.scope_id = b.scope_id
         LEFT JOIN seg ON seg.level = b.level AND seg.scope_id = b.scope_id
         {coverage_joins}
@@ -419,33 +436,48 @@ def compute_snapshots(
                                          / (hazards_reported + confirmed))
                     ELSE 1 END AS timeliness
         FROM assembled a
+    ),
+    new AS (
+        SELECT level, scope_id, scope_name, county_id, station_id, district_id,
+               %(kind)s::varchar AS period, ps AS period_start,
+               households, segments, line_length_m, households_signed, covered_length_m,
+               front_doors_confirmed, segments_patrolled_30d, NULL::int AS household_visits,
+               {", ".join(flow_cols)},
+               confirm_median_h, confirm_p90_h, clear_median_h, clear_p90_h, behaviours,
+               CASE WHEN %(dense)s THEN {score_sql} END AS score,
+               reports >= %(min_reports)s AS enough_data
+        FROM rated
+    ),
+    -- Rows whose figures did not change are left alone (their computed_at says when the
+    -- figures were last computed differently; the run log says when they were checked):
+    -- rewriting a county's unchanged history every hour is most of the cost otherwise.
+    upserted AS (
+        INSERT INTO stats_snapshot ({", ".join(TABLE_COLS)}, computed_at, run_id)
+        SELECT {", ".join(TABLE_COLS)}, %(now)s, %(run)s FROM new
+        ON CONFLICT (level, scope_id, period, period_start) DO UPDATE
+        SET {", ".join(f"{c} = EXCLUDED.{c}" for c in TABLE_COLS)},
+            computed_at = EXCLUDED.computed_at, run_id = EXCLUDED.run_id
+        WHERE ({", ".join(f"stats_snapshot.{c}" for c in TABLE_COLS)})
+              IS DISTINCT FROM ({", ".join(f"EXCLUDED.{c}" for c in TABLE_COLS)})
+        RETURNING 1
+    ),
+    -- Rows of this range that the sources no longer produce (a day whose only report was
+    -- moved to another grid): gone, so that a re-run equals a first run.
+    deleted AS (
+        DELETE FROM stats_snapshot s
+        WHERE s.period = %(kind)s AND s.period_start BETWEEN %(first)s AND %(last)s
+          {"AND s.district_id = %(district)s" if district_id else ""}
+          AND NOT EXISTS (SELECT 1 FROM new n WHERE n.level = s.level
+                          AND n.scope_id = s.scope_id AND n.period_start = s.period_start)
+        RETURNING 1
     )
-    INSERT INTO stats_snapshot (
-        level, scope_id, scope_name, county_id, station_id, district_id, period, period_start,
-        households, segments, line_length_m, households_signed, covered_length_m,
-        front_doors_confirmed, segments_patrolled_30d, household_visits,
-        {", ".join(flow_cols)},
-        confirm_median_h, confirm_p90_h, clear_median_h, clear_p90_h, behaviours,
-        score, enough_data, computed_at, run_id)
-    SELECT level, scope_id, scope_name, county_id, station_id, district_id, %(kind)s, ps,
-           households, segments, line_length_m, households_signed, covered_length_m,
-           front_doors_confirmed, segments_patrolled_30d, NULL,
-           {", ".join(flow_cols)},
-           confirm_median_h, confirm_p90_h, clear_median_h, clear_p90_h, behaviours,
-           CASE WHEN %(dense)s THEN {score_sql} END,
-           reports >= %(min_reports)s, %(now)s, %(run)s
-    FROM rated
+    SELECT (SELECT count(*) FROM upserted), (SELECT count(*) FROM deleted),
+           (SELECT count(*) FROM new)
     """
 
     range_start = _local_midnight(first)
     range_end = _local_midnight(_next_start(kind, last))
     params.update(range_start=range_start, range_end=range_end, dense=dense)
-    delete_sql = """
-        DELETE FROM stats_snapshot
-        WHERE period = %(kind)s AND period_start BETWEEN %(first)s AND %(last)s
-    """
-    if district_id:
-        delete_sql += " AND district_id = %(district)s"
     started_at = timezone.now()
     try:
         with transaction.atomic(), connection.cursor() as cur:
@@ -454,12 +486,23 @@ def compute_snapshots(
                 status=SnapshotRun.Status.DONE, started_at=started_at,
             )  # fmt: skip
             params["run"] = run.pk
-            cur.execute(delete_sql, params)
-            if _after_delete_hook is not None:
-                _after_delete_hook()
-            run.source = _source_marks(cur)
+            # JIT compiling this statement's ~100 expressions took 7 s of a 20 s run on a
+            # county (docs/benchmarks.md), more than it saved; sorts for the medians fit
+            # in memory with a larger work_mem. Both only for this transaction.
+            cur.execute("SET LOCAL jit = off")
+            cur.execute("SET LOCAL work_mem = '64MB'")
+            # The CTEs' row estimates are guesses, and a guess of "few rows" made the
+            # planner join 165k day rows to the denominators by nested loops (minutes) or
+            # sort them to disk for a merge join; every join here is an equality join on a
+            # small side (areas, periods) that a hash join does in one pass.
+            cur.execute("SET LOCAL enable_nestloop = off")
+            cur.execute("SET LOCAL enable_mergejoin = off")
             cur.execute(sql, params)
-            run.rows = cur.rowcount
+            changed, deleted, produced = cur.fetchone()
+            if _after_write_hook is not None:
+                _after_write_hook()
+            run.source = {**_source_marks(cur), "changed": changed, "deleted": deleted}
+            run.rows = produced
             run.duration_ms = int((time.perf_counter() - started) * 1000)
             run.save(update_fields=["rows", "duration_ms", "source"])
     except Exception as exc:

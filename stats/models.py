@@ -34,8 +34,17 @@ class Snapshot(models.Model):
     # ancestors are copied so that scoping to a user's districts is a plain filter.
     scope_id = models.BigIntegerField(_("scope id"))
     scope_name = models.CharField(_("name"), max_length=100)
+    # Snapshots are derived rows written by one INSERT ... SELECT from the grid tables
+    # themselves, so their references are right by construction; database FK checks and
+    # per-column indexes cost more than the aggregation on a county-wide run
+    # (docs/benchmarks.md). Deleting an area still cascades (Django's collector).
     county = models.ForeignKey(
-        "grid.County", on_delete=models.CASCADE, related_name="+", verbose_name=_("county")
+        "grid.County",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("county"),
+        db_constraint=False,
+        db_index=False,
     )
     station = models.ForeignKey(
         "grid.Station",
@@ -44,6 +53,8 @@ class Snapshot(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("station"),
+        db_constraint=False,
+        db_index=False,
     )
     district = models.ForeignKey(
         "grid.District",
@@ -52,6 +63,8 @@ class Snapshot(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("service grid"),
+        db_constraint=False,
+        db_index=False,
     )
     period = models.CharField(_("period"), max_length=5, choices=PeriodKind.choices)
     period_start = models.DateField(_("period start"))
@@ -117,6 +130,8 @@ class Snapshot(models.Model):
         on_delete=models.PROTECT,
         related_name="snapshots",
         verbose_name=_("computed by run"),
+        db_constraint=False,
+        db_index=False,
     )
 
     class Meta:
@@ -151,13 +166,13 @@ class Snapshot(models.Model):
             ),
         ]
         indexes = [
-            # The dashboard reads "all districts of a station for one period" and trends
-            # "one scope over months".
+            # The dashboard reads "all districts (or areas) of a station for one period";
+            # "one area over months" uses the unique index. Every index is paid on each
+            # county-wide rewrite, so there are no others.
             models.Index(
                 fields=["period", "period_start", "level", "station"],
                 name="stats_snapshot_period_idx",
             ),
-            models.Index(fields=["district", "period"], name="stats_snapshot_district_idx"),
         ]
 
     def __str__(self) -> str:

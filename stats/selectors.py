@@ -374,3 +374,27 @@ def service_targets(level: str, scope_id: int) -> tuple[int, int]:
     if target:
         return target.confirm_within_hours, target.clear_within_days
     return settings.STATS_CONFIRM_WITHIN_HOURS, settings.STATS_CLEAR_WITHIN_DAYS
+
+
+def last_checked(snapshot: Snapshot | None):
+    """When the figures of this snapshot were last (re)computed: the latest successful run
+    that covered it, whether or not it had to change the row."""
+    from django.db.models import Q
+
+    from .models import SnapshotRun
+
+    if snapshot is None:
+        return None
+    run = (
+        SnapshotRun.objects.filter(
+            status=SnapshotRun.Status.DONE,
+            period=snapshot.period,
+            first_start__lte=snapshot.period_start,
+            last_start__gte=snapshot.period_start,
+        )
+        .filter(Q(district__isnull=True) | Q(district_id=snapshot.district_id))
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+    return max(filter(None, [run, snapshot.computed_at]))

@@ -211,6 +211,7 @@ def _context(request: HttpRequest, p: Params) -> dict:
         "next_month": (p.month + dt.timedelta(days=32)).replace(day=1),
         "now": timezone.now(),
         "read_only": True,
+        "checked_at": selectors.last_checked(p.current),
         "current_targets": selectors.service_targets(p.level, p.scope_id),
     }
 

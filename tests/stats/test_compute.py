@@ -7,13 +7,20 @@ import pytest
 from stats import compute
 from stats.compute import compute_snapshots
 from stats.models import Snapshot, SnapshotRun
-from tests.stats.factories import JAN, NOW, small_county
+from tests.stats.factories import JAN, NOW, at, report, small_county
 
 pytestmark = pytest.mark.django_db
 
 
 def snap(level, scope_id, period="month", start=JAN) -> Snapshot:
     return Snapshot.objects.get(level=level, scope_id=scope_id, period=period, period_start=start)
+
+
+def add_report(c):
+    return report(
+        reporter=c.reports["r1"].reporter, district=c.d1, transformer_area=c.tas[0],
+        segment=c.segments[0], kind="nothing_found", status="recorded", received_at=at(25),
+    )  # fmt: skip
 
 
 @pytest.fixture
@@ -113,18 +120,32 @@ def test_rerun_gives_the_same_rows(county):
 
 
 def test_failure_mid_write_leaves_the_previous_complete_set(county, monkeypatch):
-    before = Snapshot.objects.count()
-    ids_before = set(Snapshot.objects.values_list("pk", flat=True))
+    before = sorted(Snapshot.objects.values_list("pk", "reports", "score", "run_id"))
+    # A new report would change D1's figures; the run dies after writing, before COMMIT.
+    add_report(county)
 
     def die():
         raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(compute, "_after_delete_hook", die)
+    monkeypatch.setattr(compute, "_after_write_hook", die)
     with pytest.raises(RuntimeError):
         compute_snapshots(kind="month", first=JAN, now=NOW)
-    assert Snapshot.objects.count() == before
-    assert set(Snapshot.objects.values_list("pk", flat=True)) == ids_before
+    assert sorted(Snapshot.objects.values_list("pk", "reports", "score", "run_id")) == before
     assert SnapshotRun.objects.filter(status="failed").count() == 1
+    monkeypatch.setattr(compute, "_after_write_hook", None)
+    compute_snapshots(kind="month", first=JAN, now=NOW)
+    assert snap("district", county.d1.pk).reports == 7
+
+
+def test_rerun_rewrites_only_rows_whose_figures_changed(county):
+    first_run = snap("district", county.d1.pk).run_id
+    add_report(county)
+    result = compute_snapshots(kind="month", first=JAN, now=NOW)
+    run = SnapshotRun.objects.get(pk=result.run_id)
+    # TA1, D1, the station and the county changed; TA2, TA3 and D2 did not.
+    assert run.source["changed"] == 4
+    assert snap("district", county.d1.pk).run_id == result.run_id
+    assert snap("district", county.d2.pk).run_id == first_run
 
 
 def test_snapshot_records_when_and_from_what(county):

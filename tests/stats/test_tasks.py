@@ -123,6 +123,13 @@ def test_worker_killed_mid_run_leaves_the_previous_complete_set(celery_worker):
     c = small_county()
     compute_snapshots(kind="month", first=JAN, now=NOW)
     before = sorted(Snapshot.objects.values_list("pk", "reports", "score"))
+    # A new January report: the killed run will have written new rows, uncommitted.
+    from tests.stats.factories import at, report
+
+    report(
+        reporter=c.reports["r1"].reporter, district=c.d1, transformer_area=c.tas[0],
+        segment=c.segments[0], kind="nothing_found", status="recorded", received_at=at(25),
+    )  # fmt: skip
     queue = f"test-kill-{uuid.uuid4().hex[:8]}"
     hostname = f"{queue}@{socket.gethostname()}"
     db = connection.settings_dict
@@ -141,8 +148,8 @@ def test_worker_killed_mid_run_leaves_the_previous_complete_set(celery_worker):
          "-n", hostname, "--without-gossip", "--without-mingle", "-l", "WARNING"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    # Hold a lock the run needs right after its DELETE (it reads pledges for its sources),
-    # so the worker is caught mid-transaction with the old rows deleted but not committed.
+    # Hold a lock the run needs right after its write (it reads pledges for its sources),
+    # so the worker is caught mid-transaction with new rows written but not committed.
     blocker = psycopg.connect(**_db_dsn())
     try:
         blocker.execute("BEGIN")

@@ -1,0 +1,24 @@
+"""Demo hook: called by `manage.py load_demo` after the core, pledges and patrols data, so
+the dashboard opens with a year of figures. Idempotent: re-running recomputes the same rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.utils import timezone
+
+from .models import ServiceTarget
+
+
+def load_demo(*, stations: Sequence, seed: int) -> None:
+    # The station's service targets (确认24小时内, 清除7天内) as a row staff can edit.
+    ServiceTarget.objects.get_or_create(
+        station=None, defaults={"confirm_within_hours": 24, "clear_within_days": 7}
+    )
+    from .services import refresh_range
+
+    today = timezone.localdate()
+    first = (today.replace(day=1) - dt.timedelta(days=365)).replace(day=1)
+    refresh_range(first=first, last=today)

@@ -1,0 +1,176 @@
+"""Dashboard pages, exports and the API: who may read what, read-only, same figures."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from houhu.accounts.models import User
+from stats.compute import compute_snapshots
+from stats.models import Snapshot
+from tests.factories import DistrictFactory, UserFactory, manager_of, villager_for
+from tests.stats.factories import JAN, NOW, small_county
+
+pytestmark = pytest.mark.django_db
+MONTH = {"month": "2026-01"}
+
+
+@pytest.fixture
+def county():
+    c = small_county()
+    compute_snapshots(kind="month", first=dt.date(2025, 12, 1), last=JAN, now=NOW)
+    compute_snapshots(kind="year", first=JAN, now=NOW)
+    return c
+
+
+@pytest.fixture
+def leader(county):
+    return UserFactory(role=User.Role.LEADER, county=county.station.county)
+
+
+def test_leader_home_redirects_to_the_dashboard(client, leader):
+    client.force_login(leader)
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/stats/"
+
+
+def test_dashboard_shows_ranking_formula_and_freshness(client, leader, county):
+    client.force_login(leader)
+    response = client.get("/stats/", MONTH)
+    assert response.status_code == 200
+    ranking = response.context["ranking"]
+    assert [r.scope_id for r in ranking] == [county.d1.pk, county.d2.pk]
+    assert (ranking[0].rank, ranking[1].rank) == (1, None)
+    body = response.content.decode()
+    assert "数据不足" in body  # not enough data, in Chinese by default
+    assert "0.25 \u00d7 签约率" in body  # the formula with its weights
+    assert "数据计算于" in body
+
+
+def test_villager_and_grid_manager_cannot_read_statistics(client, county):
+    villager = villager_for(county.households[0])
+    manager = manager_of(county.d1)
+    for user in (villager, manager):
+        client.force_login(user)
+        assert client.get("/stats/").status_code == 403
+        assert client.get("/api/stats/snapshots/").status_code == 403
+
+
+def test_staff_of_another_station_cannot_open_this_grid(client, county):
+    other = DistrictFactory()
+    staff = UserFactory(role=User.Role.STAFF, station=other.station)
+    client.force_login(staff)
+    response = client.get("/stats/", {"level": "district", "id": county.d1.pk, **MONTH})
+    assert response.status_code == 403
+    api = client.get("/api/stats/snapshots/", {"district": county.d1.pk})
+    assert api.json()["count"] == 0
+
+
+def test_staff_sees_their_station_but_not_the_county_row(client, county):
+    staff = UserFactory(role=User.Role.STAFF, station=county.station)
+    client.force_login(staff)
+    rows = client.get("/api/stats/snapshots/?limit=500").json()["results"]
+    levels = {row["level"] for row in rows}
+    assert levels == {"transformer_area", "district", "station"}
+    assert client.get("/stats/").context["level"] == "station"
+
+
+def test_posts_are_refused_and_change_nothing(client, leader):
+    client.force_login(leader)
+    before = list(Snapshot.objects.values_list("pk", "score"))
+    assert client.post("/stats/", MONTH).status_code == 405
+    assert client.post("/api/stats/snapshots/", {}).status_code == 405
+    pk = before[0][0]
+    assert client.delete(f"/api/stats/snapshots/{pk}/").status_code == 405
+    assert client.patch(f"/api/stats/snapshots/{pk}/", {"score": 1}).status_code == 405
+    assert list(Snapshot.objects.values_list("pk", "score")) == before
+
+
+def test_bad_month_and_unknown_area_are_clear_errors(client, leader):
+    client.force_login(leader)
+    response = client.get("/api/stats/ranking/", {"level": "county", "id": 1, "month": "2026-13"})
+    assert response.status_code == 400
+    assert "month" in response.json()
+    assert client.get("/stats/", {"level": "district", "id": "x"}).status_code == 404
+    assert client.get("/api/stats/choropleth/", {"measure": "bogus"}).status_code == 400
+
+
+def test_csv_export_has_the_ranking_rows(client, leader, county):
+    client.force_login(leader)
+    response = client.get("/stats/export/ranking.csv", MONTH)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[1][:2] == ["1", county.d1.name]
+    assert rows[2][0] == "" and rows[2][1] == county.d2.name
+    assert "数据不足" in rows[2]
+
+
+def test_excel_export_of_the_trend(client, leader):
+    client.force_login(leader)
+    response = client.get("/stats/export/trend.xlsx", MONTH)
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    months = [sheet.cell(row=r, column=1).value for r in range(2, sheet.max_row + 1)]
+    assert months == ["2025-12", "2026-01"]
+
+
+def test_hazard_export_for_a_district_lists_open_hazards(client, leader, county):
+    client.force_login(leader)
+    response = client.get(
+        "/stats/export/hazards.csv", {"level": "district", "id": county.d1.pk, **MONTH}
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert sorted(int(r[0]) for r in rows[1:]) == sorted(
+        [county.reports["r2"].pk, county.reports["r3"].pk]
+    )
+
+
+def test_printable_report_per_station(client, leader, county):
+    client.force_login(leader)
+    response = client.get("/stats/report/", {"level": "station", "id": county.station.pk, **MONTH})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "@media print" not in body  # the print rules live in the stylesheet
+    assert "stats/css/stats.css" in body
+    assert county.d1.name in body
+
+
+def test_api_ranking_and_choropleth(client, leader, county):
+    client.force_login(leader)
+    ranking = client.get(
+        "/api/stats/ranking/", {"level": "county", "id": county.station.county_id, **MONTH}
+    ).json()
+    assert [(r["scope_name"], r["rank"]) for r in ranking] == [
+        (county.d1.name, 1),
+        (county.d2.name, None),
+    ]
+    geo = client.get("/api/stats/choropleth/", {"measure": "open_hazards", **MONTH})
+    assert geo["Content-Type"] == "application/geo+json"
+    values = {f["properties"]["id"]: f["properties"]["value"] for f in geo.json()["features"]}
+    assert values == {county.d1.pk: 2, county.d2.pk: 0}
+    tas = client.get(
+        "/api/stats/choropleth/",
+        {"level": "transformer_area", "measure": "pledge_rate", "parent_level": "district",
+         "parent_id": county.d1.pk, **MONTH},
+    ).json()  # fmt: skip
+    rates = {f["properties"]["id"]: f["properties"]["value"] for f in tas["features"]}
+    assert rates == {county.tas[0].pk: pytest.approx(0.5), county.tas[1].pk: 0}
+
+
+def test_snapshot_api_exposes_provenance(client, leader, county):
+    client.force_login(leader)
+    rows = client.get(
+        "/api/stats/snapshots/",
+        {"level": "district", "period": "month", "period_start": "2026-01-01"},
+    ).json()["results"]
+    d1 = next(r for r in rows if r["scope_id"] == county.d1.pk)
+    assert d1["reports"] == 6
+    assert d1["pledge_rate"] == pytest.approx(2 / 6)
+    assert d1["computed_from"]["reports_total"] == 7
+    assert d1["computed_at"].startswith("2026-02-01")
