@@ -4,7 +4,8 @@
   so the navigation links only to the ones whose URL name exists.
 - `{% houhu_map_config %}`: the basemap tiles, centre and zooms of `LEAFLET_CONFIG` as a
   JSON block that `static/js/houhu-map.js` reads, so pages build their map with the same
-  settings as django-leaflet's own `{% leaflet_map %}` (none, OSM or Tianditu).
+  settings as django-leaflet's own `{% leaflet_map %}` (none, OSM or Tianditu), plus the
+  map's words (layer names, legend, popups) in the active language.
 """
 
 from __future__ import annotations
@@ -14,9 +15,39 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.encoding import force_str
 from django.utils.html import json_script
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from leaflet import app_settings
 
 register = template.Library()
+
+# The map script's words (static/js/houhu-map.js), rendered in the active language.
+MAP_LABELS = {
+    "districts": _("Service grids"),
+    "transformer-areas": _("Transformer areas"),
+    "lines": _("Lines"),
+    "segments": _("Line segments"),
+    "households": _("Households"),
+    "legend": _("Legend"),
+    "manager": _("Grid manager"),
+    "phone": _("Posted phone"),
+    "householdCount": _("Households"),
+    "transformerAreaCount": _("Transformer areas"),
+    "line": _("Line"),
+    "seq": _("Order along the line"),
+    "length": _("Length"),
+    "metres": pgettext_lazy("unit", "m"),
+    "customerNumber": _("Customer number"),
+    "headName": _("Head of household"),
+    "aquaculture": _("Large aquaculture household"),
+    "zoomIn": _("zoom in to see"),
+    "loading": _("Loading…"),
+    "failed": _("could not load"),
+}
+
+
+def map_labels() -> dict[str, str]:
+    return {key: str(value) for key, value in MAP_LABELS.items()}
 
 
 @register.simple_tag
@@ -35,6 +66,7 @@ def map_config() -> dict:
         "zoom": app_settings.get("DEFAULT_ZOOM") or 11,
         "minZoom": app_settings.get("MIN_ZOOM") or 3,
         "maxZoom": app_settings.get("MAX_ZOOM") or 19,
+        "labels": map_labels(),
     }
 
 

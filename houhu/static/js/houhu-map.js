@@ -3,15 +3,16 @@
  *
  * Needs Leaflet from django-leaflet's static files, loaded before this file:
  *   {% load leaflet_tags %}{% leaflet_css %}{% leaflet_js %}
- *   {% load houhu_tags %}{% houhu_map_config %}   (optional: basemap tiles + centre from
- *                                                   settings.LEAFLET_CONFIG, as JSON)
+ *   {% load houhu_tags %}{% houhu_map_config %}   (recommended: basemap tiles + centre from
+ *       settings.LEAFLET_CONFIG and every map word translated, as a JSON block; without it
+ *       the map has no basemap and English fallback words)
  *   <script src="{% static 'js/houhu-map.js' %}"></script>
  *
  * Usage:
  *   var hm = HouhuMap.create("map", {
  *     layers: ["districts", "transformer-areas", "lines", "segments", "households"],
  *     district: null,             // or a district id: every layer is filtered by ?district=
- *     labels: {...},              // translated strings from the template (see LABELS below)
+ *     labels: {...},              // optional overrides of the translated words (keys: LABELS)
  *     popups: {segments: function (props) { return "<b>…</b>"; }},  // optional overrides
  *     hidden: ["lines"],          // optional: overlays that start switched off
  *     onFeatureClick: function (layerName, feature, leafletLayer) {}, // optional
@@ -194,11 +195,12 @@
     if (!window.L) throw new Error("HouhuMap needs Leaflet: add {% leaflet_js %} before houhu-map.js");
     options = options || {};
     var el = typeof elementOrId === "string" ? document.getElementById(elementOrId) : elementOrId;
-    var T = L.Util.extend({}, LABELS, options.labels || {});
+    var config = L.Util.extend(readConfig(), options.config || {});
+    // English fallbacks < the translated words of {% houhu_map_config %} < the page's own.
+    var T = L.Util.extend({}, LABELS, config.labels || {}, options.labels || {});
     var popups = L.Util.extend(defaultPopups(T), options.popups || {});
     var names = options.layers || ["districts", "segments", "transformer-areas", "households", "lines"];
     var hidden = options.hidden || [];
-    var config = L.Util.extend(readConfig(), options.config || {});
     var apiRoot = options.apiRoot || API_ROOT;
     var district = options.district === undefined ? null : options.district;
 

@@ -2,12 +2,10 @@
    filter kept in the URL (?district=) so a reload or a shared link shows the same grid. */
 (function () {
   "use strict";
-  var labels = JSON.parse(document.getElementById("map-labels").textContent);
   var select = document.getElementById("district-filter");
   var hm = HouhuMap.create("map", {
     layers: ["districts", "transformer-areas", "lines", "segments", "households"],
     district: select.value || null,
-    labels: labels,
   });
   window.stationMap = hm;
   select.addEventListener("change", function () {
