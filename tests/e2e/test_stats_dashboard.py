@@ -98,3 +98,16 @@ def test_dashboard_on_a_phone_shows_figures(live_server, phone_page, county_with
     _shot(phone_page, "stats-dashboard-phone.png")
     data = json.loads(phone_page.locator("#stats-trend").inner_text())
     assert data["labels"][-2:] == ["2025-12", "2026-01"]
+
+
+def test_printable_monthly_report_of_a_grid(live_server, page, county_with_figures):
+    c, leader = county_with_figures
+    login(page, live_server.url, leader.username)
+    page.goto(f"{live_server.url}/stats/report/?level=district&id={c.d1.pk}&month=2026-01")
+    page.emulate_media(media="print")
+    # In print, the top bar and the back/print links are hidden; the figures remain.
+    assert not page.locator(".topbar").is_visible()
+    assert not page.locator(".no-print").is_visible()
+    assert page.locator(".figure").count() >= 10
+    assert page.locator("h1").inner_text().startswith("2026-01")
+    _shot(page, "stats-report-print.png")
