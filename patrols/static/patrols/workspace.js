@@ -69,7 +69,24 @@
   // an SVG pane lets clicks beside a marker fall through to the segments below.
   map.createPane("reports").style.zIndex = 450;
   var renderer = L.svg({ pane: "reports" });
-  var clusters = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 45 });
+  // A cluster says how urgent its contents are: red if an open hazard inside the
+  // protection zone is in it, orange if anything is still open, grey if all are closed.
+  function clusterIcon(cluster) {
+    var open = 0, urgent = 0, children = cluster.getAllChildMarkers();
+    children.forEach(function (m) {
+      var p = m.feature.properties;
+      if (!CLOSED[p.status]) { open++; if (p.in_zone) urgent++; }
+    });
+    var level = urgent ? "urgent" : open ? "open" : "closed";
+    return L.divIcon({
+      html: "<div><span>" + children.length + "</span></div>",
+      className: "marker-cluster report-cluster " + level,
+      iconSize: L.point(40, 40),
+    });
+  }
+  var clusters = L.markerClusterGroup({
+    chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 45, iconCreateFunction: clusterIcon,
+  });
   clusters.addTo(map);
   if (layerControl) layerControl.addOverlay(clusters, T.reports);
   var markers = {};
@@ -173,6 +190,10 @@
     open.appendChild(document.createTextNode(T.open)); div.appendChild(open);
     var closed = el("div"), c = el("i"); c.style.background = "#555"; c.style.opacity = 0.3; closed.appendChild(c);
     closed.appendChild(document.createTextNode(T.closed)); div.appendChild(closed);
+    [["urgent", T.cluster_urgent], ["open", T.cluster_open], ["closed", T.cluster_closed]].forEach(function (c) {
+      var row = el("div"), dot = el("i", "swatch-" + c[0]);
+      row.appendChild(dot); row.appendChild(document.createTextNode(c[1])); div.appendChild(row);
+    });
     return box;
   };
   legend.addTo(map);
