@@ -451,26 +451,48 @@ def compute_snapshots(
     -- Rows whose figures did not change are left alone (their computed_at says when the
     -- figures were last computed differently; the run log says when they were checked):
     -- rewriting a county's unchanged history every hour is most of the cost otherwise.
-    upserted AS (
+    -- The old rows of the range are compared in one hash join rather than probed one by
+    -- one through the unique index (ON CONFLICT): 2.2 s of a 7.4 s day run otherwise.
+    existing AS MATERIALIZED (
+        SELECT s.id, {", ".join(f"s.{c}" for c in TABLE_COLS)}
+        FROM stats_snapshot s
+        WHERE s.period = %(kind)s AND s.period_start BETWEEN %(first)s AND %(last)s
+          {"AND s.district_id = %(district)s" if district_id else ""}
+    ),
+    diff AS MATERIALIZED (
+        SELECT n.*, e.id AS existing_id,
+               ({", ".join(f"e.{c}" for c in TABLE_COLS)}) IS DISTINCT FROM
+               ({", ".join(f"n.{c}" for c in TABLE_COLS)}) AS changed
+        FROM new n FULL JOIN existing e ON e.level = n.level AND e.scope_id = n.scope_id
+             AND e.period_start = n.period_start
+    ),
+    inserted AS (
         INSERT INTO stats_snapshot ({", ".join(TABLE_COLS)}, computed_at, run_id)
-        SELECT {", ".join(TABLE_COLS)}, %(now)s, %(run)s FROM new
+        SELECT {", ".join(TABLE_COLS)}, %(now)s, %(run)s FROM diff
+        WHERE existing_id IS NULL
+        -- A concurrent run (the hourly one and a grid's debounced one) may have added the
+        -- row since this statement's snapshot: the later figures win, no error.
         ON CONFLICT (level, scope_id, period, period_start) DO UPDATE
         SET {", ".join(f"{c} = EXCLUDED.{c}" for c in TABLE_COLS)},
             computed_at = EXCLUDED.computed_at, run_id = EXCLUDED.run_id
-        WHERE ({", ".join(f"stats_snapshot.{c}" for c in TABLE_COLS)})
-              IS DISTINCT FROM ({", ".join(f"EXCLUDED.{c}" for c in TABLE_COLS)})
+        RETURNING 1
+    ),
+    updated AS (
+        UPDATE stats_snapshot s
+        SET {", ".join(f"{c} = d.{c}" for c in TABLE_COLS)},
+            computed_at = %(now)s, run_id = %(run)s
+        FROM diff d
+        WHERE d.existing_id = s.id AND d.level IS NOT NULL AND d.changed
         RETURNING 1
     ),
     -- Rows of this range that the sources no longer produce (a day whose only report was
     -- moved to another grid): gone, so that a re-run equals a first run.
     deleted AS (
-        DELETE FROM stats_snapshot s
-        WHERE s.period = %(kind)s AND s.period_start BETWEEN %(first)s AND %(last)s
-          {"AND s.district_id = %(district)s" if district_id else ""}
-          AND NOT EXISTS (SELECT 1 FROM new n WHERE n.level = s.level
-                          AND n.scope_id = s.scope_id AND n.period_start = s.period_start)
+        DELETE FROM stats_snapshot s USING diff d
+        WHERE d.existing_id = s.id AND d.level IS NULL
         RETURNING 1
-    )
+    ),
+    upserted AS (SELECT 1 FROM inserted UNION ALL SELECT 1 FROM updated)
     SELECT (SELECT count(*) FROM upserted), (SELECT count(*) FROM deleted),
            (SELECT count(*) FROM new)
     """
