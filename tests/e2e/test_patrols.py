@@ -90,6 +90,8 @@ def test_villager_logs_a_tree_obstacle_with_a_photo_and_one_while_offline(
     lon, lat = demo_district["near"]
     _phone_at(phone_page, live_server, lon, lat)
     login(phone_page, live_server.url, villager.username)
+    fetched: list[str] = []
+    phone_page.on("request", lambda request: fetched.append(request.url))
     phone_page.goto(f"{live_server.url}/patrols/report/")
 
     _fill_tree_report(phone_page)
@@ -100,6 +102,8 @@ def test_villager_logs_a_tree_obstacle_with_a_photo_and_one_while_offline(
     phone_page.fill("#id_note", "杨树枝碰到导线")
     phone_page.click("#submit")
     phone_page.wait_for_selector("#done:not([hidden])", timeout=WAIT_MS)
+    # With a GPS fix the map library is never downloaded.
+    assert not [url for url in fetched if "leaflet" in url.lower()]
 
     report = Report.objects.get(reporter=villager)
     assert report.kind == Report.Kind.TREE
@@ -436,3 +440,29 @@ def test_a_report_left_on_a_shared_phone_is_never_sent_under_another_account(
     assert result["sent"] == []
     assert not Report.objects.filter(client_id=client_id).exists()
     assert phone_page.evaluate("HouhuOutbox.all().then(items => items.length)") == 1
+
+
+def test_villager_without_gps_taps_the_place_on_a_map_loaded_on_demand(
+    phone_page, live_server, demo_district
+):
+    villager = demo_district["villager"]
+    login(phone_page, live_server.url, villager.username)
+    phone_page.goto(f"{live_server.url}/patrols/report/")
+    phone_page.click("label.kind-damage")
+    phone_page.click("label:has(input[name=damage_kind][value=stay_wire])")
+    assert phone_page.evaluate("typeof window.L") == "undefined"
+
+    phone_page.click("#loc-map")
+    phone_page.wait_for_selector("#pick-map .leaflet-container, #pick-map.leaflet-container")
+    picker = phone_page.locator("#pick-map")
+    box = picker.bounding_box()
+    picker.click(position={"x": box["width"] / 2, "y": box["height"] / 2 + 20})
+    phone_page.wait_for_selector("#loc-status.ok", timeout=WAIT_MS)
+    phone_page.click("#submit")
+    phone_page.wait_for_selector("#done:not([hidden])", timeout=WAIT_MS)
+
+    report = Report.objects.get(reporter=villager)
+    assert report.location_source == "map"
+    assert report.kind == Report.Kind.DAMAGE
+    assert report.damage_kind == "stay_wire"
+    assert report.district == demo_district["district"]
