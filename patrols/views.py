@@ -182,12 +182,7 @@ def _report_config(request: HttpRequest) -> dict:
 
 
 def _workspace_config() -> dict:
-    leaflet = settings.LEAFLET_CONFIG
     return {
-        "center": list(leaflet.get("DEFAULT_CENTER", (30.45, 112.80))),
-        "zoom": leaflet.get("DEFAULT_ZOOM", 11),
-        # [(name, url, options)]; empty = no tile server: vector layers on a plain background.
-        "tiles": [list(t) for t in leaflet.get("TILES") or []],
         "kinds": dict(Report.Kind.choices),
         "statuses": dict(Report.Status.choices),
         "actions": ACTION_LABELS,
@@ -214,7 +209,6 @@ def _api_urls() -> dict[str, str]:
         "layer": "/api/patrols/layers/reports/",
         "counts": "/api/patrols/counts/",
         "notifications": "/api/patrols/notifications/",
-        "districts": "/api/layers/districts/",
         "segments": "/api/layers/segments/",
         "lines": "/api/layers/lines/",
     }
@@ -294,9 +288,6 @@ def workspace(request: HttpRequest) -> HttpResponse:
             "api": _api_urls(),
             "i18n": WORKSPACE_TEXT,
             "config": _workspace_config(),
-            # The shared helper is a colleague's file; fall back to plain Leaflet without it.
-            "has_houhu_map": bool(finders.find("js/houhu-map.js")),
-            "has_csrf_js": bool(finders.find("js/csrf.js")),
         },
     )
 

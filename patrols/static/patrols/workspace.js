@@ -40,27 +40,12 @@
   }
 
   /* --- the map and the grid under the reports ------------------------------------------ */
-  var map, baseOverlays = {}, layerControl;
-  if (window.HouhuMap && window.HouhuMap.create) {
-    // The shared helper draws districts and segments the same way on every staff page.
-    var hm = window.HouhuMap.create(mapEl, { layers: ["districts", "segments"], labels: { districts: T.districts, segments: T.segments } });
-    map = hm.map; layerControl = hm.layerControl;
-  } else {
-    map = L.map(mapEl, { preferCanvas: true }).setView(C.center, C.zoom);
-    C.tiles.forEach(function (t, i) { if (i === 0) L.tileLayer(t[1], t[2] || {}).addTo(map); });
-    var canvas = L.canvas({ padding: 0.3 });
-    layerControl = L.control.layers(null, null, { collapsed: true }).addTo(map);
-    [["districts", { color: "#0b6e4f", weight: 2, fillOpacity: 0.04 }],
-     ["segments", { color: "#37474f", weight: 3 }]].forEach(function (spec) {
-      getJSON(mapEl.getAttribute("data-" + spec[0])).then(function (fc) {
-        var layer = L.geoJSON(fc, { style: spec[1], renderer: canvas, interactive: false }).addTo(map);
-        layer.bringToBack();
-        baseOverlays[spec[0]] = layer;
-        layerControl.addOverlay(layer, T[spec[0]]);
-        if (spec[0] === "districts" && !reportsFitted && layer.getBounds().isValid()) map.fitBounds(layer.getBounds());
-      }).catch(function () { /* the reports still show without the grid */ });
-    });
-  }
+  // The shared station map (static/js/houhu-map.js) draws the grids and segments the same
+  // way on every staff page, with or without a tile server.
+  var hm = window.HouhuMap.create(mapEl, {
+    layers: ["districts", "segments"], labels: { districts: T.districts, segments: T.segments },
+  });
+  var map = hm.map, layerControl = hm.layerControl;
 
   /* --- reports ---------------------------------------------------------------------- */
   // Reports live in a pane of their own above the grid: the shared map redraws its
@@ -88,7 +73,7 @@
     chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 45, iconCreateFunction: clusterIcon,
   });
   clusters.addTo(map);
-  if (layerControl) layerControl.addOverlay(clusters, T.reports);
+  layerControl.addOverlay(clusters, T.reports);
   var markers = {};
   var reportsFitted = false;
 
