@@ -18,8 +18,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def main() -> None:
     cfg = dj_database_url.parse(os.environ["DATABASE_URL"])
     admin = psycopg.connect(
-        host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"],
-        password=cfg["PASSWORD"] or None, dbname="postgres", autocommit=True,
+        host=cfg["HOST"],
+        port=cfg["PORT"] or 5432,
+        user=cfg["USER"],
+        password=cfg["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
     )
     exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]]).fetchone()
     if not exists:

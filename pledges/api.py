@@ -23,7 +23,7 @@ from houhu.accounts.scopes import districts_for
 from houhu.grid.filters import LayerQuerySerializer
 from houhu.grid.models import District, Household, Segment, Station, Village
 
-from . import errors, selectors, services
+from . import errors, schema, selectors, services  # noqa: F401 - schema registers an OpenAPI extension
 from . import serializers as s
 from .models import Assignment, Clause, CompactVersion, Pledge
 

@@ -172,7 +172,7 @@ class RenewSerializer(serializers.Serializer):
 class AssignmentSerializer(GeoFeatureModelSerializer):
     """A feature: the patch polygon, or the segment (segment and front-door scopes)."""
 
-    # drf-spectacular cannot describe a method geometry (it warns and leaves it open).
+    # Its OpenAPI shape is given by pledges/schema.py (drf-spectacular cannot infer it).
     geometry = GeometrySerializerMethodField()
     person = serializers.CharField(source="person_label", read_only=True)
     segment_code = serializers.CharField(source="segment.code", read_only=True, default=None)

@@ -48,7 +48,8 @@ def celery_worker(django_db_setup, django_db_blocker):
     db = settings.DATABASES["default"]
     user = db.get("USER") or ""
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    url = f"postgis://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
+    url = f"postgis://{user}{password}@{host}:{port}/{db['NAME']}"
     queue = f"test-{uuid.uuid4().hex[:10]}"
     env = {
         **os.environ,
@@ -61,14 +62,33 @@ def celery_worker(django_db_setup, django_db_blocker):
     app.conf.task_default_queue = queue
     try:
         app.connection_for_write().ensure_connection(max_retries=1)
-    except Exception as exc:  # noqa: BLE001 - re-raised as a loud failure
+    except Exception as exc:
         pytest.fail(f"Redis broker {settings.CELERY_BROKER_URL} is not reachable: {exc}")
     hostname = f"{queue}@{socket.gethostname()}"
     log = open(ROOT / "var" / f"celery-{queue}.log", "w") if (ROOT / "var").is_dir() else None  # noqa: SIM115
-    proc = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "celery", "-A", "houhu", "worker", "-P", "solo", "-Q", queue,
-         "-n", hostname, "--without-gossip", "--without-mingle", "-l", "INFO"],
-        cwd=ROOT, env=env, stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "houhu",
+            "worker",
+            "-P",
+            "solo",
+            "-Q",
+            queue,
+            "-n",
+            hostname,
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -91,7 +111,9 @@ def celery_worker(django_db_setup, django_db_blocker):
 def chromium_path() -> str:
     path = os.environ.get("HOUHU_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(path).exists():
-        pytest.fail("Debian's chromium package is required for browser tests (make test installs it)")
+        pytest.fail(
+            "Debian's chromium package is required for browser tests (`make test` installs it)"
+        )
     return path
 
 
@@ -104,9 +126,14 @@ def browser():
             executable_path=chromium_path(),
             headless=True,
             args=[
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
             ],
         )
         yield chrome
@@ -137,5 +164,6 @@ def login(page, base_url: str, username: str, password: str = PASSWORD) -> None:
     page.goto(f"{base_url}/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    # The header also holds forms (log-out, language): submit the log-in form itself.
+    page.click("main button[type=submit]")
     page.wait_for_load_state("networkidle")

@@ -18,7 +18,8 @@ class User(AbstractUser):
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.VILLAGER)
     # Villagers log in with their phone number (no SMS gateway: managers set passwords).
-    phone = models.CharField(_("phone"), max_length=20, null=True, blank=True)
+    # NULL, not "", for "no phone": the unique constraint below must allow many of those.
+    phone = models.CharField(_("phone"), max_length=20, null=True, blank=True)  # noqa: DJ001
     display_name = models.CharField(_("name"), max_length=50, blank=True)
     station = models.ForeignKey(
         "grid.Station",
@@ -52,7 +53,9 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
         constraints = [
             models.UniqueConstraint(
-                fields=["phone"], condition=Q(phone__isnull=False), name="accounts_user_phone_unique"
+                fields=["phone"],
+                condition=Q(phone__isnull=False),
+                name="accounts_user_phone_unique",
             ),
             models.CheckConstraint(
                 condition=Q(role__in=["villager", "grid_manager", "staff", "leader", "admin"]),

@@ -23,25 +23,30 @@ def geography(expression: str | Func, kind: type[models.GeometryField] = models.
     return Cast(expression, kind(geography=True, srid=4326))
 
 
-def distance_m(field: str, geom) -> Distance:
-    """Distance in metres (spheroid) between a geometry column and a fixed geometry."""
-    return Distance(geography(field), geography(Value(geom, output_field=models.GeometryField())))
+def _fixed(geom) -> Cast:
+    return geography(Value(geom, output_field=models.GeometryField()))
+
+
+# The column side is cast to its own type (geography(POINT), geography(LINESTRING)): PostgreSQL
+# uses an expression index only for the identical expression, and the GiST indexes in the
+# models are built on those typed casts (measured by the patrols work: nearest household
+# 40 ms as a scan -> under 1 ms through the index on one station's 13,700 households).
+def within_m(field: str, kind: type[models.GeometryField], geom, metres: float) -> Func:
+    """ST_DWithin(field::geography(kind), geom::geography, metres): index-backed."""
+    return Func(
+        geography(field, kind),
+        _fixed(geom),
+        Value(float(metres)),
+        function="ST_DWithin",
+        output_field=models.BooleanField(),
+    )
+
+
+def distance_m(field: str, kind: type[models.GeometryField], geom) -> Distance:
+    """Spheroid distance in metres from a column to a fixed geometry, on the indexed cast."""
+    return Distance(geography(field, kind), _fixed(geom))
 
 
 def length_m(field: str) -> Length:
     """Length in metres (spheroid) of a line column."""
     return Length(geography(field, models.LineStringField))
-
-
-class DWithinGeography(Func):
-    """ST_DWithin(a::geography, b::geography, metres): index-backed "within N metres"."""
-
-    function = "ST_DWithin"
-    output_field = models.BooleanField()
-
-    def __init__(self, field: str, geom, metres: float):
-        super().__init__(
-            geography(field),
-            geography(Value(geom, output_field=models.GeometryField())),
-            Value(float(metres)),
-        )
