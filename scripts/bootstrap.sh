@@ -17,7 +17,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 PG_MAJOR=${PG_MAJOR:-15}
-pkgs=(postgresql "postgresql-${PG_MAJOR}-postgis-3" redis-server gdal-bin libgdal-dev gettext python3-venv)
+pkgs=(postgresql "postgresql-${PG_MAJOR}-postgis-3" redis-server gdal-bin gettext python3-venv)
 [ "$DEV" = 1 ] && pkgs+=(chromium)
 
 missing=()
