@@ -210,21 +210,12 @@ def _rollup(select_ta: str, levels: list[str], value_cols: str) -> str:
     """
 
 
-def compute_snapshots(
-    *,
-    kind: str,
-    first: dt.date,
-    last: dt.date | None = None,
-    district_id: int | None = None,
-    now: dt.datetime | None = None,
-) -> RunResult:
-    """Compute and store the snapshots of every period of `kind` from `first` to `last`."""
-    kind = PeriodKind(kind)
-    first = period_start(kind, first)
-    last = period_start(kind, last or first)
-    now = now or timezone.now()
+def _kind_statement(
+    kind: PeriodKind, first: dt.date, last: dt.date, district_id: int | None, now: dt.datetime
+) -> tuple[str, dict, str]:
+    """The one statement that writes a period kind's rows, its parameters, and the SQL of
+    the shared denominators it reads from `stats_tmp_denoms`."""
     tz = settings.TIME_ZONE
-    started = time.perf_counter()
     levels = [Level.TRANSFORMER_AREA, Level.DISTRICT]
     if district_id is None:
         levels += [Level.STATION, Level.COUNTY]
@@ -244,7 +235,6 @@ def compute_snapshots(
         "kind": kind.value,
         **score_params,
     }
-    district_filter = "AND r.district_id = %(district)s" if district_id else ""
     dense = kind != PeriodKind.DAY
     scopes = SCOPES_SQL.format(
         ta_filter="AND d.id = %(district)s" if district_id else "",
@@ -398,13 +388,15 @@ def compute_snapshots(
                ((ps + %(step)s::interval)::timestamp AT TIME ZONE %(tz)s) AS pe_ts
         FROM generate_series(%(first)s::date, %(last)s::date, %(step)s::interval) AS ps
     ),
-    facts AS MATERIALIZED ({_report_facts_sql(district_filter)}),
+    facts AS (SELECT f.*, f.{BUCKET[kind]} AS ps FROM stats_tmp_facts f
+              WHERE f.{BUCKET[kind]} BETWEEN %(first)s AND %(last)s),
     flows AS (
         SELECT {level_case} AS level, {scope} AS scope_id, ps, {_flow_aggregates()}
         FROM facts GROUP BY GROUPING SETS ({sets})
     ),
     scopes AS ({scopes}),
-    {denominators}
+    hh AS (SELECT level, scope_id, households FROM stats_tmp_denoms),
+    seg AS (SELECT level, scope_id, segments, line_length_m FROM stats_tmp_denoms)
     {coverage},
     assembled AS (
         SELECT b.level, b.scope_id, b.scope_name, b.county_id, b.station_id, b.district_id,
@@ -500,17 +492,60 @@ def compute_snapshots(
     range_start = _local_midnight(first)
     range_end = _local_midnight(_next_start(kind, last))
     params.update(range_start=range_start, range_end=range_end, dense=dense)
+    return sql, params, denominators
+
+
+BUCKET = {PeriodKind.DAY: "dd", PeriodKind.MONTH: "mm", PeriodKind.YEAR: "yy"}
+FACT_BUCKETS = (
+    "date_trunc('day', r.received_at AT TIME ZONE %(tz)s)::date AS dd, "
+    "date_trunc('month', r.received_at AT TIME ZONE %(tz)s)::date AS mm, "
+    "date_trunc('year', r.received_at AT TIME ZONE %(tz)s)::date AS yy"
+)
+
+
+def compute_snapshots(
+    *,
+    kind: str,
+    first: dt.date,
+    last: dt.date | None = None,
+    district_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> RunResult:
+    """Compute and store the snapshots of every period of `kind` from `first` to `last`."""
+    return compute_kinds(kinds=[kind], first=first, last=last, district_id=district_id, now=now)[0]
+
+
+def compute_kinds(
+    *,
+    kinds: list[str],
+    first: dt.date,
+    last: dt.date | None = None,
+    district_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> list[RunResult]:
+    """Every period of each kind between two dates, in ONE transaction.
+
+    The reports of the whole range are read once into a temporary table with their day,
+    month and year, and the denominators are computed once; each kind's statement then
+    groups those (reading them three times was a third of a county-wide run).
+    """
+    now = now or timezone.now()
+    last = last or first
+    spans = []
+    for k in kinds:
+        k = PeriodKind(k)
+        spans.append((k, period_start(k, first), period_start(k, last)))
+    levels = [Level.TRANSFORMER_AREA, Level.DISTRICT]
+    if district_id is None:
+        levels += [Level.STATION, Level.COUNTY]
     started_at = timezone.now()
+    results: list[RunResult] = []
+    runs: list[SnapshotRun] = []
     try:
         with transaction.atomic(), connection.cursor() as cur:
-            run = SnapshotRun.objects.create(
-                period=kind, first_start=first, last_start=last, district_id=district_id,
-                status=SnapshotRun.Status.DONE, started_at=started_at,
-            )  # fmt: skip
-            params["run"] = run.pk
-            # JIT compiling this statement's ~100 expressions took 7 s of a 20 s run on a
+            # JIT compiling these statements' ~100 expressions took 7 s of a 20 s run on a
             # county (docs/benchmarks.md), more than it saved; sorts for the medians fit
-            # in memory with a larger work_mem. Both only for this transaction.
+            # in memory with a larger work_mem. All only for this transaction.
             cur.execute("SET LOCAL jit = off")
             cur.execute("SET LOCAL work_mem = '64MB'")
             # The CTEs' row estimates are guesses, and a guess of "few rows" made the
@@ -519,23 +554,66 @@ def compute_snapshots(
             # small side (areas, periods) that a hash join does in one pass.
             cur.execute("SET LOCAL enable_nestloop = off")
             cur.execute("SET LOCAL enable_mergejoin = off")
-            cur.execute(sql, params)
-            changed, deleted, produced = cur.fetchone()
-            if _after_write_hook is not None:
-                _after_write_hook()
-            run.source = {**_source_marks(cur), "changed": changed, "deleted": deleted}
-            run.rows = produced
-            run.duration_ms = int((time.perf_counter() - started) * 1000)
-            run.save(update_fields=["rows", "duration_ms", "source"])
+            shared = {
+                "tz": settings.TIME_ZONE,
+                "district": district_id,
+                "confirm_h": settings.STATS_CONFIRM_WITHIN_HOURS,
+                "clear_d": settings.STATS_CLEAR_WITHIN_DAYS,
+                "range_start": _local_midnight(min(f for _k, f, _l in spans)),
+                "range_end": _local_midnight(max(_next_start(k, lst) for k, _f, lst in spans)),
+            }
+            district_filter = "AND r.district_id = %(district)s" if district_id else ""
+            # ON COMMIT DROP does not fire when this block is a savepoint inside a longer
+            # transaction (tests, a caller's atomic block): start clean either way.
+            cur.execute("DROP TABLE IF EXISTS stats_tmp_facts, stats_tmp_denoms")
+            cur.execute(
+                "CREATE TEMP TABLE stats_tmp_facts ON COMMIT DROP AS "
+                + _report_facts_sql(district_filter, FACT_BUCKETS),
+                shared,
+            )
+            cur.execute("ANALYZE stats_tmp_facts")
+            for k, f, lst in spans:
+                started = time.perf_counter()
+                sql, params, denominators = _kind_statement(k, f, lst, district_id, now)
+                if not runs:
+                    cur.execute(
+                        f"""CREATE TEMP TABLE stats_tmp_denoms ON COMMIT DROP AS
+                        WITH {denominators}
+                        SELECT coalesce(hh.level, seg.level) AS level,
+                               coalesce(hh.scope_id, seg.scope_id) AS scope_id,
+                               coalesce(hh.households, 0) AS households,
+                               coalesce(seg.segments, 0) AS segments,
+                               coalesce(seg.line_length_m, 0) AS line_length_m
+                        FROM hh FULL JOIN seg ON seg.level = hh.level
+                             AND seg.scope_id = hh.scope_id""",
+                        params,
+                    )
+                    cur.execute("ANALYZE stats_tmp_denoms")
+                run = SnapshotRun.objects.create(
+                    period=k, first_start=f, last_start=lst, district_id=district_id,
+                    status=SnapshotRun.Status.DONE, started_at=timezone.now(),
+                )  # fmt: skip
+                runs.append(run)
+                params["run"] = run.pk
+                cur.execute(sql, params)
+                changed, deleted, produced = cur.fetchone()
+                if _after_write_hook is not None:
+                    _after_write_hook()
+                run.source = {**_source_marks(cur), "changed": changed, "deleted": deleted}
+                run.rows = produced
+                run.duration_ms = int((time.perf_counter() - started) * 1000)
+                run.save(update_fields=["rows", "duration_ms", "source"])
+                results.append(RunResult(rows=run.rows, duration_ms=run.duration_ms, run_id=run.pk))
     except Exception as exc:
         # The transaction above rolled back; the failure itself is kept for the admin.
-        SnapshotRun.objects.create(
-            period=kind, first_start=first, last_start=last, district_id=district_id,
-            status=SnapshotRun.Status.FAILED, started_at=started_at,
-            duration_ms=int((time.perf_counter() - started) * 1000), error=repr(exc)[:2000],
-        )  # fmt: skip
+        for k, f, lst in spans:
+            SnapshotRun.objects.create(
+                period=k, first_start=f, last_start=lst, district_id=district_id,
+                status=SnapshotRun.Status.FAILED, started_at=started_at,
+                error=repr(exc)[:2000],
+            )  # fmt: skip
         raise
-    return RunResult(rows=run.rows, duration_ms=run.duration_ms, run_id=run.pk)
+    return results
 
 
 def _source_marks(cur) -> dict:

@@ -13,8 +13,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .compute import RunResult, compute_snapshots
+from .compute import compute_kinds
 from .models import PeriodKind
+
+KINDS = [PeriodKind.DAY, PeriodKind.MONTH, PeriodKind.YEAR]
 
 if TYPE_CHECKING:
     from celery.result import AsyncResult
@@ -27,31 +29,21 @@ def _today() -> dt.date:
 def refresh_current(*, district_id: int | None = None, now: dt.datetime | None = None) -> int:
     """Today's, this month's and this year's snapshots (whole county or one grid)."""
     today = timezone.localdate(now) if now else _today()
-    rows = 0
-    for kind in (PeriodKind.DAY, PeriodKind.MONTH, PeriodKind.YEAR):
-        rows += compute_snapshots(kind=kind, first=today, district_id=district_id, now=now).rows
-    return rows
+    runs = compute_kinds(kinds=KINDS, first=today, district_id=district_id, now=now)
+    return sum(r.rows for r in runs)
 
 
 def refresh_nightly(*, now: dt.datetime | None = None) -> int:
-    """Yesterday and today, last month and this month, this year: late events (a report
-    confirmed after midnight) change the closed periods too."""
+    """Every day since the start of last month, last and this month, this year: late
+    events (a report confirmed after midnight) change closed periods too."""
     today = timezone.localdate(now) if now else _today()
-    yesterday = today - dt.timedelta(days=1)
     last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    rows = compute_snapshots(kind=PeriodKind.DAY, first=yesterday, last=today, now=now).rows
-    rows += compute_snapshots(kind=PeriodKind.MONTH, first=last_month, last=today, now=now).rows
-    rows += compute_snapshots(kind=PeriodKind.YEAR, first=today, now=now).rows
-    return rows
+    return sum(r.rows for r in compute_kinds(kinds=KINDS, first=last_month, last=today, now=now))
 
 
 def refresh_range(*, first: dt.date, last: dt.date, now: dt.datetime | None = None) -> int:
     """Every day, month and year between two dates: back-filling after a data load."""
-    rows = 0
-    for kind in (PeriodKind.DAY, PeriodKind.MONTH, PeriodKind.YEAR):
-        result: RunResult = compute_snapshots(kind=kind, first=first, last=last, now=now)
-        rows += result.rows
-    return rows
+    return sum(r.rows for r in compute_kinds(kinds=KINDS, first=first, last=last, now=now))
 
 
 def _redis():
