@@ -1,8 +1,9 @@
-"""The snapshot computation: set-based SQL in PostGIS, one transaction per run.
+"""The snapshot computation: set-based SQL in PostGIS, one transaction per refresh.
 
-One run covers one period kind (day, month or year) over a range of periods, for the whole
-county or for one service grid. It deletes the rows it is about to replace and inserts the
-new set in the same transaction, so
+A refresh covers one or more period kinds (day, month, year) over a range of periods, for
+the whole county or for one service grid. Per kind, one statement computes the new set and,
+in the same statement, inserts new rows, updates rows whose figures changed and deletes
+rows the sources no longer produce; all kinds commit together, so
 
 - re-running gives the same rows (nothing is added to a running total),
 - a worker killed mid-run rolls back and leaves the previous complete set,
@@ -14,7 +15,10 @@ The figures (see stats/models.py for what each means):
   (medians and 90th percentiles cannot be added up from smaller areas);
 - coverage stocks (pledges, responsibility, patrols in the last 30 days) are taken as of
   the period's end, for month and year rows;
-- the compliance score is computed in the same INSERT from settings.STATS_SCORE_WEIGHTS.
+- the compliance score is computed in the same statement from settings.STATS_SCORE_WEIGHTS.
+
+Each kind appends a SnapshotRun (when, how long, the sources' row counts and highest ids,
+rows changed); a row's `computed_at`/`run` say when its figures last changed.
 """
 
 from __future__ import annotations
