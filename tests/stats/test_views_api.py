@@ -174,3 +174,14 @@ def test_snapshot_api_exposes_provenance(client, leader, county):
     assert d1["pledge_rate"] == pytest.approx(2 / 6)
     assert d1["computed_from"]["reports_total"] == 7
     assert d1["computed_at"].startswith("2026-02-01")
+
+
+def test_dashboard_before_any_computation_says_so(client):
+    c = small_county(with_reports=False)
+    leader = UserFactory(role=User.Role.LEADER, county=c.station.county)
+    client.force_login(leader)
+    response = client.get("/stats/")
+    assert response.status_code == 200
+    assert "本月数据尚未计算" in response.content.decode()
+    assert response.context["ranking"] == []
+    assert not Snapshot.objects.exists()
