@@ -111,3 +111,17 @@ def test_printable_monthly_report_of_a_grid(live_server, page, county_with_figur
     assert page.locator(".figure").count() >= 10
     assert page.locator("h1").inner_text().startswith("2026-01")
     _shot(page, "stats-report-print.png")
+
+
+def test_dashboard_in_english_after_switching_language(live_server, page, county_with_figures):
+    _c, leader = county_with_figures
+    login(page, live_server.url, leader.username)
+    page.wait_for_selector("#stats-map[data-ready='1']", timeout=15000)
+    page.click("button[name=language][value=en]")
+    page.wait_for_selector("#stats-map[data-ready='1']", timeout=15000)
+    assert page.locator("h2", has_text="Service grids ranked by compliance score").count() == 1
+    assert "not enough data" in page.locator("[data-testid=ranking]").inner_text()
+    assert "Compliance score" in page.locator(".stats-legend").inner_text()
+    # Longer English labels must not push the page sideways on a 1280 px screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    _shot(page, "stats-dashboard-en.png")
