@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.gis.db import models
 from django.contrib.gis.geos import GEOSGeometry, Polygon
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -1075,7 +1076,7 @@ def adjust_front_door(
     household = assignment.household
     distance = (
         Segment.objects.filter(pk=segment.pk)
-        .annotate(d=distance_m("geom", household.location))
+        .annotate(d=distance_m("geom", models.LineStringField, household.location))
         .values_list("d", flat=True)
         .get()
     )

@@ -3,7 +3,7 @@
 # a Celery worker and beat in the background, and the web server in the foreground.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mkdir -p var
+mkdir -p var/static
 stop_workers() {
   for name in worker beat; do
     if [ -f "var/celery-$name.pid" ]; then

@@ -30,6 +30,11 @@ start_pg() {
     "${AS_PG[@]}" "$PG_BIN/initdb" -D "$PGDATA" -U houhu --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
   if ! "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
+    if "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; then
+      log "port $PG_PORT is taken by another PostgreSQL (another checkout?): stop it,"
+      log "or set HOUHU_PG_PORT (or DATABASE_URL) for this one"
+      exit 1
+    fi
     "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -w -l "$STATE/pg.log" \
       -o "-p $PG_PORT -k $STATE -c listen_addresses=127.0.0.1 ${HOUHU_PG_OPTS:-}" start >/dev/null \
       || { log "PostgreSQL failed to start; see $STATE/pg.log"; tail -n 20 "$STATE/pg.log" >&2; exit 1; }

@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 scripts/bootstrap.sh --dev
 eval "$(scripts/services.sh start)"
 export DJANGO_SETTINGS_MODULE=houhu.settings.test
-mkdir -p var
+mkdir -p var/static
 .venv/bin/python manage.py compilemessages --ignore=.venv -v0
 exec .venv/bin/python -m pytest "$@"
