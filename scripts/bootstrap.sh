@@ -10,13 +10,15 @@ cd "$(dirname "$0")/.."
 DEV=0
 [ "${1:-}" = "--dev" ] && DEV=1
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "bootstrap: not root and no sudo: cannot install packages" >&2; exit 1; }
-  SUDO="sudo"
-fi
 
-PG_MAJOR=${PG_MAJOR:-15}
+# The distribution's PostgreSQL major version (15 on Debian 12, 16 on Ubuntu 24.04): the
+# PostGIS package is named after it.
+if [ -z "${PG_MAJOR:-}" ]; then
+  PG_MAJOR=$(ls /usr/lib/postgresql 2>/dev/null | sort -V | tail -n1)
+  [ -n "$PG_MAJOR" ] || PG_MAJOR=$(apt-cache depends postgresql 2>/dev/null \
+    | sed -n 's/^ *Depends: postgresql-\([0-9][0-9]*\)$/\1/p' | head -n1)
+  PG_MAJOR=${PG_MAJOR:-15}
+fi
 pkgs=(postgresql "postgresql-${PG_MAJOR}-postgis-3" redis-server gdal-bin gettext python3-venv)
 [ "$DEV" = 1 ] && pkgs+=(chromium)
 
@@ -25,6 +27,12 @@ for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null \
+      || { echo "bootstrap: missing ${missing[*]}; not root and no sudo to install them" >&2; exit 1; }
+    SUDO="sudo"
+  fi
   echo "bootstrap: installing ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
