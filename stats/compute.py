@@ -341,25 +341,31 @@ def _kind_statement(
                 "sum(n)::int AS front_doors_confirmed",
             )
         }),
+    -- A report lies in the 30 days before the end of the period it falls in or of the next
+    -- one (two periods are longer than 30 days): an equality join on those two instead of
+    -- testing every report against every period. The (segment, period) pairs are made
+    -- distinct first, so the areas count rows (hashed) instead of sorting each level's
+    -- rows for a count(DISTINCT): 0.95 s of the month statement before, 0.5 s of the year.
     patrolled AS (
         SELECT {level_case} AS level, {scope} AS scope_id, ps,
-               count(DISTINCT segment_id)::int AS segments_patrolled_30d
-        FROM (SELECT r.segment_id, sg.transformer_area_id AS ta_id, sg.district_id,
-                     d.station_id, s.county_id, p.ps
-              FROM patrols_report r JOIN grid_segment sg ON sg.id = r.segment_id
+               count(*)::int AS segments_patrolled_30d
+        FROM (SELECT sp.segment_id, sg.transformer_area_id AS ta_id, sg.district_id,
+                     d.station_id, s.county_id, sp.ps
+              FROM (SELECT DISTINCT rc.segment_id, p.ps
+                    FROM (SELECT r.segment_id, r.received_at,
+                                 unnest(ARRAY[r.own, (r.own + %(step)s::interval)::date]) AS ps
+                          FROM (SELECT segment_id, received_at,
+                                       date_trunc(%(trunc)s, received_at AT TIME ZONE %(tz)s)
+                                           ::date AS own
+                                FROM patrols_report
+                                WHERE received_at >= %(range_start)s - interval '30 days'
+                                  AND received_at < %(range_end)s) AS r) AS rc
+                    JOIN periods p ON p.ps = rc.ps AND rc.received_at < p.pe_ts
+                         AND rc.received_at >= p.pe_ts - interval '30 days') AS sp
+              JOIN grid_segment sg ON sg.id = sp.segment_id
               JOIN grid_district d ON d.id = sg.district_id
               JOIN grid_station s ON s.id = d.station_id
-              -- A report lies in the 30 days before the end of the period it falls in or of
-              -- the next one (two periods are longer than 30 days): an equality join on
-              -- those two instead of testing every report against every period (0.8 s).
-              CROSS JOIN LATERAL (VALUES
-                  (date_trunc(%(trunc)s, r.received_at AT TIME ZONE %(tz)s)::date),
-                  ((date_trunc(%(trunc)s, r.received_at AT TIME ZONE %(tz)s)
-                    + %(step)s::interval)::date)) AS c(ps)
-              JOIN periods p ON p.ps = c.ps AND r.received_at < p.pe_ts
-                   AND r.received_at >= p.pe_ts - interval '30 days'
-              WHERE r.received_at >= %(range_start)s - interval '30 days'
-                AND r.received_at < %(range_end)s {seg_filter}) AS x
+              WHERE TRUE {seg_filter}) AS x
         GROUP BY GROUPING SETS ({sets}))
     """
         coverage_cols = (
