@@ -535,14 +535,20 @@ FACT_BUCKETS = (
 )
 
 
-def _flows_sql(spans: list[tuple[PeriodKind, dt.date, dt.date]], levels: list[str]) -> str:
-    """The report flows of every kind and level in ONE aggregate over the facts.
+def _flows_sql(
+    spans: list[tuple[PeriodKind, dt.date, dt.date]], levels: list[str], chained: set[PeriodKind]
+) -> str:
+    """The report flows of every kind and level, the `chained` kinds in ONE aggregate.
 
     A day lies in one month and a month in one year, so an area's year, month and day sets
     nest, (area, yy) < (area, yy, mm) < (area, yy, mm, dd), and PostgreSQL computes each
     such chain from one sort: four sorts of the facts instead of twelve (one per kind and
-    level), which were a third of the aggregation. The groups are the same as grouping by
-    (period, area) alone, so are the figures; groups outside a kind's range are dropped.
+    level), a third of the aggregation of a year's back-fill. The groups are the same as
+    grouping by (period, area) alone, so are the figures. In that pass every fact feeds
+    every chained kind, so a fact outside a kind's range has its period column emptied
+    (one leftover group per area, dropped) and a kind most of whose facts lie outside its
+    range (today's rows in an hourly refresh over this year's facts) is grouped on its
+    own, from its own facts, as before.
     """
     cols = {
         Level.TRANSFORMER_AREA: "ta_id",
@@ -550,28 +556,50 @@ def _flows_sql(spans: list[tuple[PeriodKind, dt.date, dt.date]], levels: list[st
         Level.STATION: "station_id",
         Level.COUNTY: "county_id",
     }
-    prefix = {PeriodKind.YEAR: "yy", PeriodKind.MONTH: "yy, mm", PeriodKind.DAY: "yy, mm, dd"}
-    sets = ", ".join(f"({cols[lv]}, {prefix[k]})" for lv in levels for k, _f, _l in spans)
     _sets, level_case, scope = _grouping(levels)
-    # A set's kind is its finest period column (GROUPING() only takes grouped columns).
-    wanted = {k for k, _f, _l in spans}
-    finest = [(k.value, BUCKET[k]) for k in (PeriodKind.DAY, PeriodKind.MONTH, PeriodKind.YEAR)]
-    finest = [(k, b) for k, b in finest if PeriodKind(k) in wanted]
-    in_range = " OR ".join(
-        f"(period = '{k.value}' AND ps BETWEEN %(first_{k.value})s AND %(last_{k.value})s)"
-        for k, _f, _l in spans
-    )
-    return f"""
-    SELECT * FROM (
-        SELECT CASE {" ".join(f"WHEN GROUPING({b}) = 0 THEN '{k}'" for k, b in finest)} END
-                   AS period,
-               {level_case} AS level, {scope} AS scope_id,
-               CASE {" ".join(f"WHEN GROUPING({b}) = 0 THEN {b}" for _k, b in finest)} END AS ps,
+    parts = []
+    for k, _f, _l in spans:
+        if k not in chained:
+            b = BUCKET[k]
+            parts.append(f"""
+        SELECT '{k.value}' AS period, {level_case} AS level, {scope} AS scope_id, {b} AS ps,
                {_flow_aggregates()}
-        FROM stats_tmp_facts GROUP BY GROUPING SETS ({sets})
-    ) AS f
-    WHERE {in_range}
-    """
+        FROM stats_tmp_facts WHERE {b} BETWEEN %(first_{k.value})s AND %(last_{k.value})s
+        GROUP BY GROUPING SETS ({", ".join(f"({b}, {cols[lv]})" for lv in levels)})""")
+    kinds = [k for k in (PeriodKind.DAY, PeriodKind.MONTH, PeriodKind.YEAR) if k in chained]
+    if kinds:
+        # p_dd, p_mm, p_yy: the period columns, emptied outside a chained kind's range.
+        period_cols = ", ".join(
+            f"CASE WHEN {b} BETWEEN %(first_{k.value})s AND %(last_{k.value})s THEN {b} END"
+            f" AS p_{b}"
+            if k in chained
+            else f"{b} AS p_{b}"
+            for k, b in BUCKET.items()
+        )
+        prefix = {
+            PeriodKind.YEAR: "p_yy",
+            PeriodKind.MONTH: "p_yy, p_mm",
+            PeriodKind.DAY: "p_yy, p_mm, p_dd",
+        }
+        sets = ", ".join(f"({cols[lv]}, {prefix[k]})" for lv in levels for k in kinds)
+        # A set's kind is its finest period column (GROUPING() only takes grouped columns).
+        finest = [(k.value, f"p_{BUCKET[k]}") for k in kinds]
+        in_range = " OR ".join(
+            f"(period = '{k}' AND ps BETWEEN %(first_{k})s AND %(last_{k})s)" for k, _b in finest
+        )
+        parts.append(f"""
+        SELECT * FROM (
+            SELECT CASE {" ".join(f"WHEN GROUPING({b}) = 0 THEN '{k}'" for k, b in finest)}
+                   END AS period,
+                   {level_case} AS level, {scope} AS scope_id,
+                   CASE {" ".join(f"WHEN GROUPING({b}) = 0 THEN {b}" for _k, b in finest)}
+                   END AS ps,
+                   {_flow_aggregates()}
+            FROM (SELECT f.*, {period_cols} FROM stats_tmp_facts f) AS facts
+            GROUP BY GROUPING SETS ({sets})
+        ) AS f
+        WHERE {in_range}""")
+    return "\n        UNION ALL".join(parts)
 
 
 def compute_snapshots(
@@ -645,13 +673,28 @@ def compute_kinds(
             # No ANALYZE of the facts: one aggregate reads them whole, sorted whatever the
             # estimates. The flows are analysed on the columns the kinds filter and join on
             # only: all columns (jsonb, floats) took 0.8 s, the facts' another 0.3 s.
+            ranges = {
+                **{f"first_{k.value}": f for k, f, _l in spans},
+                **{f"last_{k.value}": lst for k, _f, lst in spans},
+            }
+            # Which kinds share the one-pass aggregate: those with at most a tenth of the
+            # facts outside their range (a back-fill), see _flows_sql.
             cur.execute(
-                "CREATE TEMP TABLE stats_tmp_flows ON COMMIT DROP AS " + _flows_sql(spans, levels),
-                {
-                    "now": now,
-                    **{f"first_{k.value}": f for k, f, _l in spans},
-                    **{f"last_{k.value}": lst for k, _f, lst in spans},
-                },
+                "SELECT count(*), "
+                + ", ".join(
+                    f"count(*) FILTER (WHERE {BUCKET[k]} NOT BETWEEN %(first_{k.value})s"
+                    f" AND %(last_{k.value})s)"
+                    for k, _f, _l in spans
+                )
+                + " FROM stats_tmp_facts",
+                ranges,
+            )
+            total, *outside = cur.fetchone()
+            chained = {k for (k, _f, _l), n in zip(spans, outside, strict=True) if n <= 0.1 * total}
+            cur.execute(
+                "CREATE TEMP TABLE stats_tmp_flows ON COMMIT DROP AS "
+                + _flows_sql(spans, levels, chained),
+                {"now": now, **ranges},
             )
             cur.execute("ANALYZE stats_tmp_flows (period, level, scope_id, ps)")
             for k, f, lst in spans:
