@@ -365,7 +365,10 @@ def _kind_statement(
                                            ::date AS own
                                 FROM patrols_report
                                 WHERE received_at >= %(range_start)s - interval '30 days'
-                                  AND received_at < %(range_end)s) AS r) AS rc
+                                  AND received_at < %(range_end)s
+                                -- OFFSET 0 keeps this a subquery, so the time zone
+                                -- conversion runs once a report, not once per use.
+                                OFFSET 0) AS r) AS rc
                     JOIN periods p ON p.ps = rc.ps AND rc.received_at < p.pe_ts
                          AND rc.received_at >= p.pe_ts - interval '30 days') AS sp
               JOIN grid_segment sg ON sg.id = sp.segment_id
