@@ -628,8 +628,9 @@ def compute_kinds(
     """Every period of each kind between two dates, in ONE transaction.
 
     The reports of the whole range are read once into a temporary table with their day,
-    month and year, and the denominators are computed once; each kind's statement then
-    groups those (reading them three times was a third of a county-wide run).
+    month and year, their flows for every kind are grouped once (see _flows_sql) and the
+    denominators are computed once; each kind's statement then reads those (reading the
+    reports three times was a third of a county-wide run).
     """
     now = now or timezone.now()
     last = last or first
