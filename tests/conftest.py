@@ -33,13 +33,39 @@ def _require_postgis(django_db_setup, django_db_blocker):
         assert cur.fetchone()[0], "PostGIS is not installed in the test database"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _celery_sink_queue():
+    """Tasks queued by tests that do not ask for a worker go to a queue nobody consumes.
+
+    Transactional tests run their `on_commit` hooks, which queue tasks. Consumed by the
+    session's worker, those tasks would run while pytest-django truncates the tables for
+    the next test (a deadlock, or rows of one test leaking into the next). The test
+    settings name this queue; it is emptied before and after the session.
+    """
+    from django.conf import settings
+
+    from houhu.celery import app
+
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    _purge(app, queue)
+    yield queue
+    _purge(app, queue)
+
+
+def _purge(app, queue: str) -> int:
+    try:
+        with app.connection_for_write() as conn:
+            return conn.default_channel.queue_purge(queue) or 0
+    except Exception as exc:
+        pytest.fail(f"Redis broker {app.conf.broker_url} is not reachable: {exc}")
+
+
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker):
+def _celery_worker_process(django_db_setup, django_db_blocker):
     """A real `celery worker` process against the test database and the real broker.
 
     The worker listens on a queue of its own, so a development worker on the same Redis
-    never steals the tests' tasks. Tests that use it need `transactional_db` so that the
-    rows they write are committed and visible to the worker.
+    never steals the tests' tasks. Tests reach it through the `celery_worker` fixture.
     """
     from django.conf import settings
 
@@ -55,15 +81,11 @@ def celery_worker(django_db_setup, django_db_blocker):
         **os.environ,
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "houhu.settings.test",
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "HOUHU_TEST_TASK_QUEUE": queue,
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "HOUHU_MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
-    app.conf.task_default_queue = queue
-    try:
-        app.connection_for_write().ensure_connection(max_retries=1)
-    except Exception as exc:
-        pytest.fail(f"Redis broker {settings.CELERY_BROKER_URL} is not reachable: {exc}")
+    _purge(app, queue)
     hostname = f"{queue}@{socket.gethostname()}"
     log = open(ROOT / "var" / f"celery-{queue}.log", "w") if (ROOT / "var").is_dir() else None  # noqa: SIM115
     proc = subprocess.Popen(
@@ -99,13 +121,60 @@ def celery_worker(django_db_setup, django_db_blocker):
     else:
         proc.kill()
         pytest.fail("Celery worker did not answer a ping within 60 s")
-    yield proc
+    yield proc, queue, hostname
     proc.terminate()
     try:
         proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
         proc.kill()
-    app.conf.task_default_queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    _purge(app, queue)
+
+
+@pytest.fixture
+def celery_worker(_celery_worker_process, transactional_db):
+    """Route this test's tasks to the real worker; before the tables are flushed, leave
+    the worker idle. Needs `transactional_db` so the worker sees the test's committed rows.
+    """
+    from django.conf import settings
+
+    from houhu.celery import app
+
+    proc, queue, hostname = _celery_worker_process
+    app.conf.task_default_queue = queue
+    try:
+        yield proc
+    finally:
+        app.conf.task_default_queue = settings.CELERY_TASK_DEFAULT_QUEUE
+        _quiesce(app, proc, queue, hostname)
+
+
+def _quiesce(app, proc, queue: str, hostname: str, timeout: float = 90) -> None:
+    """Drop what the test left queued or scheduled (a debounced refresh 60 s ahead, say)
+    and wait for the running task to finish, so nothing touches the next test's tables.
+
+    A solo-pool worker answers control messages only between tasks, so silence means busy.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"Celery worker exited with {proc.returncode} (see var/celery-{queue}.log)")
+        _purge(app, queue)
+        inspect = app.control.inspect(destination=[hostname], timeout=1)
+        active = (inspect.active() or {}).get(hostname)
+        scheduled = (inspect.scheduled() or {}).get(hostname)
+        reserved = (inspect.reserved() or {}).get(hostname)
+        revoked = (inspect.revoked() or {}).get(hostname)
+        if None in (active, scheduled, reserved, revoked):
+            continue  # running a task
+        waiting = {e["request"]["id"] for e in scheduled} | {r["id"] for r in reserved}
+        waiting -= set(revoked)
+        if waiting:
+            app.control.revoke(list(waiting), destination=[hostname])
+            continue
+        if not active:
+            return
+        time.sleep(0.2)
+    pytest.fail(f"Celery worker still busy {timeout:.0f} s after the test (see its log)")
 
 
 def chromium_path() -> str:

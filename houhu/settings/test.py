@@ -13,3 +13,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Tasks queued by tests that do not ask for the worker fixture go to a queue that is never
+# consumed (tests/conftest.py empties it); the test worker process is given its own queue.
+# Not CELERY_TASK_DEFAULT_QUEUE: a shell that runs the app exports that for the dev worker.
+CELERY_TASK_DEFAULT_QUEUE = env_str(
+    "HOUHU_TEST_TASK_QUEUE", f"{DATABASES['default']['TEST']['NAME']}-unconsumed"
+)

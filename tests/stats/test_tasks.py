@@ -140,7 +140,7 @@ def test_worker_killed_mid_run_leaves_the_previous_complete_set(celery_worker):
             p=db.get("PORT") or 5432, n=db["NAME"],
         ),
         "DJANGO_SETTINGS_MODULE": "houhu.settings.test",
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "HOUHU_TEST_TASK_QUEUE": queue,
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
     }  # fmt: skip
     proc = subprocess.Popen(
