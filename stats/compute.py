@@ -220,6 +220,88 @@ def _rollup(select_ta: str, levels: list[str], value_cols: str) -> str:
     """
 
 
+def _signed_sql(district_id: int | None) -> str:
+    """Steps of the count of signed households, per transformer area and month: +n in
+    the month households signed in, -n in the month they ended in (none while a pledge
+    is active). The month and year statements sum them along their periods.
+
+    On aligned periods `signed < period end <= ended` is exactly "from the period it
+    signed in until the period it ended in". A household's signing history is folded to
+    one interval (first signed .. last ended if none is active): one that withdrew and
+    signed again counts from its first pledge. An end before the start (the pledges'
+    constraints do not allow it) cancels out.
+    """
+    area_filter = (
+        "AND h.transformer_area_id IN"
+        " (SELECT id FROM grid_transformerarea WHERE district_id = %(district)s)"
+        if district_id
+        else ""
+    )
+    return f"""
+    SELECT ta_id, mm, sum(n) AS n
+    FROM (SELECT h.transformer_area_id AS ta_id,
+                 unnest(ARRAY[hs.since_mm,
+                              CASE WHEN hs.until IS NOT NULL THEN greatest(
+                                  date_trunc('month', hs.until AT TIME ZONE %(tz)s)::date,
+                                  hs.since_mm) END]) AS mm,
+                 unnest(ARRAY[1, -1]) AS n
+          FROM (SELECT household_id,
+                       date_trunc('month', min(signed_at) AT TIME ZONE %(tz)s)::date
+                           AS since_mm,
+                       CASE WHEN bool_or(status = 'active') THEN NULL
+                            ELSE max(ended_at) END AS until
+                FROM pledges_pledge GROUP BY household_id) AS hs
+          JOIN grid_household h ON h.id = hs.household_id AND h.is_active
+          WHERE TRUE {area_filter}) AS steps
+    WHERE mm IS NOT NULL
+    GROUP BY 1, 2
+    """
+
+
+def _patrols_sql(district_id: int | None) -> str:
+    """The (segment, period) pairs of "segments patrolled in the last 30 days" of months
+    and years: a report on a segment counts for a period when it was received in the 30
+    days before the period's end. That can only be the month it falls in or the next one,
+    and the year it falls in, so each report is tested against those, once for both
+    kinds, with the period ends computed once per month rather than once per report.
+
+    A grid's refresh takes the reports on its segments, wherever the report was filed.
+    """
+    segment_filter = (
+        "AND segment_id IN (SELECT id FROM grid_segment WHERE district_id = %(district)s)"
+        if district_id
+        else ""
+    )
+    return f"""
+    WITH reports AS MATERIALIZED (
+        SELECT segment_id, received_at,
+               date_trunc('month', received_at AT TIME ZONE %(tz)s) AS mm
+        FROM patrols_report
+        WHERE received_at >= %(range_start)s - interval '30 days'
+          AND received_at < %(range_end)s
+          AND segment_id IS NOT NULL {segment_filter}
+    ),
+    months AS (
+        SELECT mm,
+               ((mm + interval '1 month') AT TIME ZONE %(tz)s) - interval '30 days' AS own_from,
+               ((mm + interval '2 month') AT TIME ZONE %(tz)s) - interval '30 days' AS next_from,
+               ((date_trunc('year', mm) + interval '1 year') AT TIME ZONE %(tz)s)
+                   - interval '30 days' AS year_from
+        FROM (SELECT DISTINCT mm FROM reports) AS m
+    )
+    SELECT DISTINCT segment_id, period, ps::date AS ps FROM (
+        SELECT r.segment_id, 'month' AS period, r.mm AS ps
+        FROM reports r JOIN months m ON m.mm = r.mm WHERE r.received_at >= m.own_from
+        UNION ALL
+        SELECT r.segment_id, 'month', r.mm + interval '1 month'
+        FROM reports r JOIN months m ON m.mm = r.mm WHERE r.received_at >= m.next_from
+        UNION ALL
+        SELECT r.segment_id, 'year', date_trunc('year', r.mm)
+        FROM reports r JOIN months m ON m.mm = r.mm WHERE r.received_at >= m.year_from
+    ) AS pairs
+    """
+
+
 def _kind_statement(
     kind: PeriodKind, first: dt.date, last: dt.date, district_id: int | None, now: dt.datetime
 ) -> tuple[str, dict, str]:
@@ -290,24 +372,27 @@ def _kind_statement(
     )
     coverage_joins = ""
     if dense:
-        # Stocks as of each period's end (its last day, local time). Signing history is
-        # folded to one interval per household (first signed .. last ended if none is
-        # active): a household that withdrew and signed again counts from its first pledge.
+        # Stocks as of each period's end (its last day, local time). Households signed
+        # come from `stats_tmp_signed` (see _signed_sql): on aligned periods a household
+        # counts from the period it signed in (+n) until the period it ended in (-n).
+        # Those steps, per area and period (earlier ones in the first period), are summed
+        # along the periods by a window: joining every household to every period was 2.8
+        # million rows and 2.4 s of a county's month statement.
         coverage = f""",
     signed AS ({
             _rollup(
                 f'''
-        SELECT h.transformer_area_id AS ta_id, ta.district_id, d.station_id, s.county_id,
-               p.ps, count(*) AS n
-        FROM (SELECT household_id, min(signed_at) AS since,
-                     CASE WHEN bool_or(status = 'active') THEN NULL ELSE max(ended_at) END AS until
-              FROM pledges_pledge GROUP BY household_id) AS hs
-        JOIN grid_household h ON h.id = hs.household_id AND h.is_active
-        JOIN grid_transformerarea ta ON ta.id = h.transformer_area_id
+        SELECT ta.id AS ta_id, ta.district_id, d.station_id, s.county_id, p.ps,
+               sum(coalesce(st.n, 0)) OVER (PARTITION BY ta.id ORDER BY p.ps) AS n
+        FROM (SELECT ta_id, greatest(step_ps, %(first)s::date) AS ps, sum(n) AS n
+              FROM (SELECT ta_id, date_trunc(%(trunc)s, mm::timestamp)::date AS step_ps, n
+                    FROM stats_tmp_signed) AS steps
+              WHERE step_ps <= %(last)s
+              GROUP BY 1, 2) AS st
+        RIGHT JOIN (grid_transformerarea ta CROSS JOIN periods p)
+             ON st.ta_id = ta.id AND st.ps = p.ps
         JOIN grid_district d ON d.id = ta.district_id JOIN grid_station s ON s.id = d.station_id
-        JOIN periods p ON hs.since < p.pe_ts AND (hs.until IS NULL OR hs.until >= p.pe_ts)
-        WHERE TRUE {hh_filter}
-        GROUP BY 1, 2, 3, 4, 5''',
+        WHERE TRUE {hh_filter}''',
                 levels,
                 "sum(n)::int AS households_signed",
             )
@@ -316,8 +401,11 @@ def _kind_statement(
             _rollup(
                 f'''
         SELECT sg.transformer_area_id AS ta_id, sg.district_id, d.station_id, s.county_id,
-               p.ps, ST_Length(sg.geom::geography) AS len
-        FROM grid_segment sg JOIN grid_district d ON d.id = sg.district_id
+               p.ps, sg.len
+        -- OFFSET 0: each segment's length is computed once, not once per period.
+        FROM (SELECT id, transformer_area_id, district_id, ST_Length(geom::geography) AS len
+              FROM grid_segment OFFSET 0) AS sg
+        JOIN grid_district d ON d.id = sg.district_id
         JOIN grid_station s ON s.id = d.station_id
         JOIN periods p ON EXISTS (
             SELECT 1 FROM pledges_assignment a
@@ -347,34 +435,20 @@ def _kind_statement(
                 "sum(n)::int AS front_doors_confirmed",
             )
         }),
-    -- A report lies in the 30 days before the end of the period it falls in or of the next
-    -- one (two periods are longer than 30 days): an equality join on those two instead of
-    -- testing every report against every period. The (segment, period) pairs are made
-    -- distinct first, so the areas count rows (hashed) instead of sorting each level's
+    -- The (segment, period) pairs come from `stats_tmp_patrols` (see _patrols_sql),
+    -- distinct already, so the areas count rows (hashed) instead of sorting each level's
     -- rows for a count(DISTINCT): 0.95 s of the month statement before, 0.5 s of the year.
     patrolled AS (
         SELECT {level_case} AS level, {scope} AS scope_id, ps,
                count(*)::int AS segments_patrolled_30d
         FROM (SELECT sp.segment_id, sg.transformer_area_id AS ta_id, sg.district_id,
                      d.station_id, s.county_id, sp.ps
-              FROM (SELECT DISTINCT rc.segment_id, p.ps
-                    FROM (SELECT r.segment_id, r.received_at,
-                                 unnest(ARRAY[r.own, (r.own + %(step)s::interval)::date]) AS ps
-                          FROM (SELECT segment_id, received_at,
-                                       date_trunc(%(trunc)s, received_at AT TIME ZONE %(tz)s)
-                                           ::date AS own
-                                FROM patrols_report
-                                WHERE received_at >= %(range_start)s - interval '30 days'
-                                  AND received_at < %(range_end)s
-                                -- OFFSET 0 keeps this a subquery, so the time zone
-                                -- conversion runs once a report, not once per use.
-                                OFFSET 0) AS r) AS rc
-                    JOIN periods p ON p.ps = rc.ps AND rc.received_at < p.pe_ts
-                         AND rc.received_at >= p.pe_ts - interval '30 days') AS sp
+              FROM stats_tmp_patrols sp
               JOIN grid_segment sg ON sg.id = sp.segment_id
               JOIN grid_district d ON d.id = sg.district_id
               JOIN grid_station s ON s.id = d.station_id
-              WHERE TRUE {seg_filter}) AS x
+              WHERE sp.period = %(kind)s AND sp.ps BETWEEN %(first)s AND %(last)s
+                {seg_filter}) AS x
         GROUP BY GROUPING SETS ({sets}))
     """
         coverage_cols = (
@@ -418,23 +492,19 @@ def _kind_statement(
         FROM generate_series(%(first)s::date, %(last)s::date, %(step)s::interval) AS ps
     ),
     flows AS (SELECT * FROM stats_tmp_flows WHERE period = %(kind)s),
-    scopes AS ({scopes}),
-    hh AS (SELECT level, scope_id, households FROM stats_tmp_denoms),
-    seg AS (SELECT level, scope_id, segments, line_length_m FROM stats_tmp_denoms)
-    {coverage},
+    scopes AS ({scopes}){coverage},
     assembled AS (
         SELECT b.level, b.scope_id, b.scope_name, b.county_id, b.station_id, b.district_id,
                {ps} AS ps,
-               coalesce(hh.households, 0) AS households,
-               coalesce(seg.segments, 0) AS segments,
-               coalesce(seg.line_length_m, 0) AS line_length_m,
+               coalesce(dn.households, 0) AS households,
+               coalesce(dn.segments, 0) AS segments,
+               coalesce(dn.line_length_m, 0) AS line_length_m,
                {coverage_cols},
                {flow_select},
                f.confirm_median_h, f.confirm_p90_h, f.clear_median_h, f.clear_p90_h,
                coalesce(f.behaviours, '{{}}'::jsonb) AS behaviours
         FROM {from_clause}
-        LEFT JOIN hh ON hh.level = b.level AND hh.scope_id = b.scope_id
-        LEFT JOIN seg ON seg.level = b.level AND seg.scope_id = b.scope_id
+        LEFT JOIN stats_tmp_denoms dn ON dn.level = b.level AND dn.scope_id = b.scope_id
         {coverage_joins}
     ),
     rated AS (
@@ -668,15 +738,18 @@ def compute_kinds(
             district_filter = "AND r.district_id = %(district)s" if district_id else ""
             # ON COMMIT DROP does not fire when this block is a savepoint inside a longer
             # transaction (tests, a caller's atomic block): start clean either way.
-            cur.execute("DROP TABLE IF EXISTS stats_tmp_facts, stats_tmp_flows, stats_tmp_denoms")
+            cur.execute(
+                "DROP TABLE IF EXISTS stats_tmp_facts, stats_tmp_flows, stats_tmp_denoms,"
+                " stats_tmp_signed, stats_tmp_patrols"
+            )
             cur.execute(
                 "CREATE TEMP TABLE stats_tmp_facts ON COMMIT DROP AS "
                 + _report_facts_sql(district_filter, FACT_BUCKETS),
                 shared,
             )
-            # No ANALYZE of the facts: one aggregate reads them whole, sorted whatever the
-            # estimates. The flows are analysed on the columns the kinds filter and join on
-            # only: all columns (jsonb, floats) took 0.8 s, the facts' another 0.3 s.
+            # No ANALYZE of the temporary tables: one aggregate reads the facts whole,
+            # sorted whatever the estimates, and every later join is a hash join anyway
+            # (below). Analysing the flows cost 0.1 s and made the day statement slower.
             ranges = {
                 **{f"first_{k.value}": f for k, f, _l in spans},
                 **{f"last_{k.value}": lst for k, _f, lst in spans},
@@ -700,7 +773,6 @@ def compute_kinds(
                 + _flows_sql(spans, levels, chained),
                 {"now": now, **ranges},
             )
-            cur.execute("ANALYZE stats_tmp_flows (period, level, scope_id, ps)")
             for k, f, lst in spans:
                 started = time.perf_counter()
                 sql, params, denominators = _kind_statement(k, f, lst, district_id, now)
@@ -718,6 +790,20 @@ def compute_kinds(
                         params,
                     )
                     cur.execute("ANALYZE stats_tmp_denoms")
+                if not runs and any(kind != PeriodKind.DAY for kind, _f, _l in spans):
+                    # Month and year rows count signed households and patrolled segments
+                    # from these, read once (the fold reads every pledge: 0.5 s on a
+                    # county), not once per kind.
+                    cur.execute(
+                        "CREATE TEMP TABLE stats_tmp_signed ON COMMIT DROP AS "
+                        + _signed_sql(district_id),
+                        shared,
+                    )
+                    cur.execute(
+                        "CREATE TEMP TABLE stats_tmp_patrols ON COMMIT DROP AS "
+                        + _patrols_sql(district_id),
+                        shared,
+                    )
                 run = SnapshotRun.objects.create(
                     period=k, first_start=f, last_start=lst, district_id=district_id,
                     status=SnapshotRun.Status.DONE, started_at=timezone.now(),
