@@ -8,9 +8,9 @@ a year of reports) against the single bare SQL GROUP BY that produces the same c
 (or `make bench ARGS=bench/bench_stats.py`). Never run it on the app's or the tests' DB.
 
 - measured: `stats.services.refresh_range` over the last 365 days: every day, month and
-  year row of every transformer area, grid, station and the county, written in one
-  transaction per period kind (delete + INSERT ... SELECT), with the denominators,
-  coverage as of each period's end and the score;
+  year row of every transformer area, grid, station and the county, in one transaction
+  (only rows whose figures changed are written), with the denominators, coverage as of
+  each period's end and the score;
 - baseline: one SELECT ... GROUP BY GROUPING SETS over the same reports giving the same
   report counts, medians and 90th percentiles for the same areas and periods (day, month,
   year x transformer area, grid, station, county), fetched by the client, nothing written.
