@@ -466,3 +466,47 @@ def test_villager_without_gps_taps_the_place_on_a_map_loaded_on_demand(
     assert report.kind == Report.Kind.DAMAGE
     assert report.damage_kind == "stay_wire"
     assert report.district == demo_district["district"]
+
+
+def test_log_out_drops_the_pages_kept_for_offline_use_but_not_the_waiting_reports(
+    phone_page, live_server, demo_district
+):
+    """A phone shared by a household: the next person must not read the last one's
+    reports offline, and the last one's unsent report must still be there for them."""
+    villager = demo_district["villager"]
+    lon, lat = demo_district["near"]
+    login(phone_page, live_server.url, villager.username)
+    phone_page.goto(f"{live_server.url}/patrols/report/")
+    phone_page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=WAIT_MS)
+    phone_page.goto(f"{live_server.url}/patrols/mine/")
+    cached = """() => caches.keys().then(keys => Promise.all(
+        keys.filter(k => k.startsWith("houhu-patrols-"))
+            .map(k => caches.open(k).then(c => c.keys()).then(r => r.map(q => q.url)))))
+        .then(lists => lists.flat())"""
+    phone_page.wait_for_function(
+        f"({cached})().then(urls => urls.some(u => u.endsWith('/patrols/mine/')))",
+        timeout=WAIT_MS,
+    )
+    phone_page.evaluate(
+        """([lon, lat, user]) => HouhuOutbox.put({
+              client_id: crypto.randomUUID(), user: user, created: Date.now(), photos: [],
+              fields: {kind: "other", lon: String(lon), lat: String(lat), location_source: "map"},
+           })""",
+        [lon, lat, villager.pk],
+    )
+
+    phone_page.click("form[data-logout] button")
+    phone_page.wait_for_url("**/login/**", timeout=WAIT_MS)
+    assert phone_page.evaluate(f"({cached})()") == []
+    waiting = phone_page.evaluate(
+        """() => new Promise((resolve, reject) => {
+              const open = indexedDB.open("houhu-patrols");
+              open.onsuccess = () => {
+                const req = open.result.transaction("outbox").objectStore("outbox").count();
+                req.onsuccess = () => resolve(req.result);
+                req.onerror = () => reject(req.error);
+              };
+              open.onerror = () => reject(open.error);
+           })"""
+    )
+    assert waiting == 1
