@@ -17,6 +17,7 @@ from .models import (
     Compact,
     CompactVersion,
     CompactVersionEvent,
+    HouseholdVisit,
     Pledge,
     PledgeEvent,
 )
@@ -173,3 +174,11 @@ class AssignmentAdmin(ReadOnlyAdmin):
     search_fields = ["person_name", "person_phone", "segment__code", "household__customer_number"]
     list_select_related = ["segment", "household", "user"]
     inlines = [AssignmentEventInline]
+
+
+@admin.register(HouseholdVisit)
+class HouseholdVisitAdmin(ReadOnlyAdmin):
+    list_display = ["household", "visited_on", "visited_by", "outcome"]
+    list_filter = ["outcome", "visited_on"]
+    search_fields = ["household__customer_number", "household__head_name"]
+    list_select_related = ["household", "visited_by"]

@@ -29,7 +29,15 @@ from houhu.accounts.models import User
 from houhu.grid.models import Station, Village
 
 from . import services
-from .models import Assignment, Clause, Compact, CompactVersion, CompactVersionEvent, Pledge
+from .models import (
+    Assignment,
+    Clause,
+    Compact,
+    CompactVersion,
+    CompactVersionEvent,
+    HouseholdVisit,
+    Pledge,
+)
 
 TITLE = "后湖供电所护线村规民约"
 MOTTO = "你包片、我包段、家家户户包门前"
@@ -111,6 +119,8 @@ def _load_station(station: Station, seed: int) -> None:
         _pledges(station, seed, v2016, v2024)
     if not Assignment.objects.filter(district__station=station).exists():
         _assignments(station, seed, staff)
+    if not HouseholdVisit.objects.filter(household__village__station=station).exists():
+        _visits(station, seed)
 
 
 def _compact(station: Station, staff: User | None) -> tuple[CompactVersion, CompactVersion]:
@@ -252,6 +262,40 @@ def _pledges(station: Station, seed: int, v1: CompactVersion, v2: CompactVersion
     with connection.cursor() as cur:
         cur.execute(sql, params)
         cur.execute(_PLEDGE_EVENTS_SQL, {"station": station.pk})
+
+
+# The grid managers' visits of the last three months: a quarter of the households due for
+# renewal or unsigned (buckets 75..99 of _PLEDGE_SQL), one visit each.
+_VISITS_SQL = """
+INSERT INTO pledges_householdvisit (household_id, visited_on, visited_by_id, outcome, note,
+    recorded_at)
+SELECT h.id, %(today)s::date - (({h_days}) %% 85),
+       d.manager_id,
+       (ARRAY['explained', 'nobody_home', 'declined', 'explained'])[1 + (({h_days}) / 7) %% 4],
+       '', %(now)s
+FROM grid_household h
+JOIN grid_village v ON v.id = h.village_id
+JOIN grid_transformerarea ta ON ta.id = h.transformer_area_id
+JOIN grid_district d ON d.id = ta.district_id
+WHERE v.station_id = %(station)s AND h.is_active AND d.manager_id IS NOT NULL
+  AND ({h_bucket}) %% 100 >= 75 AND ({h_days}) %% 4 = 0
+ON CONFLICT DO NOTHING
+"""
+
+
+def _visits(station: Station, seed: int) -> None:
+    sql = _VISITS_SQL.format(
+        h_bucket=_HASH.format(key="h.customer_number"),
+        h_days=_HASH.format(key="'d' || h.customer_number"),
+    )
+    params = {
+        "seed": seed,
+        "station": station.pk,
+        "today": timezone.localdate(),
+        "now": timezone.now(),
+    }
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
 
 
 _SEGMENT_GUARDS_SQL = """

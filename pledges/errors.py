@@ -75,3 +75,8 @@ class AssignmentConflict(PledgeError):
 
 class BadInput(PledgeError):
     code = "bad_input"
+
+
+class AlreadyVisited(PledgeError):
+    code = "already_visited"
+    default_message = _("A visit to this household by you on that day is already recorded.")

@@ -11,7 +11,7 @@ from django.contrib.gis.geos import GEOSException, GEOSGeometry, Polygon
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import Clause, Compact
+from .models import Clause, Compact, HouseholdVisit
 
 # Paper sheets are photographed with a phone; larger files mean a bad camera setting.
 MAX_SCAN_BYTES = 8 * 1024 * 1024
@@ -105,6 +105,19 @@ class PaperSigningForm(forms.Form):
             raise ValidationError(_("The photo is damaged or not an image.")) from exc
         scan.seek(0)
         return scan
+
+
+class VisitForm(forms.Form):
+    visited_on = forms.DateField(
+        label=_("Date of the visit"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=HouseholdVisit.Outcome.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class AssignmentForm(forms.Form):

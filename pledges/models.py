@@ -660,3 +660,52 @@ class AssignmentEvent(ImmutableModel):
 
     def __str__(self) -> str:
         return f"{self.assignment_id}: {self.action}"
+
+
+class HouseholdVisit(ImmutableModel):
+    """A grid manager's (or staff member's) visit to a household about the compact: to
+    explain it, to renew a pledge, or one that found nobody at home. Counted per month in
+    the statistics ("grid managers' monthly household visits")."""
+
+    class Outcome(models.TextChoices):
+        SIGNED = "signed", _("signed or renewed")
+        EXPLAINED = "explained", _("compact explained")
+        DECLINED = "declined", _("declined to sign")
+        NOBODY_HOME = "nobody_home", _("nobody at home")
+
+    household = models.ForeignKey(
+        "grid.Household",
+        on_delete=models.PROTECT,
+        related_name="visits",
+        verbose_name=_("household"),
+    )
+    visited_on = models.DateField(_("visited on"))
+    visited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="household_visits",
+        verbose_name=_("visited by"),
+    )
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
+    note = models.TextField(_("note"), blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("household visit")
+        verbose_name_plural = _("household visits")
+        ordering = ["-visited_on", "-pk"]
+        constraints = [
+            # One visit per household, visitor and day: a form sent twice records one.
+            models.UniqueConstraint(
+                fields=["household", "visited_by", "visited_on"],
+                name="pledges_visit_once_a_day",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=["signed", "explained", "declined", "nobody_home"]),
+                name="pledges_visit_outcome_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["visited_on"], name="pledges_visit_on_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.visited_on}"

@@ -37,6 +37,7 @@ from .models import (
     Compact,
     CompactVersion,
     CompactVersionEvent,
+    HouseholdVisit,
     Pledge,
     PledgeEvent,
 )
@@ -1096,6 +1097,50 @@ def adjust_front_door(
     )
     refresh_stats_on_commit([assignment.district_id])
     return assignment
+
+
+# --- household visits ----------------------------------------------------------------------
+
+# A visit written down weeks later is still a visit; one dated a year back is a typo.
+VISIT_MAX_AGE_DAYS = 92
+
+
+def visit_record(
+    *,
+    household: Household,
+    by: User,
+    outcome: str,
+    visited_on: dt.date | None = None,
+    note: str = "",
+) -> HouseholdVisit:
+    """Record a grid manager's or staff member's visit to a household of their grid."""
+    if not (by.is_authenticated and (by.is_grid_manager or by.is_station_staff)):
+        raise errors.NotAllowed(_("Only grid managers and station staff record visits."))
+    _require_district(by, _household_district_id(household))
+    if not household.is_active:
+        raise errors.BadInput(_("This household is no longer active."))
+    visited_on = visited_on or _today()
+    if visited_on > _today():
+        raise errors.BadInput(_("A visit cannot be dated in the future."))
+    if visited_on < _today() - dt.timedelta(days=VISIT_MAX_AGE_DAYS):
+        raise errors.BadInput(
+            _("A visit more than %(days)s days ago cannot be recorded."),
+            days=VISIT_MAX_AGE_DAYS,
+        )
+    if outcome not in HouseholdVisit.Outcome.values:
+        raise errors.BadInput(_("Choose what came of the visit."))
+    visit = HouseholdVisit(
+        household=household, visited_by=by, visited_on=visited_on, outcome=outcome,
+        note=note.strip(),
+    )  # fmt: skip
+    _full_clean(visit, exclude=["household", "visited_by"])
+    try:
+        with transaction.atomic():
+            visit.save()
+    except IntegrityError as exc:
+        raise errors.AlreadyVisited() from exc
+    refresh_stats_on_commit([_household_district_id(household)])
+    return visit
 
 
 # --- CSV import (parsing in pledges.csv_import) -------------------------------------------

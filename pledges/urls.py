@@ -29,6 +29,7 @@ urlpatterns = [
     path("staff/versions/<int:pk>/publish/", views.version_publish, name="version_publish"),
     path("staff/paper/", views.paper_signing, name="paper_signing"),
     path("staff/renewals/", views.renewal_visits, name="renewal_visits"),
+    path("staff/visits/new/", views.visit_new, name="visit_new"),
     path("staff/pledges/<int:pk>/withdraw/", views.pledge_withdraw, name="pledge_withdraw"),
     path("staff/assign/", views.assign_map, name="assign_map"),
     path("staff/assignments/<int:pk>/end/", views.assignment_end, name="assignment_end"),

@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -40,8 +40,9 @@ from .forms import (
     PaperSigningForm,
     PublishForm,
     SignForm,
+    VisitForm,
 )
-from .models import Assignment, Compact, CompactVersion
+from .models import Assignment, Compact, CompactVersion, HouseholdVisit
 
 # Colours shared by the maps and their legends (one place, so the legend never lies).
 COLOUR_RESPONSIBLE = "#0b6e4f"
@@ -688,7 +689,10 @@ def pledge_card(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_GET
 def renewal_visits(request: HttpRequest) -> HttpResponse:
-    due = selectors.households_due_for_renewal(user=request.user)
+    last_visit = HouseholdVisit.objects.filter(household=OuterRef("pk")).order_by("-visited_on")
+    due = selectors.households_due_for_renewal(user=request.user).annotate(
+        last_visit=Subquery(last_visit.values("visited_on")[:1])
+    )
     households = list(
         due.select_related("village").order_by(
             "village__office", "village__name", "due_on", "customer_number"
@@ -706,6 +710,54 @@ def renewal_visits(request: HttpRequest) -> HttpResponse:
             limit=LIST_LIMIT,
             months=round(getattr(settings, "PLEDGES_RENEWAL_DAYS", 365) / 30.4),
         ),
+    )
+
+
+@staff_required
+def visit_new(request: HttpRequest) -> HttpResponse:
+    """Record a visit to one household of the user's grid (from the renewal visit list)."""
+    try:
+        household = (
+            _households_for(request)
+            .filter(pk=int(request.POST.get("household") or request.GET.get("household") or 0))
+            .first()
+        )
+    except ValueError:
+        household = None
+    if household is None:
+        messages.error(request, _("This household is not in your service grid."))
+        return redirect("pledges:renewal_visits")
+    form = VisitForm(initial={"visited_on": timezone.localdate()})
+    status = 200
+    if request.method == "POST":
+        _forbid_read_only(request)
+        form = VisitForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.visit_record(
+                    household=household,
+                    by=request.user,
+                    outcome=data["outcome"],
+                    visited_on=data["visited_on"],
+                    note=data["note"],
+                )
+            except PledgeError as exc:
+                messages.error(request, _error_text(exc))
+                status = 400
+            else:
+                messages.success(
+                    request, _("Visit to %(household)s recorded.") % {"household": household}
+                )
+                return redirect("pledges:renewal_visits")
+        else:
+            status = 400
+    visits = HouseholdVisit.objects.filter(household=household).select_related("visited_by")
+    return render(
+        request,
+        "pledges/visit_new.html",
+        _staff_context(request, household=household, form=form, visits=visits[:20]),
+        status=status,
     )
 
 

@@ -368,7 +368,8 @@ def _kind_statement(
     coverage = ""
     coverage_cols = (
         "NULL::int AS households_signed, NULL::float8 AS covered_length_m, "
-        "NULL::int AS front_doors_confirmed, NULL::int AS segments_patrolled_30d"
+        "NULL::int AS front_doors_confirmed, NULL::int AS segments_patrolled_30d, "
+        "NULL::int AS household_visits"
     )
     coverage_joins = ""
     if dense:
@@ -417,6 +418,24 @@ def _kind_statement(
                 "sum(len) AS covered_length_m",
             )
         }),
+    -- Visits by grid managers and staff to households (pledges.HouseholdVisit), a flow:
+    -- counted in the period they were made in.
+    visits AS ({
+            _rollup(
+                f'''
+        SELECT h.transformer_area_id AS ta_id, ta.district_id, d.station_id, s.county_id,
+               date_trunc(%(trunc)s, v.visited_on::timestamp)::date AS ps, count(*) AS n
+        FROM pledges_householdvisit v
+        JOIN grid_household h ON h.id = v.household_id
+        JOIN grid_transformerarea ta ON ta.id = h.transformer_area_id
+        JOIN grid_district d ON d.id = ta.district_id JOIN grid_station s ON s.id = d.station_id
+        WHERE v.visited_on >= %(first)s
+          AND v.visited_on < (%(last)s::date + %(step)s::interval) {hh_filter}
+        GROUP BY 1, 2, 3, 4, 5''',
+                levels,
+                "sum(n)::int AS household_visits",
+            )
+        }),
     doors AS ({
             _rollup(
                 f'''
@@ -455,11 +474,13 @@ def _kind_statement(
             "coalesce(sg2.households_signed, 0) AS households_signed, "
             "coalesce(cv.covered_length_m, 0) AS covered_length_m, "
             "coalesce(dr.front_doors_confirmed, 0) AS front_doors_confirmed, "
-            "coalesce(pt.segments_patrolled_30d, 0) AS segments_patrolled_30d"
+            "coalesce(pt.segments_patrolled_30d, 0) AS segments_patrolled_30d, "
+            "coalesce(vi.household_visits, 0) AS household_visits"
         )
         coverage_joins = """
         LEFT JOIN signed sg2 ON sg2.level = b.level AND sg2.scope_id = b.scope_id AND sg2.ps = b.ps
         LEFT JOIN covered cv ON cv.level = b.level AND cv.scope_id = b.scope_id AND cv.ps = b.ps
+        LEFT JOIN visits vi ON vi.level = b.level AND vi.scope_id = b.scope_id AND vi.ps = b.ps
         LEFT JOIN doors dr ON dr.level = b.level AND dr.scope_id = b.scope_id AND dr.ps = b.ps
         LEFT JOIN patrolled pt ON pt.level = b.level AND pt.scope_id = b.scope_id AND pt.ps = b.ps
         """
@@ -527,7 +548,7 @@ def _kind_statement(
         SELECT level, scope_id, scope_name, county_id, station_id, district_id,
                %(kind)s::varchar AS period, ps AS period_start,
                households, segments, line_length_m, households_signed, covered_length_m,
-               front_doors_confirmed, segments_patrolled_30d, NULL::int AS household_visits,
+               front_doors_confirmed, segments_patrolled_30d, household_visits,
                {", ".join(flow_cols)},
                confirm_median_h, confirm_p90_h, clear_median_h, clear_p90_h, behaviours,
                CASE WHEN %(dense)s THEN {score_sql} END AS score,
@@ -836,15 +857,17 @@ def _source_marks(cur) -> dict:
     cur.execute(
         """SELECT (SELECT count(*) FROM patrols_report), (SELECT max(id) FROM patrols_report),
                   (SELECT max(id) FROM patrols_reportevent), (SELECT max(id) FROM pledges_pledge),
-                  (SELECT max(id) FROM pledges_assignment)"""
+                  (SELECT max(id) FROM pledges_assignment),
+                  (SELECT max(id) FROM pledges_householdvisit)"""
     )
-    n, max_report, max_event, max_pledge, max_assignment = cur.fetchone()
+    n, max_report, max_event, max_pledge, max_assignment, max_visit = cur.fetchone()
     return {
         "reports_total": n,
         "max_report_id": max_report,
         "max_event_id": max_event,
         "max_pledge_id": max_pledge,
         "max_assignment_id": max_assignment,
+        "max_visit_id": max_visit,
     }
 
 

@@ -26,6 +26,7 @@ def _snapshot_columns() -> list[tuple[str, object]]:
         (_("Pledge coverage"), lambda s: _pct(s.pledge_rate)),
         (_("Responsibility coverage"), lambda s: _pct(s.responsibility_rate)),
         (_("Segments patrolled (30 days)"), lambda s: _pct(s.patrol_coverage)),
+        (_("Household visits"), lambda s: s.household_visits),
         (_("Reports"), lambda s: s.reports),
         (_("Hazards reported"), lambda s: s.hazards_reported),
         (_("Confirmed"), lambda s: s.confirmed),

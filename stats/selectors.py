@@ -60,6 +60,11 @@ MEASURES: dict[str, Measure] = {
             is_rate=True,
         ),
         Measure(
+            "visits_per_100_households",
+            _("Household visits per 100 households"),
+            "s.household_visits * 100.0 / nullif(s.households, 0)",
+        ),
+        Measure(
             "hazards_per_100_households",
             _("Hazards reported per 100 households"),
             "s.hazards_reported * 100.0 / nullif(s.households, 0)",

@@ -108,6 +108,7 @@ def _figures(cur: Snapshot | None, prev: Snapshot | None) -> list[Figure]:
         ("pledge_rate", _("Pledge coverage"), "rate", True),
         ("responsibility_rate", _("Responsibility coverage"), "rate", True),
         ("patrol_coverage", _("Segments patrolled (30 days)"), "rate", True),
+        ("household_visits", _("Household visits by grid managers"), "count", True),
         ("hazards_reported", _("Hazards reported"), "count", True),
         ("open_hazards", _("Open hazards"), "count", False),
         ("open_in_zone", _("Open inside the protection zone"), "count", False),
