@@ -42,7 +42,9 @@ class DomainErrors:
         if isinstance(exc, errors.PledgeError):
             if isinstance(exc, errors.NotAllowed):
                 code = status.HTTP_403_FORBIDDEN
-            elif isinstance(exc, errors.AlreadySigned | errors.AssignmentConflict):
+            elif isinstance(
+                exc, errors.AlreadySigned | errors.AssignmentConflict | errors.AlreadyVisited
+            ):
                 code = status.HTTP_409_CONFLICT
             else:
                 code = status.HTTP_400_BAD_REQUEST
@@ -295,6 +297,32 @@ class PledgeViewSet(
             by=request.user,
         )
         return Response(s.PledgeSerializer(pledge).data, status=status.HTTP_201_CREATED)
+
+
+class HouseholdVisitViewSet(DomainErrors, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Visits of grid managers and staff to the households in your scope."""
+
+    serializer_class = s.HouseholdVisitSerializer
+    filterset_fields = ["household", "outcome", "visited_by"]
+
+    def get_queryset(self):
+        return selectors.visits_for(self.request.user).order_by("-visited_on", "-pk")
+
+    @extend_schema(
+        request=s.VisitCreateSerializer,
+        responses={201: s.HouseholdVisitSerializer, **ERROR_RESPONSES},
+        summary="Record a visit to a household of your grid (one per household, visitor, day)",
+    )
+    def create(self, request: Request) -> Response:
+        data = _valid(s.VisitCreateSerializer, request)
+        visit = services.visit_record(
+            household=_get(Household, data["household"]),
+            by=request.user,
+            outcome=data["outcome"],
+            visited_on=data.get("visited_on"),
+            note=data["note"],
+        )
+        return Response(s.HouseholdVisitSerializer(visit).data, status=status.HTTP_201_CREATED)
 
 
 class PledgeImport(DomainErrors, APIView):

@@ -14,6 +14,7 @@ router.register("versions", api.CompactVersionViewSet, basename="version")
 router.register("clauses", api.ClauseViewSet, basename="clause")
 router.register("pledges", api.PledgeViewSet, basename="pledge")
 router.register("assignments", api.AssignmentViewSet, basename="assignment")
+router.register("visits", api.HouseholdVisitViewSet, basename="visit")
 
 urlpatterns = [
     path("import/", api.PledgeImport.as_view(), name="import"),

@@ -34,7 +34,7 @@ from houhu.accounts.scopes import districts_for
 from houhu.grid.geo import length_m
 from houhu.grid.models import District, Household, Segment, Station, TransformerArea, Village
 
-from .models import Assignment, Compact, CompactVersion, Pledge
+from .models import Assignment, Compact, CompactVersion, HouseholdVisit, Pledge
 
 if TYPE_CHECKING:
     from houhu.accounts.models import User
@@ -189,6 +189,13 @@ def pledge_history(*, household: Household) -> QuerySet[Pledge]:
 def pledges_for(user: User) -> QuerySet[Pledge]:
     return Pledge.objects.filter(household__in=households_for(user)).select_related(
         "household", "version__compact"
+    )
+
+
+def visits_for(user: User) -> QuerySet[HouseholdVisit]:
+    """Visits to the households the user may see (a villager: visits to their own)."""
+    return HouseholdVisit.objects.filter(household__in=households_for(user)).select_related(
+        "household", "visited_by"
     )
 
 

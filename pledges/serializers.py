@@ -9,7 +9,7 @@ from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField, GeometrySerializerMethodField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from .models import Assignment, Clause, Compact, CompactVersion, Pledge
+from .models import Assignment, Clause, Compact, CompactVersion, HouseholdVisit, Pledge
 
 GEOJSON_GEOMETRY_SCHEMA = {
     "type": "object",
@@ -151,6 +151,33 @@ class PledgeCreateSerializer(serializers.Serializer):
     signed_on = serializers.DateField(required=False)
     # A plain file: the service decodes and re-encodes it, refusing what is not an image.
     scan = serializers.FileField(required=False, allow_null=True)
+
+
+class HouseholdVisitSerializer(serializers.ModelSerializer):
+    customer_number = serializers.CharField(source="household.customer_number", read_only=True)
+    visited_by_name = serializers.CharField(source="visited_by.__str__", read_only=True)
+
+    class Meta:
+        model = HouseholdVisit
+        fields = [
+            "id",
+            "household",
+            "customer_number",
+            "visited_on",
+            "visited_by",
+            "visited_by_name",
+            "outcome",
+            "note",
+            "recorded_at",
+        ]
+        read_only_fields = fields
+
+
+class VisitCreateSerializer(serializers.Serializer):
+    household = serializers.IntegerField()
+    outcome = serializers.ChoiceField(choices=HouseholdVisit.Outcome.choices)
+    visited_on = serializers.DateField(required=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class NoteSerializer(serializers.Serializer):

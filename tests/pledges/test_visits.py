@@ -142,3 +142,21 @@ def test_monthly_snapshots_count_the_visits_of_the_month(world):
     assert visits("district", world.d1.pk, before.replace(day=1)) == 1
     # Day rows carry no stocks or visits.
     assert not Snapshot.objects.filter(period="day").exclude(household_visits=None).exists()
+
+
+def test_visits_through_the_api_follow_the_same_rules(world, client):
+    client.login(username=world.m1.username, password=PASSWORD)
+    url = "/api/pledges/visits/"
+    made = client.post(url, {"household": world.h1.pk, "outcome": "signed"}, "application/json")
+    assert made.status_code == 201, made.content
+    assert made.json()["visited_on"] == timezone.localdate().isoformat()
+    again = client.post(url, {"household": world.h1.pk, "outcome": "signed"}, "application/json")
+    assert (again.status_code, again.json()["code"]) == (409, "already_visited")
+    other = client.post(url, {"household": world.h4.pk, "outcome": "signed"}, "application/json")
+    assert (other.status_code, other.json()["code"]) == (403, "forbidden")
+    assert HouseholdVisit.objects.count() == 1
+
+    services.visit_record(household=world.h4, by=world.m2, outcome="explained")
+    listed = client.get(url).json()
+    rows = listed["results"] if isinstance(listed, dict) else listed
+    assert [r["household"] for r in rows] == [world.h1.pk]  # not the other grid's visit
