@@ -7,6 +7,7 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", views.PasswordChange.as_view(), name="password_change"),
     path("villagers/", views.villager_list, name="villagers"),
     path(
         "villagers/household/<int:household_pk>/create/",

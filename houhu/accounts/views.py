@@ -5,15 +5,18 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, reverse, reverse_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from houhu.accounts import selectors, services
@@ -187,3 +190,12 @@ def villager_issued(request: HttpRequest, user_pk: int) -> HttpResponse:
     # The password must not be kept by the browser's or a proxy's cache.
     response["Cache-Control"] = "no-store"
     return response
+
+
+class PasswordChange(SuccessMessageMixin, auth_views.PasswordChangeView):
+    """Anyone may change their own password: a villager replaces the one the grid manager
+    wrote down for them. (Their other sessions end; Django's view keeps this one.)"""
+
+    template_name = "registration/password_change.html"
+    success_url = reverse_lazy("accounts:home")
+    success_message = gettext_lazy("Your password has been changed.")
