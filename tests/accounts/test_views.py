@@ -130,6 +130,13 @@ def test_staff_nav_links_to_the_map_and_account_pages(grid):
     assert 'href="/map/"' in html
     assert 'href="/villagers/"' in html
     assert "地图" in html
+    assert 'href="/stats/"' in html
+
+
+def test_grid_managers_get_no_link_to_the_dashboard_they_may_not_read(grid):
+    client = client_for(grid["m1"])
+    assert 'href="/stats/"' not in client.get("/map/").content.decode()
+    assert client.get("/stats/").status_code == 403
 
 
 # --- villager account management ----------------------------------------------------------
