@@ -15,8 +15,6 @@ from PIL import Image
 from pledges.models import Assignment, CompactVersion, Pledge
 from tests.factories import SegmentFactory, villager_for
 
-from .factories import World
-
 pytestmark = pytest.mark.django_db
 API = "/api/pledges"
 
@@ -25,11 +23,6 @@ API = "/api/pledges"
 def _english():
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def world():
-    return World()
 
 
 def as_user(client, user):

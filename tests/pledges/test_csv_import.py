@@ -10,7 +10,7 @@ from pledges.csv_import import parse_date
 from pledges.models import Pledge, PledgeEvent
 from tests.factories import HouseholdFactory, villager_for
 
-from .factories import PledgeFactory, World
+from .factories import PledgeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,11 +20,6 @@ def _english():
     """Messages are asserted in English (msgids); the site default is Chinese."""
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def world():
-    return World()
 
 
 def csv_of(*rows: str, header: str = "customer_number,signed_on,signatory,witness") -> bytes:

@@ -31,11 +31,6 @@ def _english():
 
 
 @pytest.fixture
-def world():
-    return World()
-
-
-@pytest.fixture
 def geo(world):
     class Geo:
         pass

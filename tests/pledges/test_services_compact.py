@@ -23,11 +23,6 @@ def _english():
         yield
 
 
-@pytest.fixture
-def world():
-    return World()
-
-
 def test_staff_creates_a_draft_compact_with_numbered_clauses(world):
     compact = services.compact_create(
         station=world.station,

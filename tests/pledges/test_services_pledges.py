@@ -14,8 +14,6 @@ from pledges import errors, services
 from pledges.models import Pledge, PledgeEvent
 from tests.factories import villager_for
 
-from .factories import World
-
 pytestmark = pytest.mark.django_db
 
 
@@ -24,11 +22,6 @@ def _english():
     """Messages are asserted in English (msgids); the site default is Chinese."""
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def world():
-    return World()
 
 
 def jpeg_bytes(size=(40, 30)) -> bytes:

@@ -16,8 +16,6 @@ from stats.models import Snapshot
 from tests.conftest import PASSWORD
 from tests.factories import villager_for
 
-from .factories import World
-
 pytestmark = pytest.mark.django_db
 
 
@@ -26,11 +24,6 @@ def _english():
     """Messages are asserted in English (msgids); the site default is Chinese."""
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def world():
-    return World()
 
 
 def test_grid_manager_records_a_visit_in_their_grid(world):
