@@ -9,3 +9,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "houhu.settings.dev")
 app = Celery("houhu")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def _add_worker_heartbeat() -> None:
+    # Imported lazily by name: the step's module needs Django's apps only when it runs.
+    from houhu.outbox.heartbeats import WorkerHeartbeat
+
+    app.steps["worker"].add(WorkerHeartbeat)
+
+
+_add_worker_heartbeat()

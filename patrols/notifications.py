@@ -1,9 +1,11 @@
 """Who hears about a report event, and what they are told.
 
 New report → the grid manager of its district. Status change → the reporter, or the grid
-manager when the reporter made it ("not fixed"). One in-app row per (event, person), so
-the task may run twice safely; an email as well when the person has an address and
-PATROLS_EMAIL_NOTIFICATIONS is on.
+manager when the reporter made it ("not fixed"). The in-app rows are written in the
+transaction of the event (`notify`), so they exist exactly when the event does; one row
+per (event, person). An e-mail as well, when the person has an address and
+PATROLS_EMAIL_NOTIFICATIONS is on: an outbox job (`patrols.jobs`), sent once the event is
+committed and retried while the mail server is away.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from houhu.outbox.services import defer
 
 from .models import Notification, Report, ReportEvent
 
@@ -62,8 +65,42 @@ def message_for(
     return _("Your report #%(id)s (%(kind)s) is now: %(status)s") % params
 
 
+def notify(event: ReportEvent) -> int:
+    """Write the in-app notifications of `event` in the caller's transaction (again for the
+    same event adds nothing) and record the e-mails to send; returns the rows written."""
+    people = recipients_for(event)
+    if not people:
+        return 0
+    # Stored in the site's default language (for email and the admin); the API renders the
+    # message again in the reader's language.
+    with translation.override(settings.LANGUAGE_CODE):
+        rows = [
+            Notification(
+                recipient=person,
+                report=event.report,
+                event=event,
+                verb=verb,
+                message=message_for(
+                    verb, event.report, event, to_reporter=person.pk == event.report.reporter_id
+                )[:300],
+            )
+            for person, verb in people
+        ]
+    created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    if settings.PATROLS_EMAIL_NOTIFICATIONS:
+        for person, _verb in people:
+            if person.email:
+                defer(
+                    "patrols.email_notification",
+                    payload={"event_id": event.pk, "recipient_id": person.pk},
+                    key=f"patrols.email:{event.pk}:{person.pk}",
+                )
+    return len(created)
+
+
 def deliver(event_id: int) -> list[int]:
-    """Create the in-app rows for an event and send the emails not sent yet."""
+    """`notify` for an event by id (the Celery task kept for messages queued before the
+    outbox); returns the ids of its notifications."""
     event = (
         ReportEvent.objects.select_related("report__district__manager", "report__reporter")
         .filter(pk=event_id)
@@ -71,33 +108,27 @@ def deliver(event_id: int) -> list[int]:
     )
     if event is None:
         return []
-    created = []
-    # Stored in the site's default language (for email and the admin); the API renders the
-    # message again in the reader's language.
-    with translation.override(settings.LANGUAGE_CODE):
-        for person, verb in recipients_for(event):
-            message = message_for(
-                verb, event.report, event, to_reporter=person.pk == event.report.reporter_id
-            )
-            try:
-                with transaction.atomic():
-                    notification = Notification.objects.create(
-                        recipient=person, report=event.report, event=event, verb=verb,
-                        message=message[:300],
-                    )  # fmt: skip
-            except IntegrityError:
-                # Already delivered by an earlier run of the task (acks_late redelivery).
-                notification = Notification.objects.get(event=event, recipient=person)
-            created.append(notification.pk)
-            _maybe_email(notification, person)
-    return created
+    notify(event)
+    return list(Notification.objects.filter(event=event).values_list("pk", flat=True))
 
 
-def _maybe_email(notification: Notification, person: User) -> None:
+def send_email(*, event_id: int, recipient_id: int) -> bool:
+    """Mail one notification unless it was mailed already; True when a mail went out.
+
+    The row is locked, so two relays never mail it twice; a relay that dies between the
+    send and its commit mails it again (an e-mail cannot join a database transaction).
+    """
+    notification = (
+        Notification.objects.select_for_update()
+        .select_related("recipient")
+        .filter(event_id=event_id, recipient_id=recipient_id)
+        .first()
+    )
+    if notification is None or notification.emailed_at is not None:
+        return False
+    person = notification.recipient
     if not settings.PATROLS_EMAIL_NOTIFICATIONS or not person.email:
-        return
-    if notification.emailed_at is not None:
-        return
+        return False
     send_mail(
         subject=notification.message[:78],
         message=notification.message,
@@ -105,3 +136,4 @@ def _maybe_email(notification: Notification, person: User) -> None:
         recipient_list=[person.email],
     )
     Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+    return True

@@ -157,3 +157,21 @@ def thumbnail_bytes(content: bytes) -> bytes:
     with Image.open(io.BytesIO(content), formats=["JPEG"]) as img:
         img.load()
         return reencode(img, settings.PATROLS_THUMBNAIL_SIZE, quality=80)
+
+
+def make_thumbnails(photo_ids: list[int]) -> list[int]:
+    """Write the thumbnails the given photos lack; returns the photos done. Idempotent: a
+    photo that has one is skipped, so a rerun after a crash redoes at most a file."""
+    from django.core.files.base import ContentFile
+
+    from .models import ReportPhoto
+
+    done = []
+    for photo in ReportPhoto.objects.filter(pk__in=photo_ids, thumbnail=""):
+        with photo.image.open("rb") as fh:
+            content = thumbnail_bytes(fh.read())
+        name = photo.image.name.rsplit("/", 1)[-1].replace(".jpg", "-thumb.jpg")
+        photo.thumbnail.save(name, ContentFile(content), save=False)
+        ReportPhoto.objects.filter(pk=photo.pk).update(thumbnail=photo.thumbnail.name)
+        done.append(photo.pk)
+    return done

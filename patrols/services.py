@@ -1,5 +1,8 @@
 """Every write of the patrols app: submitting a report, moving it through the workflow,
-reading a notification. Keyword-only, typed, atomic; background work is queued on commit.
+reading a notification. Keyword-only, typed, atomic. What must follow a change is recorded
+in its transaction: notifications are rows written with it, the rest (thumbnails, e-mail,
+the grid's statistics) are outbox jobs (houhu.outbox) that the relay carries out, so a
+broker outage neither fails the request nor loses the work.
 
 Photos are validated and re-encoded in memory before any row is written, so a bad photo
 never leaves half a report behind.
@@ -12,7 +15,6 @@ import hashlib
 import json
 import uuid
 from collections.abc import Iterable, Mapping
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -22,9 +24,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from houhu.accounts.scopes import can_act_in_district
+from houhu.outbox.services import defer
 
+from . import notifications, workflow
 from . import photos as photo_intake
-from . import workflow
 from .errors import InvalidInput, NotAllowed, ReplayMismatch, TransitionNotAllowed
 from .models import Notification, Report, ReportEvent, ReportPhoto
 from .snapping import make_point, snap, stations_of
@@ -182,15 +185,12 @@ def _refresh_stats(district_id: int) -> None:
     schedule_district_refresh(district_id)
 
 
-def _queue_after_commit(*, event_id: int, photo_ids: list[int], district_id: int) -> None:
-    from . import tasks
-
-    # robust=True: the report is committed by then; a broker outage must not turn the
-    # answer into a 500 (the phone would retry a report that is already recorded).
-    transaction.on_commit(partial(tasks.notify.delay, event_id), robust=True)
+def _record_follow_up(*, event: ReportEvent, photo_ids: list[int], district_id: int) -> None:
+    """In the caller's transaction: the notifications themselves, and jobs for the rest."""
+    notifications.notify(event)
     if photo_ids:
-        transaction.on_commit(partial(tasks.make_thumbnails.delay, photo_ids), robust=True)
-    transaction.on_commit(partial(_refresh_stats, district_id), robust=True)
+        defer("patrols.make_thumbnails", payload={"photo_ids": photo_ids})
+    _refresh_stats(district_id)
 
 
 def report_submit(
@@ -290,9 +290,7 @@ def report_submit(
                 stage=ReportPhoto.Stage.REPORT,
                 by=reporter,
             )
-            _queue_after_commit(
-                event_id=event.pk, photo_ids=photo_ids, district_id=report.district_id
-            )
+            _record_follow_up(event=event, photo_ids=photo_ids, district_id=report.district_id)
     except IntegrityError:
         existing = Report.objects.filter(client_id=client_id).first()
         if existing is None:
@@ -429,7 +427,7 @@ def report_transition(
         photo_ids = _save_photos(
             report=current, event=event, processed=processed, stage=stage, by=by
         )
-        _queue_after_commit(event_id=event.pk, photo_ids=photo_ids, district_id=current.district_id)
+        _record_follow_up(event=event, photo_ids=photo_ids, district_id=current.district_id)
     return current
 
 

@@ -3,7 +3,7 @@
 Each service is keyword-only, runs in one transaction, validates with `full_clean()`, raises
 a translated `pledges.errors.PledgeError` for a broken rule (nothing is changed then), and
 appends an immutable event row per state change. Who may act is decided by
-`houhu.accounts.scopes`. Background work is queued with `transaction.on_commit`.
+`houhu.accounts.scopes`. Background work is recorded in the transaction (houhu.outbox).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from houhu.accounts.scopes import can_act_in_district, districts_for
 from houhu.grid.geo import distance_m
 from houhu.grid.models import District, Household, Segment, Station, Village
+from houhu.outbox.services import send_task_later
 
 from . import errors
 from .models import (
@@ -88,15 +89,15 @@ def _household_district_id(household: Household) -> int:
 
 
 def refresh_stats_on_commit(district_ids: Iterable[int]) -> None:
-    """The statistics app keeps per-grid snapshots of coverage: tell it after the commit
-    (it debounces bursts). Robust: a Redis hiccup must not turn a saved signing into an
-    error page, the nightly snapshot catches up."""
+    """The statistics app keeps per-grid snapshots of coverage: tell it, inside this
+    transaction (it records a debounced job that runs once the change is committed, even
+    while the broker is down; nothing for a rollback)."""
     try:
         from stats.services import schedule_district_refresh
     except ImportError:  # the statistics app is optional for this one
         return
     for district_id in sorted(set(district_ids)):
-        transaction.on_commit(lambda d=district_id: schedule_district_refresh(d), robust=True)
+        schedule_district_refresh(district_id)
 
 
 # --- compact -------------------------------------------------------------------------------
@@ -1019,18 +1020,12 @@ def derive_front_doors_async(
     the task id for the progress endpoint. Permission is checked now, not in the worker."""
     if not front_door_household_ids(village=village, by=by):
         raise errors.NotAllowed(_("You may not assign front doors in this village."))
-    from .tasks import derive_front_doors_task
-
     task_id = str(uuid.uuid4())
-    transaction.on_commit(
-        lambda: derive_front_doors_task.apply_async(
-            kwargs={
-                "village_id": village.pk,
-                "by_id": by.pk,
-                "max_distance_m": max_distance_m,
-            },
-            task_id=task_id,
-        )
+    # Published by the outbox relay after the commit, even if the broker is down now.
+    send_task_later(
+        "pledges.derive_front_doors",
+        kwargs={"village_id": village.pk, "by_id": by.pk, "max_distance_m": max_distance_m},
+        task_id=task_id,
     )
     return task_id
 

@@ -1,5 +1,5 @@
 """Celery tasks of the stats app. Scheduled by migration 0002 (django-celery-beat, editable
-in the admin) and by `services.schedule_district_refresh` (debounced, one grid)."""
+in the admin). One grid's debounced refresh is an outbox job now (stats.jobs)."""
 
 from __future__ import annotations
 
@@ -37,9 +37,5 @@ def refresh_all(scope: str = "current", first: str | None = None, last: str | No
     max_retries=3,
 )
 def refresh_district(district_id: int) -> int:
-    """The debounced refresh of one grid (its transformer areas and itself); the station
-    and county rows follow at the next hourly run."""
-    # Let the next change of this grid schedule a new refresh: changes made while this
-    # one runs are then not lost.
-    services.clear_debounce(district_id)
+    """One grid's current snapshots (kept for messages queued before stats.jobs)."""
     return services.refresh_current(district_id=district_id)

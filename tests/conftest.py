@@ -140,12 +140,21 @@ def celery_worker(_celery_worker_process, transactional_db):
     from houhu.celery import app
 
     proc, queue, hostname = _celery_worker_process
-    app.conf.task_default_queue = queue
+    _route_tasks_to(app, queue)
     try:
         yield proc
     finally:
-        app.conf.task_default_queue = settings.CELERY_TASK_DEFAULT_QUEUE
+        _route_tasks_to(app, settings.CELERY_TASK_DEFAULT_QUEUE)
         _quiesce(app, proc, queue, hostname)
+
+
+def _route_tasks_to(app, queue: str) -> None:
+    # Under its Django name: Celery 5.6 reads a namespaced setting before the plain one.
+    app.conf.CELERY_TASK_DEFAULT_QUEUE = queue
+    # Celery 5.6 keeps the queue of a task's first message in the task's cached publishing
+    # options (Task._exec_options); forget them so the next message follows the default.
+    for task in app.tasks.values():
+        task._exec_options = None
 
 
 def _quiesce(app, proc, queue: str, hostname: str, timeout: float = 90) -> None:
@@ -175,6 +184,42 @@ def _quiesce(app, proc, queue: str, hostname: str, timeout: float = 90) -> None:
             return
         time.sleep(0.2)
     pytest.fail(f"Celery worker still busy {timeout:.0f} s after the test (see its log)")
+
+
+@pytest.fixture
+def outbox_relay(transactional_db, settings):
+    """The outbox relay (houhu.outbox.relay.run_forever) in a thread of the test process,
+    for pages whose follow-up work must happen while the test waits (the live server's
+    commits wake it through NOTIFY). Stopped, and its connection closed, before the flush.
+    """
+    import threading
+
+    from django.db import connection
+
+    from houhu.outbox import relay
+
+    settings.OUTBOX_POLL_SECONDS = 0.5
+    stop = threading.Event()
+
+    def run():
+        try:
+            relay.run_forever(should_stop=stop.is_set)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name="outbox-relay", daemon=True)
+    thread.start()
+    yield thread
+    stop.set()
+    thread.join(timeout=30)
+    assert not thread.is_alive(), "the outbox relay did not stop"
+
+
+def run_outbox() -> int:
+    """One pass of the relay in this thread: what a relay process would do next."""
+    from houhu.outbox import relay
+
+    return relay.run_due()
 
 
 def chromium_path() -> str:

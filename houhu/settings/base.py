@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "leaflet",
     "django_celery_beat",
+    "houhu.outbox",
     "houhu.accounts",
     "houhu.grid",
     "pledges",
@@ -79,13 +80,43 @@ DATABASES = {
         engine="django.contrib.gis.db.backends.postgis",
     )
 }
-# Persistent connections: reconnecting per request cost 20-30 ms per POST here
-# (../shared/stack-notes.md); the villagers' phones are slow enough already.
-DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # PostgreSQL's JIT added ~80 ms to small map-layer queries on freshly loaded tables and
 # never paid back on queries of this size.
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+
+
+def database_connections(databases: dict, *, pool_size: int) -> None:
+    """Reuse connections: reconnecting per request cost 20-30 ms per POST here.
+
+    pool_size > 0: psycopg's pool (Django 5.1+), at most `pool_size` connections per
+    process; Django then needs CONN_MAX_AGE = 0 (a request returns its connection to the
+    pool). The server's processes x pool_size bound what the app holds (docs/operations.md).
+    Every borrowed connection is checked first, so a PostgreSQL restart costs no request
+    after it. pool_size 0: one persistent connection per thread, for processes with few
+    threads (Celery worker, beat, relay, tests), checked at the start of each request.
+    """
+    db = databases["default"]
+    if pool_size > 0:
+        from psycopg_pool import ConnectionPool
+
+        db["CONN_MAX_AGE"] = 0
+        db["CONN_HEALTH_CHECKS"] = False
+        db["OPTIONS"]["pool"] = {
+            "min_size": 1,
+            "max_size": pool_size,
+            # A request waits this long for a free connection before failing (503).
+            "timeout": env_float("DATABASE_POOL_TIMEOUT", 10.0),
+            "check": ConnectionPool.check_connection,
+        }
+    else:
+        db["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
+        db["CONN_HEALTH_CHECKS"] = True
+        db["OPTIONS"].pop("pool", None)
+
+
+# DATABASE_POOL_SIZE: connections per process (0: no pool). scripts/run.sh gives the web
+# server its number of threads, and the background processes 0.
+database_connections(DATABASES, pool_size=env_int("DATABASE_POOL_SIZE", 0))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -234,11 +265,28 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:63799/0")
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "houhu")
+# Every task is idempotent (an upsert per scope and period, a skip when done): a task
+# whose worker died is run again rather than lost.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The longest task (a county's back-fill, minutes) is cut at CELERY_TASK_TIME_LIMIT; Redis
+# hands an unacknowledged message to another worker after the visibility timeout, which
+# must therefore be longer, and short enough that a killed worker's task runs again within
+# minutes (kombu's default is an hour).
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 15 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 60),
+    # A broker that does not answer fails a publish in seconds, not minutes.
+    "socket_connect_timeout": 5,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # the worker waits for Redis, however long
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's database scheduler, plus beat's heartbeat for /health/.
+CELERY_BEAT_SCHEDULER = "houhu.outbox.beat:HeartbeatScheduler"
 CELERY_TASK_TRACK_STARTED = True
 CELERY_RESULT_EXPIRES = 24 * 3600
 
@@ -259,6 +307,16 @@ STATS_CONFIRM_WITHIN_HOURS = env_int("STATS_CONFIRM_WITHIN_HOURS", 24)
 STATS_CLEAR_WITHIN_DAYS = env_int("STATS_CLEAR_WITHIN_DAYS", 7)
 # A burst of report/pledge changes in one district schedules one refresh this much later.
 STATS_DEBOUNCE_SECONDS = env_int("STATS_DEBOUNCE_SECONDS", 60)
+
+# --- Background jobs (houhu.outbox) ------------------------------------------------------
+# The relay sleeps at most this long between passes (a NOTIFY at commit wakes it earlier).
+OUTBOX_POLL_SECONDS = env_float("OUTBOX_POLL_SECONDS", 5.0)
+# A job claimed by a relay that died (no lock held) is taken over after this long.
+OUTBOX_CLAIM_GRACE_SECONDS = env_float("OUTBOX_CLAIM_GRACE_SECONDS", 30.0)
+# A failed job is retried after 5 s, 10 s, 20 s ... at most this long apart, so work held
+# up by an outage (SMTP, the broker) follows within a minute or two of its return.
+OUTBOX_RETRY_SECONDS = 5.0
+OUTBOX_MAX_RETRY_SECONDS = env_float("OUTBOX_MAX_RETRY_SECONDS", 60.0)
 
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "houhu-ledger@localhost")

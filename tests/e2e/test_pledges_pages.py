@@ -251,7 +251,7 @@ def test_coverage_map_draws_segments_with_a_legend(live_server, page, scene, tmp
 
 
 def test_derive_front_doors_button_shows_progress_until_done(
-    live_server, page, scene, tmp_path, celery_worker
+    live_server, page, scene, tmp_path, celery_worker, outbox_relay
 ):
     out = _shots_dir(tmp_path)
     errors: list[str] = []

@@ -1,6 +1,6 @@
-"""Thumbnails and notifications through a REAL Celery worker (tests/conftest.py): the
-services queue them on commit; a second task queued after them is a barrier, since the
-worker is a single solo process reading its queue in order."""
+"""What follows a report and its workflow: notifications written in the same transaction,
+thumbnails, e-mail and the grid's statistics recorded as outbox jobs that the relay
+(houhu.outbox.relay) carries out once, after the commit."""
 
 from __future__ import annotations
 
@@ -8,82 +8,113 @@ import io
 import uuid
 
 import pytest
+from django.db import transaction
 from PIL import Image
 
-from patrols import tasks
-from patrols.models import Notification, ReportEvent, ReportPhoto
+from houhu.outbox.models import Job
+from patrols.models import Notification, Report, ReportEvent, ReportPhoto
 from patrols.notifications import deliver
 from patrols.services import report_submit, report_transition
+from tests.conftest import run_outbox
 from tests.patrols.factories import build_grid, image_file, tree_data
 
-TIMEOUT = 60
+pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.celery_worker
-@pytest.mark.django_db(transaction=True)
-def test_submission_queues_thumbnails_and_notifies_the_grid_manager(celery_worker):
+def test_submission_notifies_the_grid_manager_in_its_own_transaction():
     g = build_grid()
-    report, _ = report_submit(
-        reporter=g.villager, client_id=uuid.uuid4(), data=tree_data(),
-        photos=[image_file(size=(640, 480))],
-    )  # fmt: skip
-    # Barrier: processed after the two tasks queued on commit.
-    submit_event = ReportEvent.objects.get(report=report)
-    assert tasks.notify.delay(submit_event.pk).get(timeout=TIMEOUT) is not None
-
-    photo = ReportPhoto.objects.get(report=report)
-    assert photo.thumbnail.name.endswith("-thumb.jpg")
-    with photo.thumbnail.open("rb") as fh:
-        thumb = Image.open(io.BytesIO(fh.read()))
-    assert thumb.format == "JPEG" and max(thumb.size) == 320  # the worker's setting
-    # Delivered once, though the notify task ran twice.
+    report, _ = report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
     notification = Notification.objects.get(report=report)
     assert notification.recipient == g.manager
     assert notification.verb == Notification.Verb.NEW_REPORT
     assert str(report.pk) in notification.message
 
 
-@pytest.mark.celery_worker
-@pytest.mark.django_db(transaction=True)
-def test_reporter_is_notified_when_staff_confirm(celery_worker):
+def test_a_rolled_back_submission_leaves_no_notification_and_no_job():
+    g = build_grid()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        report_submit(
+            reporter=g.villager, client_id=uuid.uuid4(), data=tree_data(),
+            photos=[image_file(size=(640, 480))],
+        )  # fmt: skip
+        assert Job.objects.count() == 2  # thumbnails, the grid's statistics
+        raise RuntimeError("rolled back")
+    assert not Report.objects.exists()
+    assert not Notification.objects.exists()
+    assert not Job.objects.exists()
+
+
+def test_the_relay_makes_the_thumbnail_once(settings):
+    settings.STATS_DEBOUNCE_SECONDS = 0
+    g = build_grid()
+    report, _ = report_submit(
+        reporter=g.villager, client_id=uuid.uuid4(), data=tree_data(),
+        photos=[image_file(size=(640, 480))],
+    )  # fmt: skip
+    assert set(Job.objects.values_list("name", flat=True)) == {
+        "patrols.make_thumbnails",
+        "stats.refresh_district",
+    }
+    assert run_outbox() == 2
+    assert not Job.objects.exists()
+    assert run_outbox() == 0
+    photo = ReportPhoto.objects.get(report=report)
+    assert photo.thumbnail.name.endswith("-thumb.jpg")
+    with photo.thumbnail.open("rb") as fh:
+        thumb = Image.open(io.BytesIO(fh.read()))
+    assert thumb.format == "JPEG" and max(thumb.size) == settings.PATROLS_THUMBNAIL_SIZE
+
+
+def test_reporter_is_notified_when_staff_confirm():
     g = build_grid()
     report, _ = report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
     report_transition(report=report, action="confirm", by=g.staff, note="属实")
     confirm = ReportEvent.objects.get(report=report, action="confirm")
-    tasks.make_thumbnails.delay([]).get(timeout=TIMEOUT)  # barrier
     assert Notification.objects.filter(
         recipient=g.villager, report=report, event=confirm, verb="status_changed"
     ).exists()
     assert Notification.objects.filter(report=report).count() == 2  # manager + reporter
 
 
-@pytest.mark.django_db
-def test_email_goes_to_a_manager_with_an_address_when_enabled(settings, mailoutbox):
+def test_delivering_an_event_again_adds_no_notification():
+    g = build_grid()
+    report, _ = report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
+    event = ReportEvent.objects.get(report=report)
+    first = Notification.objects.get(event=event).pk
+    assert deliver(event.pk) == [first]
+
+
+def test_email_goes_to_a_manager_with_an_address_when_enabled_once(settings, mailoutbox):
     settings.PATROLS_EMAIL_NOTIFICATIONS = True
     g = build_grid()
     g.manager.email = "manager@example.org"
     g.manager.save(update_fields=["email"])
     report, _ = report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
     event = ReportEvent.objects.get(report=report)
-    deliver(event.pk)
-    deliver(event.pk)  # a redelivered task sends no second mail
+    assert mailoutbox == []  # not before the commit: an outbox job
+    deliver(event.pk)  # a second delivery of the event is folded into the pending job
+    assert Job.objects.filter(name="patrols.email_notification").count() == 1
+    run_outbox()
     assert [m.to for m in mailoutbox] == [["manager@example.org"]]
     assert Notification.objects.get(event=event).emailed_at is not None
+    # Recorded again (an old Celery message, say): the mail is not sent twice.
+    deliver(event.pk)
+    run_outbox()
+    assert len(mailoutbox) == 1
 
 
-@pytest.mark.django_db
 def test_no_email_when_disabled(settings, mailoutbox):
     settings.PATROLS_EMAIL_NOTIFICATIONS = False
     g = build_grid()
     g.manager.email = "manager@example.org"
     g.manager.save(update_fields=["email"])
-    report, _ = report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
-    deliver(ReportEvent.objects.get(report=report).pk)
+    report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
+    assert not Job.objects.filter(name="patrols.email_notification").exists()
+    run_outbox()
     assert mailoutbox == []
     assert Notification.objects.filter(recipient=g.manager).count() == 1
 
 
-@pytest.mark.django_db
 def test_not_fixed_by_the_reporter_notifies_the_grid_manager():
     g = build_grid()
     report, _ = report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
@@ -94,30 +125,21 @@ def test_not_fixed_by_the_reporter_notifies_the_grid_manager():
     )  # fmt: skip
     report_transition(report=report, action="not_fixed", by=g.villager, note="树还在")
     event = ReportEvent.objects.get(report=report, action="not_fixed")
-    deliver(event.pk)
     (notification,) = Notification.objects.filter(event=event)
     assert notification.recipient == g.manager
     assert str(report.pk) in notification.message
 
 
-@pytest.mark.django_db
 def test_staff_acting_on_their_own_report_notify_nobody():
     g = build_grid()
     report, _ = report_submit(reporter=g.staff, client_id=uuid.uuid4(), data=tree_data())
     report_transition(report=report, action="confirm", by=g.staff)
-    deliver(ReportEvent.objects.get(report=report, action="confirm").pk)
     assert not Notification.objects.filter(event__action="confirm").exists()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_submission_schedules_the_grids_statistics_refresh():
-    from stats import services as stats_services
-
+def test_submission_records_one_statistics_refresh_per_grid_for_a_burst():
     g = build_grid()
-    key = stats_services.debounce_key(g.district.pk)
-    stats_services.clear_debounce(g.district.pk)
-    report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
-    try:
-        assert stats_services._redis().exists(key) == 1
-    finally:
-        stats_services.clear_debounce(g.district.pk)
+    for _ in range(3):
+        report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
+    (job,) = Job.objects.filter(name="stats.refresh_district")
+    assert job.payload == {"district_id": g.district.pk}

@@ -260,16 +260,20 @@ def test_villager_cannot_withdraw_another_households_pledge(world):
     assert pledge.status == "active"
 
 
-def test_signing_tells_the_statistics_app_after_commit(
-    world, monkeypatch, django_capture_on_commit_callbacks
-):
-    import stats.services
+def test_signing_records_the_grids_statistics_refresh_in_its_transaction(world):
+    from django.db import transaction
 
-    calls = []
-    monkeypatch.setattr(stats.services, "schedule_district_refresh", calls.append)
-    with django_capture_on_commit_callbacks(execute=True):
+    from houhu.outbox.models import Job
+
+    with pytest.raises(RuntimeError), transaction.atomic():
         services.pledge_sign_online(
             household=world.h1, version=world.version, by=villager_for(world.h1), confirm=True
         )
-        assert calls == []  # nothing before the commit
-    assert calls == [world.d1.pk]
+        assert Job.objects.filter(name="stats.refresh_district").count() == 1
+        raise RuntimeError("rolled back")
+    assert not Job.objects.exists()  # nothing for a change that did not happen
+    services.pledge_sign_online(
+        household=world.h1, version=world.version, by=villager_for(world.h1), confirm=True
+    )
+    (job,) = Job.objects.all()
+    assert job.payload == {"district_id": world.d1.pk}

@@ -6,9 +6,11 @@ import pytest
 from django.contrib.gis.geos import LineString
 from django.db import transaction
 
+from houhu.outbox.models import Job
 from pledges import services
 from pledges.models import Assignment
 from pledges.tasks import derive_front_doors_task
+from tests.conftest import run_outbox
 from tests.factories import HouseholdFactory, SegmentFactory, VillageFactory, point
 
 from .factories import World
@@ -61,7 +63,7 @@ def test_bulk_front_door_derivation_runs_on_a_real_worker(celery_worker):
 
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
-def test_async_derivation_is_queued_on_commit_and_reports_progress(celery_worker):
+def test_async_derivation_is_recorded_with_the_commit_and_reports_progress(celery_worker):
     from celery.result import AsyncResult
 
     world = World()
@@ -70,6 +72,8 @@ def test_async_derivation_is_queued_on_commit_and_reports_progress(celery_worker
     HouseholdFactory(transformer_area=world.ta1, village=village, location=point(10, 10))
     with transaction.atomic():
         task_id = services.derive_front_doors_async(village=village, by=world.m1)
+        assert Job.objects.filter(name="outbox.send_task").count() == 1
+    assert run_outbox() == 1  # published after the commit, by the relay
     summary = AsyncResult(task_id).get(timeout=60)
     assert summary["proposed"] == 1 and summary["done"] == summary["total"] == 1
     assert Assignment.objects.filter(scope="front_door").count() == 1

@@ -8,6 +8,7 @@ from django.contrib.gis.geos import LineString
 from django.urls import reverse
 
 from pledges.models import Assignment
+from tests.conftest import run_outbox
 from tests.factories import (
     DistrictFactory,
     HouseholdFactory,
@@ -39,6 +40,7 @@ def test_manager_derives_front_doors_for_a_village_and_watches_progress(client, 
     status_url = reverse("pledges-api:task-status", kwargs={"task_id": task_id})
     assert status_url in page.content.decode()
 
+    assert run_outbox() == 1  # the relay publishes the task recorded with the request
     AsyncResult(task_id).get(timeout=60)
     status = client.get(status_url).json()
     assert status["state"] == "SUCCESS"

@@ -23,7 +23,7 @@ from stats import services
 from stats.compute import compute_snapshots
 from stats.models import Snapshot, SnapshotRun
 from stats.tasks import refresh_all
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_outbox
 from tests.stats.factories import JAN, NOW, small_county
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
@@ -75,36 +75,30 @@ def test_beat_schedule_from_the_database_runs_the_hourly_refresh(celery_worker):
     assert row.households == 6
 
 
-def test_a_burst_of_changes_schedules_one_district_refresh(celery_worker, settings):
-    settings.STATS_DEBOUNCE_SECONDS = 1
+def test_a_burst_of_changes_schedules_one_district_refresh(settings):
+    from houhu.outbox.models import Job
+
+    settings.STATS_DEBOUNCE_SECONDS = 0
     c = small_county()
-    services.clear_debounce(c.d1.pk)
-    first = services.schedule_district_refresh(c.d1.pk)
-    assert first is not None
-    assert services.schedule_district_refresh(c.d1.pk) is None
-    assert services.schedule_district_refresh(c.d1.pk) is None
-    first.get(timeout=60)
+    for _ in range(3):
+        services.schedule_district_refresh(c.d1.pk)
+    assert Job.objects.filter(key=services.refresh_job_key(c.d1.pk)).count() == 1
+    assert run_outbox() == 1
     runs = SnapshotRun.objects.filter(district=c.d1)
     assert runs.count() == 3  # day, month, year of one refresh, not three refreshes
     assert not Snapshot.objects.filter(level="district", scope_id=c.d2.pk).exists()
     assert Snapshot.objects.filter(level="district", scope_id=c.d1.pk, period="year").exists()
-    # The refresh cleared the key: the next change schedules again.
-    again = services.schedule_district_refresh(c.d1.pk)
-    assert again is not None
-    again.get(timeout=60)
+    # Done and deleted: the next change schedules again.
+    services.schedule_district_refresh(c.d1.pk)
+    assert run_outbox() == 1
 
 
-def test_on_commit_helper_schedules_nothing_for_a_rollback(celery_worker, settings):
-    from django.db import transaction
-
-    settings.STATS_DEBOUNCE_SECONDS = 1
+def test_a_district_refresh_waits_for_the_debounce_window(settings):
+    settings.STATS_DEBOUNCE_SECONDS = 60
     c = small_county(with_reports=False)
-    services.clear_debounce(c.d2.pk)
-    with pytest.raises(RuntimeError), transaction.atomic():
-        services.schedule_district_refresh_on_commit(c.d2.pk)
-        raise RuntimeError("rolled back")
-    assert services.schedule_district_refresh(c.d2.pk) is not None  # key was never set
-    services.clear_debounce(c.d2.pk)
+    services.schedule_district_refresh(c.d2.pk)
+    assert run_outbox() == 0  # not due yet
+    assert not SnapshotRun.objects.exists()
 
 
 def _db_dsn() -> dict:
