@@ -3,14 +3,19 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 help:
-	@echo "make run     install what is missing, start PostGIS/Redis/Celery, load demo data, serve :8000"
+	@echo "make run     install what is missing, start PostGIS/Redis, load demo data, serve :8000 with the"
+	@echo "             production settings (gunicorn, Celery worker + beat, outbox relay, supervised)"
+	@echo "make dev     the same with the development settings and the autoreloading runserver"
 	@echo "make test    the same bootstrap, then the whole test suite (real PostGIS, Redis, Celery, Chromium)"
 	@echo "make lint    ruff check + format check       make format   ruff format + fix"
 	@echo "make bench   benchmarks (bench/), figures as ratios to a same-run baseline"
-	@echo "make stop    stop the private PostgreSQL/Redis and the app's workers"
+	@echo "make stop    stop what run/dev started, then the private PostgreSQL/Redis"
 
 run:
 	scripts/run.sh
+
+dev:
+	scripts/run.sh --dev
 
 test:
 	scripts/test.sh $(ARGS)
@@ -31,4 +36,4 @@ stop:
 	-scripts/run.sh --stop
 	scripts/services.sh stop
 
-.PHONY: help run test lint format bench stop
+.PHONY: help run dev test lint format bench stop

@@ -55,10 +55,15 @@ start_redis() {
   mkdir -p "$STATE/redis"
   if ! redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
     command -v redis-server >/dev/null || { log "redis-server not installed (run scripts/bootstrap.sh)"; exit 1; }
+    # Append-only file in the state dir: queued tasks and results survive a restart.
     redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$STATE/redis" \
-      --pidfile "$STATE/redis/redis.pid" --logfile "$STATE/redis/redis.log" --save "" --appendonly no
+      --pidfile "$STATE/redis/redis.pid" --logfile "$STATE/redis/redis.log" --save "" \
+      --appendonly yes --appendfsync everysec
     for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
     redis-cli -p "$REDIS_PORT" ping >/dev/null || { log "Redis failed to start"; exit 1; }
+  else
+    # Started before persistence was configured here: turn it on in place.
+    redis-cli -p "$REDIS_PORT" config set appendonly yes >/dev/null
   fi
   echo "export CELERY_BROKER_URL=redis://127.0.0.1:$REDIS_PORT/0"
 }

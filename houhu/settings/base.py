@@ -51,6 +51,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees a view's database error first: 503 + Retry-After, not 500.
+    "houhu.lib.db_unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "houhu.urls"
@@ -97,16 +99,14 @@ def database_connections(databases: dict, *, pool_size: int) -> None:
     """
     db = databases["default"]
     if pool_size > 0:
-        from psycopg_pool import ConnectionPool
-
         db["CONN_MAX_AGE"] = 0
-        db["CONN_HEALTH_CHECKS"] = False
+        # With a pool, Django turns this into psycopg's check of each borrowed connection.
+        db["CONN_HEALTH_CHECKS"] = True
         db["OPTIONS"]["pool"] = {
             "min_size": 1,
             "max_size": pool_size,
             # A request waits this long for a free connection before failing (503).
             "timeout": env_float("DATABASE_POOL_TIMEOUT", 10.0),
-            "check": ConnectionPool.check_connection,
         }
     else:
         db["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
