@@ -88,7 +88,7 @@ HOUHU_SUPERVISOR_FOREGROUND=false .venv/bin/supervisord -c deploy/supervisord.co
 logs() {
   cat <<MSG
   Logs: $HOUHU_LOG_DIR/ (web.log, worker.log, beat.log, relay.log, supervisord.log)
-X
+  Processes: .venv/bin/supervisorctl -s unix://$HOUHU_RUN_DIR/supervisor.sock status
   Stop everything: make stop
 MSG
 }
