@@ -11,7 +11,7 @@ import os
 
 bind = os.environ.get(
     "WEB_BIND", f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
-)  # noqa: S104
+)
 workers = int(os.environ.get("WEB_WORKERS", "3"))
 worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS", "4"))
