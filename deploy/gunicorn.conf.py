@@ -9,9 +9,9 @@ and the unit give Django's psycopg pool DATABASE_POOL_SIZE = WEB_THREADS per pro
 
 import os
 
-bind = os.environ.get(
-    "WEB_BIND", f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
-)
+# All interfaces by default, as runserver 0.0.0.0 did: other machines of the site reach it.
+_host = os.environ.get("HOST", "0.0.0.0")  # noqa: S104
+bind = os.environ.get("WEB_BIND", f"{_host}:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_WORKERS", "3"))
 worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS", "4"))
