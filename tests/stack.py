@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -235,10 +236,8 @@ class PrivatePostgres:
         return self.url(name)
 
     def remove(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self._ctl("-m", "immediate", "stop")
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -298,6 +297,7 @@ class Stack:
             "OUTBOX_POLL_SECONDS": "1",
             **env,
         }
+        self.socket = self.dir / "run" / "supervisor.sock"
         self.proc: subprocess.Popen | None = None
         self.base_url = f"http://127.0.0.1:{self.port}"
 
@@ -330,8 +330,7 @@ class Stack:
 
     def ctl(self, *args: str) -> str:
         return subprocess.run(
-            [str(VENV_BIN / "supervisorctl"), "-s", f"unix://{self.dir / 'run' / 'supervisor.sock'}",
-             *args],
+            [str(VENV_BIN / "supervisorctl"), "-s", f"unix://{self.socket}", *args],
             capture_output=True, text=True, timeout=60,
         ).stdout  # fmt: skip
 

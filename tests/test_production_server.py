@@ -81,7 +81,8 @@ def test_every_page_answers_every_role_through_gunicorn_without_a_server_error(s
     admin = User.objects.create_superuser(
         "root-admin", "admin@example.org", "x" * 12, role=User.Role.ADMIN
     )
-    pages = _pages_without_arguments() + [
+    pages = [
+        *_pages_without_arguments(),
         "/",
         "/admin/",
         "/api/docs/",
