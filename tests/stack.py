@@ -116,6 +116,26 @@ class HttpClient:
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
         return self.request("POST", path, body=urlencode(fields).encode(), headers=headers, **kw)
 
+    def post_multipart(self, path: str, fields: dict[str, str], files=(), **kw):
+        """`files`: (field, filename, bytes, content type) tuples."""
+        boundary = uuid.uuid4().hex
+        parts = []
+        for name, value in fields.items():
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+                f"{value}\r\n".encode()
+            )
+        for name, filename, content, content_type in files:
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+                f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'.encode()
+                + content
+                + b"\r\n"
+            )
+        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        return self.request("POST", path, body=body, headers=headers, **kw)
+
     def use_session(self, session_key: str, csrf: str | None = None) -> None:
         """Act as the user of an existing session (tests make it with force_login)."""
         self.cookies["sessionid"] = session_key
@@ -191,9 +211,12 @@ class PrivatePostgres:
             self.root.chmod(0o755)
 
     def _ctl(self, *args: str) -> None:
+        # The server's output goes to its log file: a started postmaster keeps its stdout
+        # open, so a captured pipe would never close.
         subprocess.run(
-            [*self.as_pg, str(PG_BIN / "pg_ctl"), "-D", str(self.data), *args],
-            check=True, capture_output=True,
+            [*self.as_pg, str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l",
+             str(self.root / "pg.log"), *args],
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120,
         )  # fmt: skip
 
     def start(self) -> PrivatePostgres:
@@ -203,7 +226,7 @@ class PrivatePostgres:
             check=True, capture_output=True,
         )  # fmt: skip
         self._ctl(
-            "-w", "-l", str(self.root / "pg.log"), "-o",
+            "-w", "-o",
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off",
             "start",
         )  # fmt: skip
@@ -357,3 +380,117 @@ class Stack:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=10)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# --- Load ---------------------------------------------------------------------------------
+
+
+class Load:
+    """`clients` threads, each with its own keep-alive connection, calling `step(client,
+    i)` (returns the HTTP status) until `seconds` have passed; latencies in seconds."""
+
+    def __init__(self, base_url: str, *, clients: int, seconds: float, setup=None):
+        self.base_url, self.clients, self.seconds, self.setup = base_url, clients, seconds, setup
+        self.statuses: list[int] = []
+        self.latencies: list[float] = []
+        self.elapsed = 0.0
+
+    def run(self, step: Callable[[HttpClient, int], int]) -> Load:
+        import threading
+
+        lock = threading.Lock()
+        start_gate = threading.Barrier(self.clients + 1)
+        deadline = [0.0]
+
+        def worker(n: int) -> None:
+            client = HttpClient(self.base_url, timeout=60)
+            if self.setup is not None:
+                self.setup(client, n)
+            statuses, latencies = [], []
+            start_gate.wait()
+            i = 0
+            while time.monotonic() < deadline[0]:
+                t0 = time.perf_counter()
+                try:
+                    status = step(client, n * 1_000_000 + i)
+                except OSError:
+                    status = 0
+                    client.close()
+                latencies.append(time.perf_counter() - t0)
+                statuses.append(status)
+                i += 1
+            client.close()
+            with lock:
+                self.statuses += statuses
+                self.latencies += latencies
+
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(self.clients)]
+        for t in threads:
+            t.start()
+        deadline[0] = time.monotonic() + self.seconds
+        started = time.monotonic()
+        start_gate.wait()
+        for t in threads:
+            t.join()
+        self.elapsed = time.monotonic() - started
+        return self
+
+    @property
+    def rate(self) -> float:
+        return len(self.statuses) / self.elapsed if self.elapsed else 0.0
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(int(q * len(ordered)), len(ordered) - 1)] if ordered else 0.0
+
+    def count(self, predicate: Callable[[int], bool]) -> int:
+        return sum(1 for s in self.statuses if predicate(s))
+
+
+class ConnectionWatch:
+    """Samples how many connections PostgreSQL holds for one database, in a thread."""
+
+    def __init__(self, dsn: dict, database: str, every: float = 0.1):
+        import threading
+
+        self.dsn, self.database, self.every = dsn, database, every
+        self.samples: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(**self.dsn, autocommit=True) as conn:
+            while not self._stop.is_set():
+                (n,) = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = %s AND pid <> pg_backend_pid()",
+                    [self.database],
+                ).fetchone()
+                self.samples.append(n)
+                self._stop.wait(self.every)
+
+    def __enter__(self) -> ConnectionWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    @property
+    def peak(self) -> int:
+        return max(self.samples, default=0)
+
+
+def celery_sender(broker_url: str):
+    """A Celery app that publishes to `broker_url`. Celery reads CELERY_BROKER_URL from the
+    environment (test.sh exports the suite's) before the broker it is given, at every
+    use; an explicit write URL comes first."""
+    from celery import Celery
+
+    app = Celery("houhu-test-sender", set_as_current=False)
+    app.conf.broker_write_url = broker_url
+    app.conf.broker_read_url = broker_url
+    return app

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -78,3 +78,10 @@ def health(request):
         }
     ok = all(c["ok"] for c in checks.values())
     return JsonResponse({"ok": ok, **checks}, status=200 if ok else 503)
+
+
+@never_cache
+def live(request):
+    """`/health/live/`: the process answers (no database, no broker). A liveness probe, and
+    the "hello world" the benchmarks compare the app's own views against (bench/)."""
+    return HttpResponse(b"ok\n", content_type="text/plain")

@@ -1,0 +1,215 @@
+"""The app as `make run` serves it (supervisord: gunicorn gthread 3 x 4, worker, beat,
+relay; production settings) under load, with ratios to a hello-world view served the same
+way (`/health/live/`: no database) and measured by the same client in the same run:
+
+1. 50 clients submitting reports for many villagers, with retries (same client id), cut
+   connections (the request sent, the socket closed before the answer) and duplicate ids:
+   stored exactly once?, submissions/s as a ratio to hello-world, p50/p95;
+2. 16 connections: submissions/s, p50/p95; a villager's report list/s;
+3. 200 keep-alive clients: peak PostgreSQL connections against the configured bound, 5xx.
+
+    make bench ARGS=bench/bench_service.py
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import sys
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import ensure_demo, setup_django  # noqa: E402
+
+VILLAGERS = 200
+SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
+
+
+def _villager_sessions() -> list[str]:
+    """Sessions of VILLAGERS villager accounts (made once in the bench database)."""
+    from django.test import Client
+
+    from houhu.accounts.models import User
+    from houhu.grid.models import Household
+
+    have = list(User.objects.filter(username__startswith="bench-v").order_by("pk"))
+    households = Household.objects.filter(accounts__isnull=True).order_by("pk")
+    for household in households[: max(VILLAGERS - len(have), 0)]:
+        have.append(
+            User.objects.create(
+                username=f"bench-v{household.pk}",
+                role=User.Role.VILLAGER,
+                household=household,
+                phone=household.phone,
+            )
+        )
+    sessions = []
+    for user in have[:VILLAGERS]:
+        client = Client()
+        client.force_login(user)
+        sessions.append(client.cookies["sessionid"].value)
+    return sessions
+
+
+def _report_body(client_id: str, user_index: int) -> dict:
+    # Points spread over the demo station (30.35-30.55 N, 112.65-112.95 E).
+    rng = random.Random(user_index)
+    return {
+        "client_id": client_id,
+        "kind": "tree",
+        "lon": round(112.70 + rng.random() * 0.2, 6),
+        "lat": round(30.40 + rng.random() * 0.1, 6),
+        "accuracy_m": 8,
+        "location_source": "gps",
+        "tree_count": 2,
+        "note": "杨树靠线",
+    }
+
+
+def _cut(stack_port: int, path: str, body: bytes, cookie: str, csrf: str) -> None:
+    """Send a whole request and close the socket before reading the answer (a phone that
+    loses its signal): the server may or may not have stored the report."""
+    request = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nCookie: {cookie}\r\nX-CSRFToken: {csrf}\r\n"
+        f"Referer: http://127.0.0.1:{stack_port}/\r\n\r\n"
+    ).encode() + body
+    with socket.create_connection(("127.0.0.1", stack_port), timeout=10) as s:
+        s.sendall(request)
+
+
+def main() -> None:
+    import json
+
+    setup_django()
+    ensure_demo(1)
+    from django.conf import settings
+    from django.db import connection
+
+    from tests.stack import ConnectionWatch, Load, PrivateRedis, Stack, collect_static, database_url
+
+    assert collect_static().returncode == 0
+    sessions = _villager_sessions()
+    print(f"{len(sessions)} villager accounts")
+    redis = PrivateRedis().start()
+    stack = Stack(
+        database_url=database_url(connection.settings_dict),
+        broker_url=redis.url,
+        secret_key=settings.SECRET_KEY,
+        WEB_WORKERS=os.environ.get("WEB_WORKERS", "3"),
+        WEB_THREADS=os.environ.get("WEB_THREADS", "4"),
+        CELERY_CONCURRENCY="2",
+    )
+    connection.close()
+    stack.start()
+    try:
+        _run(stack, sessions, json)
+    finally:
+        stack.stop()
+        redis.remove()
+
+
+def _run(stack, sessions: list[str], json) -> None:
+    from django.db import connection
+
+    from houhu.outbox.models import Job
+    from patrols.models import Report
+    from tests.stack import ConnectionWatch, Load
+
+    def login(client, n):
+        client.use_session(sessions[n % len(sessions)])
+
+    def hello(client, i):
+        return client.get("/health/live/")[0]
+
+    attempted: set[str] = set()
+    acknowledged: set[str] = set()
+
+    def submit_storm(client, i):
+        """One report, through cuts and duplicates, until the server says it has it."""
+        client_id = str(uuid.uuid4())
+        attempted.add(client_id)
+        body = _report_body(client_id, i)
+        roll = random.random()
+        if roll < 0.05:  # the signal drops right after sending
+            _cut(stack.port, "/api/patrols/reports/", json.dumps(body).encode(),
+                 f"sessionid={client.cookies['sessionid']}; csrftoken={client.cookies['csrftoken']}",
+                 client.cookies["csrftoken"])  # fmt: skip
+        for _attempt in range(20):
+            status = client.post_json("/api/patrols/reports/", body)[0]
+            if status in (200, 201):
+                acknowledged.add(client_id)
+                if roll > 0.95:  # the phone did not see the answer and sends it again
+                    assert client.post_json("/api/patrols/reports/", body)[0] == 200
+                return status
+        return status
+
+    def submit(client, i):
+        return client.post_json("/api/patrols/reports/", _report_body(str(uuid.uuid4()), i))[0]
+
+    def report_list(client, i):
+        return client.get("/api/patrols/reports/?limit=20")[0]
+
+    print(f"\n== 50 clients, {SECONDS:.0f} s each: hello-world, then the submission storm")
+    hello50 = Load(stack.base_url, clients=50, seconds=SECONDS, setup=login).run(hello)
+    before = Report.objects.count()
+    storm = Load(stack.base_url, clients=50, seconds=SECONDS, setup=login).run(submit_storm)
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(*), count(DISTINCT client_id) FROM patrols_report WHERE client_id = ANY(%s::uuid[])",
+            [list(attempted)],
+        )
+        rows, distinct = cur.fetchone()
+    found = Report.objects.filter(client_id__in=acknowledged).values_list("client_id", flat=True)
+    missing = len(acknowledged - {str(u) for u in found})
+    print(f"hello-world            {hello50.rate:8.0f} req/s   p50 {hello50.percentile(0.5) * 1000:6.1f} ms")
+    print(
+        f"submissions (storm)    {len(acknowledged) / storm.elapsed:8.1f} /s      ratio"
+        f" {len(acknowledged) / storm.elapsed / hello50.rate:.4f}x   p50"
+        f" {storm.percentile(0.5) * 1000:6.1f} ms  p95 {storm.percentile(0.95) * 1000:6.1f} ms"
+    )
+    print(
+        f"stored exactly once:   {rows == distinct and missing == 0}  ({len(attempted)} ids tried,"
+        f" {len(acknowledged)} acknowledged, {rows} rows, {distinct} distinct, {missing} missing;"
+        f" 5xx {storm.count(lambda s: s >= 500)}, {Report.objects.count() - before} new rows)"
+    )
+
+    print(f"\n== 16 connections, {SECONDS:.0f} s each")
+    hello16 = Load(stack.base_url, clients=16, seconds=SECONDS, setup=login).run(hello)
+    sub16 = Load(stack.base_url, clients=16, seconds=SECONDS, setup=login).run(submit)
+    list16 = Load(stack.base_url, clients=16, seconds=SECONDS, setup=login).run(report_list)
+    print(f"hello-world            {hello16.rate:8.0f} req/s")
+    print(
+        f"submissions            {sub16.rate:8.1f} /s      ratio {sub16.rate / hello16.rate:.4f}x"
+        f"   p50 {sub16.percentile(0.5) * 1000:6.1f} ms  p95 {sub16.percentile(0.95) * 1000:6.1f} ms"
+        f"   non-2xx {sub16.count(lambda s: s not in (200, 201))}"
+    )
+    print(
+        f"villager report list   {list16.rate:8.1f} /s      ratio {list16.rate / hello16.rate:.4f}x"
+        f"   p50 {list16.percentile(0.5) * 1000:6.1f} ms  p95 {list16.percentile(0.95) * 1000:6.1f} ms"
+    )
+
+    print(f"\n== 200 keep-alive clients, {SECONDS:.0f} s: the report list")
+    db = connection.settings_dict
+    dsn = {"host": db.get("HOST") or "127.0.0.1", "port": db.get("PORT") or 5432,
+           "user": db.get("USER"), "dbname": "postgres"}  # fmt: skip
+    env = stack.env
+    bound = int(env["WEB_WORKERS"]) * int(env["WEB_THREADS"])
+    background = int(env["CELERY_CONCURRENCY"]) + 1 + 1 + 2
+    connection.close()
+    with ConnectionWatch(dsn, db["NAME"]) as watch:
+        many = Load(stack.base_url, clients=200, seconds=SECONDS, setup=login).run(report_list)
+    print(
+        f"200 clients            {many.rate:8.1f} req/s   p95 {many.percentile(0.95) * 1000:6.0f} ms"
+        f"   5xx {many.count(lambda s: s >= 500)}   other non-200 {many.count(lambda s: s != 200 and s < 500)}"
+        f"   peak PostgreSQL connections {watch.peak} (bound: web {bound} + background {background})"
+    )
+    pending = Job.objects.count()
+    print(f"\noutbox jobs still pending at the end: {pending}")
+
+
+if __name__ == "__main__":
+    main()
