@@ -6,7 +6,9 @@ way (`/health/live/`: no database) and measured by the same client in the same r
    connections (the request sent, the socket closed before the answer) and duplicate ids:
    stored exactly once?, submissions/s as a ratio to hello-world, p50/p95;
 2. 16 connections: submissions/s, p50/p95; a villager's report list/s;
-3. 200 keep-alive clients: peak PostgreSQL connections against the configured bound, 5xx.
+3. 200 keep-alive clients: peak PostgreSQL connections against the configured bound, 5xx;
+4. the same at 16 connections measured by wrk (Debian package; a C client, so the server
+   and not the Python client is what runs out): hello-world, submissions, report list.
 
     make bench ARGS=bench/bench_service.py
 """
@@ -22,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ensure_demo, setup_django  # noqa: E402
+from bench.common import ensure_demo, setup_django
 
 VILLAGERS = 200
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
@@ -69,6 +71,13 @@ def _report_body(client_id: str, user_index: int) -> dict:
     }
 
 
+def _line(name: str, rate: float, baseline: float, load) -> None:
+    print(
+        f"{name:<22} {rate:8.1f} /s   ratio {rate / baseline:.4f}x   p50"
+        f" {load.percentile(0.5) * 1000:7.1f} ms   p95 {load.percentile(0.95) * 1000:7.1f} ms"
+    )
+
+
 def _cut(stack_port: int, path: str, body: bytes, cookie: str, csrf: str) -> None:
     """Send a whole request and close the socket before reading the answer (a phone that
     loses its signal): the server may or may not have stored the report."""
@@ -89,7 +98,7 @@ def main() -> None:
     from django.conf import settings
     from django.db import connection
 
-    from tests.stack import ConnectionWatch, Load, PrivateRedis, Stack, collect_static, database_url
+    from tests.stack import PrivateRedis, Stack, collect_static, database_url
 
     assert collect_static().returncode == 0
     sessions = _villager_sessions()
@@ -135,9 +144,9 @@ def _run(stack, sessions: list[str], json) -> None:
         body = _report_body(client_id, i)
         roll = random.random()
         if roll < 0.05:  # the signal drops right after sending
-            _cut(stack.port, "/api/patrols/reports/", json.dumps(body).encode(),
-                 f"sessionid={client.cookies['sessionid']}; csrftoken={client.cookies['csrftoken']}",
-                 client.cookies["csrftoken"])  # fmt: skip
+            csrf = client.cookies["csrftoken"]
+            cookie = f"sessionid={client.cookies['sessionid']}; csrftoken={csrf}"
+            _cut(stack.port, "/api/patrols/reports/", json.dumps(body).encode(), cookie, csrf)
         for _attempt in range(20):
             status = client.post_json("/api/patrols/reports/", body)[0]
             if status in (200, 201):
@@ -159,37 +168,31 @@ def _run(stack, sessions: list[str], json) -> None:
     storm = Load(stack.base_url, clients=50, seconds=SECONDS, setup=login).run(submit_storm)
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT count(*), count(DISTINCT client_id) FROM patrols_report WHERE client_id = ANY(%s::uuid[])",
+            "SELECT count(*), count(DISTINCT client_id) FROM patrols_report"
+            " WHERE client_id = ANY(%s::uuid[])",
             [list(attempted)],
         )
         rows, distinct = cur.fetchone()
     found = Report.objects.filter(client_id__in=acknowledged).values_list("client_id", flat=True)
     missing = len(acknowledged - {str(u) for u in found})
-    print(f"hello-world            {hello50.rate:8.0f} req/s   p50 {hello50.percentile(0.5) * 1000:6.1f} ms")
+    _line("hello-world", hello50.rate, hello50.rate, hello50)
+    _line("submissions (storm)", len(acknowledged) / storm.elapsed, hello50.rate, storm)
     print(
-        f"submissions (storm)    {len(acknowledged) / storm.elapsed:8.1f} /s      ratio"
-        f" {len(acknowledged) / storm.elapsed / hello50.rate:.4f}x   p50"
-        f" {storm.percentile(0.5) * 1000:6.1f} ms  p95 {storm.percentile(0.95) * 1000:6.1f} ms"
-    )
-    print(
-        f"stored exactly once:   {rows == distinct and missing == 0}  ({len(attempted)} ids tried,"
-        f" {len(acknowledged)} acknowledged, {rows} rows, {distinct} distinct, {missing} missing;"
-        f" 5xx {storm.count(lambda s: s >= 500)}, {Report.objects.count() - before} new rows)"
+        f"stored exactly once:   {rows == distinct and missing == 0}  ({len(attempted)} ids"
+        f" tried, {len(acknowledged)} acknowledged, {rows} rows, {distinct} distinct,"
+        f" {missing} missing; 5xx {storm.count(lambda s: s >= 500)},"
+        f" {Report.objects.count() - before} new rows)"
     )
 
     print(f"\n== 16 connections, {SECONDS:.0f} s each")
     hello16 = Load(stack.base_url, clients=16, seconds=SECONDS, setup=login).run(hello)
     sub16 = Load(stack.base_url, clients=16, seconds=SECONDS, setup=login).run(submit)
     list16 = Load(stack.base_url, clients=16, seconds=SECONDS, setup=login).run(report_list)
-    print(f"hello-world            {hello16.rate:8.0f} req/s")
+    _line("hello-world", hello16.rate, hello16.rate, hello16)
+    _line("submissions", sub16.rate, hello16.rate, sub16)
+    _line("villager report list", list16.rate, hello16.rate, list16)
     print(
-        f"submissions            {sub16.rate:8.1f} /s      ratio {sub16.rate / hello16.rate:.4f}x"
-        f"   p50 {sub16.percentile(0.5) * 1000:6.1f} ms  p95 {sub16.percentile(0.95) * 1000:6.1f} ms"
-        f"   non-2xx {sub16.count(lambda s: s not in (200, 201))}"
-    )
-    print(
-        f"villager report list   {list16.rate:8.1f} /s      ratio {list16.rate / hello16.rate:.4f}x"
-        f"   p50 {list16.percentile(0.5) * 1000:6.1f} ms  p95 {list16.percentile(0.95) * 1000:6.1f} ms"
+        f"non-2xx: {sub16.count(lambda s: s not in (200, 201)) + list16.count(lambda s: s != 200)}"
     )
 
     print(f"\n== 200 keep-alive clients, {SECONDS:.0f} s: the report list")
@@ -202,13 +205,78 @@ def _run(stack, sessions: list[str], json) -> None:
     connection.close()
     with ConnectionWatch(dsn, db["NAME"]) as watch:
         many = Load(stack.base_url, clients=200, seconds=SECONDS, setup=login).run(report_list)
+    _line("200 clients", many.rate, hello50.rate, many)
     print(
-        f"200 clients            {many.rate:8.1f} req/s   p95 {many.percentile(0.95) * 1000:6.0f} ms"
-        f"   5xx {many.count(lambda s: s >= 500)}   other non-200 {many.count(lambda s: s != 200 and s < 500)}"
-        f"   peak PostgreSQL connections {watch.peak} (bound: web {bound} + background {background})"
+        f"5xx {many.count(lambda s: s >= 500)}, other non-200"
+        f" {many.count(lambda s: s != 200 and s < 500)}; peak PostgreSQL connections"
+        f" {watch.peak} (bound: web {bound} + background {background})"
     )
+    print(f"\n== wrk, 16 connections, {SECONDS:.0f} s each (server-bound figures)")
+    session = sessions[0]
+    csrf = uuid.uuid4().hex
+    hello_w = _wrk(stack, "/health/live/", session, csrf)
+    sub_w = _wrk(stack, "/api/patrols/reports/", session, csrf, body=_report_body("ID", 1))
+    list_w = _wrk(stack, "/api/patrols/reports/?limit=20", session, csrf)
+    for name, r in (("hello-world", hello_w), ("submissions", sub_w), ("report list", list_w)):
+        print(
+            f"{name:<22} {r['rps']:8.1f} req/s   ratio {r['rps'] / hello_w['rps']:.4f}x"
+            f"   p50 {r['p50']:6.1f} ms  p95 {r['p95']:6.1f} ms   non-2xx {r['errors']}"
+        )
     pending = Job.objects.count()
     print(f"\noutbox jobs still pending at the end: {pending}")
+
+
+WRK_SCRIPT = """
+local cookie, csrf, body = os.getenv("WRK_COOKIE"), os.getenv("WRK_CSRF"), os.getenv("WRK_BODY")
+local run = os.getenv("WRK_RUN")
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+local n = 0
+request = function()
+  local headers = {["Cookie"] = cookie, ["X-CSRFToken"] = csrf, ["Referer"] = "http://127.0.0.1/"}
+  if body == nil or body == "" then
+    return wrk.format("GET", nil, headers)
+  end
+  n = n + 1
+  -- a fresh client id per request (run, thread, counter): every submission is a new report
+  local id = string.format("%s%02x-0000-4000-8000-%012x", run, tid, n)
+  headers["Content-Type"] = "application/json"
+  return wrk.format("POST", nil, headers, (body:gsub('"ID"', '"' .. id .. '"')))
+end
+done = function(summary, latency, requests)
+  local errors = summary.errors.status + summary.errors.connect + summary.errors.read
+    + summary.errors.write + summary.errors.timeout
+  io.write(string.format("RESULT %f %f %f %d\\n", summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, errors))
+end
+"""
+
+
+def _wrk(stack, path: str, session: str, csrf: str, body: dict | None = None) -> dict:
+    import json
+    import subprocess
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT)
+    env = {
+        **os.environ,
+        "WRK_COOKIE": f"sessionid={session}; csrftoken={csrf}",
+        "WRK_CSRF": csrf,
+        "WRK_BODY": json.dumps(body) if body else "",
+        "WRK_RUN": uuid.uuid4().hex[:6],
+    }
+    out = subprocess.run(
+        ["wrk", "-t2", "-c16", f"-d{int(SECONDS)}s", "-s", script.name, stack.base_url + path],
+        capture_output=True, text=True, env=env, check=True,
+    ).stdout  # fmt: skip
+    os.unlink(script.name)
+    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
+    rps, p50, p95, errors = line.split()[1:]
+    return {"rps": float(rps), "p50": float(p50), "p95": float(p95), "errors": int(errors)}
 
 
 if __name__ == "__main__":

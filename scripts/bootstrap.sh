@@ -20,7 +20,8 @@ if [ -z "${PG_MAJOR:-}" ]; then
   PG_MAJOR=${PG_MAJOR:-15}
 fi
 pkgs=(postgresql "postgresql-${PG_MAJOR}-postgis-3" redis-server gdal-bin gettext python3-venv)
-[ "$DEV" = 1 ] && pkgs+=(chromium)
+# wrk: bench/bench_service.py measures the server with it.
+[ "$DEV" = 1 ] && pkgs+=(chromium wrk)
 
 missing=()
 for p in "${pkgs[@]}"; do
