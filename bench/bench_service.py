@@ -270,7 +270,8 @@ def _wrk(stack, path: str, session: str, csrf: str, body: dict | None = None) ->
         "WRK_RUN": uuid.uuid4().hex[:6],
     }
     out = subprocess.run(
-        ["wrk", "-t2", "-c16", f"-d{int(SECONDS)}s", "-s", script.name, stack.base_url + path],
+        ["wrk", "-t2", "-c16", f"-d{int(SECONDS)}s", "--timeout", "30s", "-s", script.name,
+         stack.base_url + path],
         capture_output=True, text=True, env=env, check=True,
     ).stdout  # fmt: skip
     os.unlink(script.name)
