@@ -111,6 +111,10 @@ def main() -> None:
         WEB_WORKERS=os.environ.get("WEB_WORKERS", "3"),
         WEB_THREADS=os.environ.get("WEB_THREADS", "4"),
         CELERY_CONCURRENCY="2",
+        # The flood guards would refuse the benchmark's own load (one account posting
+        # hundreds of reports): measured is the write path, not the throttle.
+        HOUHU_THROTTLE_REPORTS="1000000/hour",
+        HOUHU_THROTTLE_WRITES="1000000/minute",
     )
     connection.close()
     stack.start()
