@@ -104,6 +104,8 @@ def test_redis_down_during_submissions_loses_nothing_and_the_worker_lives_on(col
         assert worker_pid
 
         redis.stop()
+        status, health = stack.health()
+        assert status == 503 and not health["broker"]["ok"] and health["database"]["ok"]
         clients = []
         for villager in villagers:
             client = stack.client()

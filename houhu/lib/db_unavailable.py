@@ -11,6 +11,7 @@ import logging
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
@@ -28,7 +29,7 @@ class DatabaseUnavailableMiddleware:
             return None
         log.warning("database unavailable: %s %s: %s", request.method, request.path, exception)
         response = HttpResponse(
-            "The service is briefly unavailable; try again in a few seconds.\n",
+            _("The service is briefly unavailable; try again in a few seconds.") + "\n",
             status=503,
             content_type="text/plain; charset=utf-8",
         )
