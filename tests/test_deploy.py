@@ -45,3 +45,18 @@ def test_a_malformed_boolean_setting_is_refused_with_its_name():
     result = _manage("check", DJANGO_SECRET_KEY="k" * 60, DJANGO_SECURE_SSL_REDIRECT="maybe")
     assert result.returncode != 0
     assert "DJANGO_SECURE_SSL_REDIRECT='maybe' is not a boolean" in result.stderr
+
+
+def test_the_plain_http_switch_of_make_run_is_what_check_deploy_flags():
+    """HOUHU_PLAIN_HTTP=1 (make run on http://127.0.0.1) drops the HTTPS redirect and the
+    Secure cookies; without it the production settings keep them (the test above)."""
+    result = _manage(
+        "check",
+        "--deploy",
+        DJANGO_SECRET_KEY="x" * 20 + "-production-secret-key-for-the-check-" + "y" * 20,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        HOUHU_PLAIN_HTTP="1",
+    )
+    flagged = result.stdout + result.stderr
+    for check in ("security.W008", "security.W012", "security.W016"):  # redirect, cookies
+        assert check in flagged, flagged
