@@ -448,7 +448,8 @@ class Load:
 
 
 class ConnectionWatch:
-    """Samples how many connections PostgreSQL holds for one database, in a thread."""
+    """Samples how many connections the app's processes (application_name houhu-*, set by
+    deploy/supervisord.conf) hold on one database, in a thread."""
 
     def __init__(self, dsn: dict, database: str, every: float = 0.1):
         import threading
@@ -465,7 +466,7 @@ class ConnectionWatch:
             while not self._stop.is_set():
                 (n,) = conn.execute(
                     "SELECT count(*) FROM pg_stat_activity"
-                    " WHERE datname = %s AND pid <> pg_backend_pid()",
+                    " WHERE datname = %s AND application_name LIKE 'houhu-%%'",
                     [self.database],
                 ).fetchone()
                 self.samples.append(n)

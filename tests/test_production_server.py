@@ -169,7 +169,6 @@ def test_200_keep_alive_clients_stay_within_the_connection_bound_and_get_no_5xx(
     web_bound = int(env["WEB_WORKERS"]) * int(env["WEB_THREADS"])
     # worker: its pool's processes and the main process (heartbeat); beat; relay + LISTEN.
     background = int(env["CELERY_CONCURRENCY"]) + 1 + 1 + 2
-    test_process = 1
     db = connection.settings_dict
     dsn = {
         "host": db.get("HOST") or "127.0.0.1",
@@ -186,4 +185,4 @@ def test_200_keep_alive_clients_stay_within_the_connection_bound_and_get_no_5xx(
     )
     assert len(load.statuses) > 200
     assert load.count(lambda s: s != 200) == 0, sorted(set(load.statuses))
-    assert watch.peak <= web_bound + background + test_process
+    assert 0 < watch.peak <= web_bound + background

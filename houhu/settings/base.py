@@ -96,6 +96,9 @@ DATABASES = {
 # PostgreSQL's JIT added ~80 ms to small map-layer queries on freshly loaded tables and
 # never paid back on queries of this size.
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# Which process holds a connection, in pg_stat_activity (deploy/supervisord.conf names
+# houhu-web, houhu-worker, houhu-beat, houhu-relay).
+DATABASES["default"]["OPTIONS"]["application_name"] = env_str("DATABASE_APPLICATION_NAME", "houhu")
 
 
 def database_connections(databases: dict, *, pool_size: int) -> None:
