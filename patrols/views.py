@@ -25,9 +25,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from houhu.accounts.scopes import districts_for, is_read_only
+from houhu.lib.errors import DomainError
 
 from . import services
-from .errors import PatrolError
 from .forms import ReportForm
 from .models import Report
 
@@ -231,7 +231,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 data=request.POST,
                 photos=request.FILES.getlist("photos"),
             )
-        except PatrolError as exc:
+        except DomainError as exc:
             error, status = str(exc.message), exc.http_status
         else:
             messages.success(request, _("Report sent. Thank you!"))

@@ -8,8 +8,9 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from houhu.lib.errors import DomainError
+
 from . import services
-from .errors import PledgeError
 from .models import (
     Assignment,
     AssignmentEvent,
@@ -68,7 +69,7 @@ class CompactAdmin(admin.ModelAdmin):
         for compact in queryset:
             try:
                 services.compact_new_version(compact=compact, by=request.user)
-            except PledgeError as exc:
+            except DomainError as exc:
                 self.message_user(request, f"{compact}: {exc.message}", messages.ERROR)
 
 
@@ -133,7 +134,7 @@ class CompactVersionAdmin(admin.ModelAdmin):
         for version in queryset:
             try:
                 services.compact_publish(version=version, by=request.user)
-            except PledgeError as exc:
+            except DomainError as exc:
                 self.message_user(request, f"{version}: {exc.message}", messages.ERROR)
 
 

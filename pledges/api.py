@@ -1,6 +1,7 @@
 """Thin DRF views of the pledges app: querysets from scoped selectors, every write through
-`pledges.services`, domain errors mapped to HTTP (403 not allowed, 409 conflict, 400
-otherwise) with a translated `detail` and a stable `code`."""
+`pledges.services`; a domain error answers its own status (403 not allowed, 409 conflict,
+400 otherwise) with a translated `detail` and a stable `code`, through the one exception
+handler (houhu.lib.errors)."""
 
 from __future__ import annotations
 
@@ -35,23 +36,6 @@ ERROR_RESPONSES = {
 }
 
 
-class DomainErrors:
-    """Turn a `PledgeError` into a JSON error response (nothing was changed)."""
-
-    def handle_exception(self, exc):
-        if isinstance(exc, errors.PledgeError):
-            if isinstance(exc, errors.NotAllowed):
-                code = status.HTTP_403_FORBIDDEN
-            elif isinstance(
-                exc, errors.AlreadySigned | errors.AssignmentConflict | errors.AlreadyVisited
-            ):
-                code = status.HTTP_409_CONFLICT
-            else:
-                code = status.HTTP_400_BAD_REQUEST
-            return Response({"code": exc.code, "detail": exc.message}, status=code)
-        return super().handle_exception(exc)
-
-
 def _forbid_read_only(request: Request) -> None:
     if request.user.is_leader:
         raise PermissionDenied(_("County leaders read; they do not change records."))
@@ -65,7 +49,7 @@ def _get(model, pk):
 # --- compact -------------------------------------------------------------------------------
 
 
-class CompactViewSet(DomainErrors, viewsets.ReadOnlyModelViewSet):
+class CompactViewSet(viewsets.ReadOnlyModelViewSet):
     """The station's compacts (村规民约), with their versions."""
 
     serializer_class = s.CompactSerializer
@@ -112,7 +96,7 @@ class CompactViewSet(DomainErrors, viewsets.ReadOnlyModelViewSet):
         return Response(s.CompactVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
 
-class CompactVersionViewSet(DomainErrors, viewsets.ReadOnlyModelViewSet):
+class CompactVersionViewSet(viewsets.ReadOnlyModelViewSet):
     """Versions with their clauses. Drafts are visible to station staff only."""
 
     serializer_class = s.CompactVersionSerializer
@@ -178,7 +162,6 @@ class CompactVersionViewSet(DomainErrors, viewsets.ReadOnlyModelViewSet):
 
 
 class ClauseViewSet(
-    DomainErrors,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
@@ -223,9 +206,7 @@ def _valid(serializer_class, request: Request, data=None) -> dict:
 # --- pledges -------------------------------------------------------------------------------
 
 
-class PledgeViewSet(
-    DomainErrors, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Pledges of the households in your scope (a villager: their own)."""
 
     serializer_class = s.PledgeSerializer
@@ -299,7 +280,7 @@ class PledgeViewSet(
         return Response(s.PledgeSerializer(pledge).data, status=status.HTTP_201_CREATED)
 
 
-class HouseholdVisitViewSet(DomainErrors, mixins.ListModelMixin, viewsets.GenericViewSet):
+class HouseholdVisitViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Visits of grid managers and staff to the households in your scope."""
 
     serializer_class = s.HouseholdVisitSerializer
@@ -325,7 +306,7 @@ class HouseholdVisitViewSet(DomainErrors, mixins.ListModelMixin, viewsets.Generi
         return Response(s.HouseholdVisitSerializer(visit).data, status=status.HTTP_201_CREATED)
 
 
-class PledgeImport(DomainErrors, APIView):
+class PledgeImport(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
@@ -348,7 +329,6 @@ class PledgeImport(DomainErrors, APIView):
 
 
 class AssignmentViewSet(
-    DomainErrors,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
@@ -466,7 +446,7 @@ class AssignmentViewSet(
         return Response(s.AssignmentSerializer(a).data)
 
 
-class FrontDoorDerive(DomainErrors, APIView):
+class FrontDoorDerive(APIView):
     @extend_schema(
         request=s.DeriveSerializer,
         responses={202: s.TaskStatusSerializer, **ERROR_RESPONSES},
@@ -593,5 +573,6 @@ class MyResponsibilities(APIView):
         responses={(200, GEOJSON): OpenApiTypes.OBJECT},
         summary="Your own patch, segments and front door (and your home) as features",
     )
-    def get(self, request: Request) -> Response:
-        return Response(selectors.villager_responsibilities_geojson(user=request.user))
+    def get(self, request: Request) -> HttpResponse:
+        body = selectors.villager_responsibilities_geojson(user=request.user)
+        return HttpResponse(body, content_type=GEOJSON)

@@ -11,10 +11,11 @@ from django.contrib.gis.geos import GEOSException, GEOSGeometry, Polygon
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import Clause, Compact, HouseholdVisit
+from houhu.lib.images import ProcessedImage
 
-# Paper sheets are photographed with a phone; larger files mean a bad camera setting.
-MAX_SCAN_BYTES = 8 * 1024 * 1024
+from . import scans
+from .errors import BadScan
+from .models import Clause, Compact, HouseholdVisit
 
 
 class SignForm(forms.Form):
@@ -86,25 +87,25 @@ class PaperSigningForm(forms.Form):
     witness = forms.CharField(label=_("Witness"), max_length=50)
     scan = forms.FileField(
         label=_("Photo or scan of the signed sheet"),
-        help_text=_("A photo of the sheet (JPEG or PNG), at most 8 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp", "capture": "environment"}
+        ),
     )
 
-    def clean_scan(self):
-        scan = self.cleaned_data["scan"]
-        if scan.size > MAX_SCAN_BYTES:
-            raise ValidationError(_("The file is larger than 8 MB."))
-        # Pillow's verify() reads the whole image structure: a truncated or fake photo is
-        # refused here, next to the field, before the service re-encodes it.
-        from PIL import Image, UnidentifiedImageError
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # From the one setting the intake enforces (read per form, not at import time).
+        self.fields["scan"].help_text = _(
+            "A photo of the sheet (JPEG, PNG or WebP), at most %(mb)s MB."
+        ) % {"mb": scans.max_megabytes()}
 
+    def clean_scan(self) -> ProcessedImage:
+        # The one image intake, here next to the field: the service gets the re-encoded
+        # copy and does not decode the upload again.
         try:
-            with Image.open(scan) as img:
-                img.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-            raise ValidationError(_("The photo is damaged or not an image.")) from exc
-        scan.seek(0)
-        return scan
+            return scans.process(self.cleaned_data["scan"])
+        except BadScan as exc:
+            raise ValidationError(exc.message) from exc
 
 
 class VisitForm(forms.Form):

@@ -7,7 +7,6 @@ loops over household or segment rows in Python. Metres: `houhu.grid.geo` (geogra
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -27,12 +26,13 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, NullIf, TruncDate
+from django.db.models.functions import Cast, Coalesce, NullIf, TruncDate
 from django.utils import timezone
 
 from houhu.accounts.scopes import districts_for
 from houhu.grid.geo import length_m
 from houhu.grid.models import District, Household, Segment, Station, TransformerArea, Village
+from houhu.lib import geojson
 
 from .models import Assignment, Compact, CompactVersion, HouseholdVisit, Pledge
 
@@ -104,12 +104,6 @@ def _active_pledge_exists(household_ref: str = "pk") -> Exists:
     return Exists(
         Pledge.objects.filter(household=OuterRef(household_ref), status=Pledge.Status.ACTIVE)
     )
-
-
-def _bbox_polygon(bbox: Polygon | tuple[float, float, float, float]) -> Polygon:
-    poly = bbox.clone() if isinstance(bbox, Polygon) else Polygon.from_bbox(bbox)
-    poly.srid = 4326
-    return poly
 
 
 # --- compact and pledges -----------------------------------------------------------------
@@ -374,10 +368,7 @@ def villager_responsibilities(*, user: User, on: dt.date | None = None) -> dict[
     Assignments recorded by name and phone (no account at the time) are matched on the
     account's phone number.
     """
-    mine = Q(user=user)
-    if user.phone:
-        mine |= Q(user__isnull=True, person_phone=user.phone)
-    base = Assignment.objects.filter(active_on(on)).filter(mine)
+    base = Assignment.objects.filter(active_on(on)).filter(_mine_q(user))
     patches = list(base.filter(scope=Assignment.Scope.PATCH).order_by("valid_from", "pk"))
     segments = list(
         base.filter(scope=Assignment.Scope.SEGMENT)
@@ -407,33 +398,77 @@ def villager_responsibilities(*, user: User, on: dt.date | None = None) -> dict[
     }
 
 
-def villager_responsibilities_geojson(*, user: User, on: dt.date | None = None) -> dict:
-    """The few features of one person's responsibilities (small: built in Python)."""
-    data = villager_responsibilities(user=user, on=on)
-    features = []
+def _mine_q(user: User) -> Q:
+    """Assignments held by this person: by account, or recorded by name and phone before
+    they had one (matched on the account's phone number)."""
+    mine = Q(user=user)
+    if user.phone:
+        mine |= Q(user__isnull=True, person_phone=user.phone)
+    return mine
 
-    def feature(geom, **props):
-        features.append(
-            {"type": "Feature", "geometry": json.loads(geom.geojson), "properties": props}
+
+_MINE_COLUMNS = (
+    "u.kind AS scope, u.aid AS assignment_id, u.lbl AS label, u.dist AS distance_m, "
+    "u.st AS state, u.g AS geom"
+)
+
+
+def villager_responsibilities_geojson(*, user: User, on: dt.date | None = None) -> str:
+    """One person's patches, segments, front door and home as a FeatureCollection (the
+    project's one builder, in PostGIS). Properties: scope (patch, segment, front_door,
+    home), assignment_id, label, distance_m and state (front door only)."""
+    active = Assignment.objects.filter(active_on(on))
+
+    # The same columns in the same order and types in every part of the UNION (a bare NULL
+    # would be typed text); renamed below (an annotation may not take a field's name).
+    def part(qs: QuerySet, n: int, *, kind, label, geom, dist=None, state=None) -> QuerySet:
+        return qs.order_by().values(
+            part=Value(n),
+            kind=kind,
+            aid=F("pk") if qs.model is Assignment else Cast(Value(None), IntegerField()),
+            lbl=label,
+            dist=dist if dist is not None else Cast(Value(None), gis_models.FloatField()),
+            st=state if state is not None else Cast(Value(None), gis_models.TextField()),
+            g=geom,
         )
 
-    for a in data["patches"]:
-        feature(a.patch, scope="patch", assignment_id=a.pk, label=a.note)
-    for a in data["segments"]:
-        feature(a.segment.geom, scope="segment", assignment_id=a.pk, label=a.segment.code)
-    if data["front_door"] is not None:
-        fd = data["front_door"]
-        feature(
-            fd.segment.geom,
-            scope="front_door",
-            assignment_id=fd.pk,
-            label=fd.segment.code,
-            distance_m=fd.distance_m,
-            state=fd.front_door_state,
-        )
-    if data["household"] is not None:
-        feature(data["household"].location, scope="home", label=data["household"].head_name)
-    return {"type": "FeatureCollection", "features": features}
+    geometry = gis_models.GeometryField(srid=4326)
+    parts = [
+        part(
+            active.filter(_mine_q(user), scope=Assignment.Scope.PATCH),
+            1,
+            kind=F("scope"),
+            label=F("note"),
+            geom=Cast("patch", geometry),
+        ),
+        part(
+            active.filter(_mine_q(user), scope=Assignment.Scope.SEGMENT),
+            2,
+            kind=F("scope"),
+            label=F("segment__code"),
+            geom=Cast("segment__geom", geometry),
+        ),
+    ]
+    if user.household_id:
+        parts += [
+            part(
+                active.filter(scope=Assignment.Scope.FRONT_DOOR, household_id=user.household_id),
+                3, kind=F("scope"), label=F("segment__code"),
+                geom=Cast("segment__geom", geometry),
+                dist=F("distance_m"), state=F("front_door_state"),
+            ),
+            part(
+                Household.objects.filter(pk=user.household_id), 4,
+                kind=Value("home"), label=F("head_name"), geom=Cast("location", geometry),
+            ),
+        ]  # fmt: skip
+    union = parts[0].union(*parts[1:], all=True)
+    sql, params = union.query.sql_with_params()
+    # Django's compiled SQL inside, and fixed column names around it.
+    select = (
+        f"SELECT row_number() OVER (ORDER BY u.part, u.aid) AS id, {_MINE_COLUMNS} FROM ({sql}) u"  # noqa: S608
+    )
+    return geojson.from_sql(select, params)
 
 
 def _wrap_sql(qs: QuerySet, select: str) -> tuple[str, tuple]:
@@ -540,22 +575,13 @@ def coverage(*, level: str, user: User, on: dt.date | None = None) -> list[dict[
 
 
 def _feature_collection(qs: QuerySet, columns: list[str]) -> str:
-    # Features joined as text, as houhu/grid/layers.py measured: json_agg would parse and
-    # re-serialise every feature for nothing.
-    sql, params = _wrap_sql(
-        qs.values(*columns),
-        '\'{"type":"FeatureCollection","features":[\' || '
-        "COALESCE(string_agg(ST_AsGeoJSON(t.*, 'geom', 6), ',' ORDER BY t.id), '') || ']}'",
-    )
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.fetchone()[0]
+    return geojson.from_queryset(qs.values(*columns))
 
 
 def segment_coverage_geojson(
     *,
     user: User,
-    bbox: Polygon | tuple[float, float, float, float] | None = None,
+    bbox: Polygon | None = None,
     district: int | None = None,
     on: dt.date | None = None,
 ) -> str:
@@ -564,7 +590,7 @@ def segment_coverage_geojson(
     `signed_share` (null when no front door)."""
     qs = segments_for(user)
     if bbox is not None:
-        qs = qs.filter(geom__intersects=_bbox_polygon(bbox))
+        qs = qs.filter(geom__intersects=bbox)
     if district is not None:
         qs = qs.filter(district_id=district)
     fd = Assignment.objects.filter(
@@ -616,7 +642,7 @@ def segment_coverage_geojson(
 def assignments_geojson(
     *,
     user: User,
-    bbox: Polygon | tuple[float, float, float, float] | None = None,
+    bbox: Polygon | None = None,
     district: int | None = None,
     scope: str | None = None,
     on: dt.date | None = None,
@@ -643,7 +669,7 @@ def assignments_geojson(
         ),
     )
     if bbox is not None:
-        qs = qs.filter(geom__intersects=_bbox_polygon(bbox))
+        qs = qs.filter(geom__intersects=bbox)
     return _feature_collection(
         qs,
         [

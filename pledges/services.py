@@ -1,7 +1,7 @@
 """Every write and rule of the pledges app: the compact's versions, signing, responsibility.
 
 Each service is keyword-only, runs in one transaction, validates with `full_clean()`, raises
-a translated `pledges.errors.PledgeError` for a broken rule (nothing is changed then), and
+a translated domain error (`pledges.errors`) for a broken rule (nothing is changed then), and
 appends an immutable event row per state change. Who may act is decided by
 `houhu.accounts.scopes`. Background work is queued with `transaction.on_commit`.
 """
@@ -9,7 +9,6 @@ appends an immutable event row per state change. Who may act is decided by
 from __future__ import annotations
 
 import datetime as dt
-import io
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,8 +27,9 @@ from django.utils.translation import gettext as _
 from houhu.accounts.scopes import can_act_in_district, districts_for
 from houhu.grid.geo import distance_m
 from houhu.grid.models import District, Household, Segment, Station, Village
+from houhu.lib.images import ProcessedImage
 
-from . import errors
+from . import errors, scans
 from .models import (
     Assignment,
     AssignmentEvent,
@@ -437,43 +437,11 @@ def pledge_sign_online(
     )
 
 
-def _scan_limits() -> tuple[int, int]:
-    return (
-        int(getattr(settings, "PLEDGES_SCAN_MAX_BYTES", 15 * 1024 * 1024)),
-        int(getattr(settings, "PLEDGES_SCAN_MAX_SIDE_PX", 2400)),
-    )
-
-
-def reencode_scan(upload: File | bytes) -> ContentFile:
-    """Decode the upload fully with Pillow and write a fresh JPEG: a corrupt file or a
-    non-image is refused, and EXIF (GPS of the photographer's phone) is dropped."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    max_bytes, max_side = _scan_limits()
-    data = upload if isinstance(upload, bytes) else upload.read()
-    if not data:
-        raise errors.BadScan()
-    if len(data) > max_bytes:
-        raise errors.BadScan(_("The photo is too large."))
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            probe.verify()
-        image = Image.open(io.BytesIO(data))
-        image.load()
-        image = ImageOps.exif_transpose(image)
-    except (
-        UnidentifiedImageError,
-        OSError,
-        SyntaxError,
-        ValueError,
-        Image.DecompressionBombError,
-    ) as exc:
-        raise errors.BadScan() from exc
-    image = image.convert("RGB")
-    image.thumbnail((max_side, max_side))
-    out = io.BytesIO()
-    image.save(out, format="JPEG", quality=82, optimize=True)
-    return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.jpg")
+def reencode_scan(upload: File | bytes | ProcessedImage) -> ContentFile:
+    """The scan as a file to store: already processed by the form or serializer, or
+    processed now (`pledges.scans`, the project's one image intake)."""
+    image = upload if isinstance(upload, ProcessedImage) else scans.process(upload)
+    return scans.as_file(image)
 
 
 @transaction.atomic

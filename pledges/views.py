@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -28,9 +28,9 @@ from django.views.decorators.http import require_GET, require_POST
 from houhu.accounts.models import User
 from houhu.accounts.scopes import districts_for, is_read_only
 from houhu.grid.models import Household, Village
+from houhu.lib.errors import DomainError
 
 from . import selectors, services
-from .errors import PledgeError
 from .forms import (
     AssignmentForm,
     ClauseForm,
@@ -214,7 +214,7 @@ def sign(request: HttpRequest) -> HttpResponse:
                 by=request.user,
                 confirm=form.cleaned_data["confirm"],
             )
-    except (PledgeError, ValidationError) as exc:
+    except (DomainError, ValidationError) as exc:
         messages.error(request, _error_text(exc))
     else:
         messages.success(request, _("Thank you: your household has signed the village compact."))
@@ -297,8 +297,9 @@ def my_responsibility(request: HttpRequest) -> HttpResponse:
 
 @villager_required
 @require_GET
-def my_responsibility_geojson(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(selectors.villager_responsibilities_geojson(user=request.user))
+def my_responsibility_geojson(request: HttpRequest) -> HttpResponse:
+    body = selectors.villager_responsibilities_geojson(user=request.user)
+    return HttpResponse(body, content_type="application/geo+json")
 
 
 # --- staff: overview and compacts -------------------------------------------------------
@@ -394,7 +395,7 @@ def compact_create(request: HttpRequest) -> HttpResponse:
             village=village,
             by=request.user,
         )
-    except (PledgeError, ValidationError) as exc:
+    except (DomainError, ValidationError) as exc:
         messages.error(request, _error_text(exc))
         return redirect("pledges:compact_list")
     messages.success(request, _("Draft created: add its clauses, then publish it."))
@@ -416,7 +417,7 @@ def _edit_draft(request: HttpRequest, version: CompactVersion) -> str:
     if action == "note":
         form = DraftEditForm(request.POST)
         if not form.is_valid():
-            raise PledgeError(_error_text(ValidationError(list(form.errors.values()))))
+            raise DomainError(_error_text(ValidationError(list(form.errors.values()))))
         services.version_update(
             version=version,
             change_note=form.cleaned_data["change_note"],
@@ -426,7 +427,7 @@ def _edit_draft(request: HttpRequest, version: CompactVersion) -> str:
         return _("Draft saved.")
     form = ClauseForm(request.POST)
     if not form.is_valid():
-        raise PledgeError(_error_text(ValidationError(list(form.errors.values()))))
+        raise DomainError(_error_text(ValidationError(list(form.errors.values()))))
     data = form.cleaned_data
     if action == "add":
         services.clause_add(
@@ -435,7 +436,7 @@ def _edit_draft(request: HttpRequest, version: CompactVersion) -> str:
         return _("Clause added.")
     clause = version.clauses.filter(pk=data["clause"]).first()
     if clause is None:
-        raise PledgeError(_("This clause is not part of the draft."))
+        raise DomainError(_("This clause is not part of the draft."))
     if action == "save":
         services.clause_update(clause=clause, kind=data["kind"], text=data["text"], by=user)
         return _("Clause saved.")
@@ -454,7 +455,7 @@ def _edit_draft(request: HttpRequest, version: CompactVersion) -> str:
                 by=user,
             )
         return _("Clause moved.")
-    raise PledgeError(_("Unknown action."))
+    raise DomainError(_("Unknown action."))
 
 
 @staff_required
@@ -464,7 +465,7 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
         _forbid_read_only(request)
         try:
             done = _edit_draft(request, version)
-        except (PledgeError, ValidationError) as exc:
+        except (DomainError, ValidationError) as exc:
             messages.error(request, _error_text(exc))
         else:
             messages.success(request, done)
@@ -514,7 +515,7 @@ def version_publish(request: HttpRequest, pk: int) -> HttpResponse:
         services.compact_publish(
             version=version, effective_from=form.cleaned_data["effective_from"], by=request.user
         )
-    except (PledgeError, ValidationError) as exc:
+    except (DomainError, ValidationError) as exc:
         messages.error(request, _error_text(exc))
     else:
         messages.success(request, _("Published: villagers can now read and sign this version."))
@@ -528,7 +529,7 @@ def compact_new_version(request: HttpRequest, pk: int) -> HttpResponse:
     compact = get_object_or_404(selectors.compacts_for(user=request.user), pk=pk)
     try:
         draft = services.compact_new_version(compact=compact, by=request.user)
-    except (PledgeError, ValidationError) as exc:
+    except (DomainError, ValidationError) as exc:
         messages.error(request, _error_text(exc))
         return redirect("pledges:compact_list")
     messages.success(request, _("New draft version made from the one in force."))
@@ -602,7 +603,7 @@ def paper_signing(request: HttpRequest) -> HttpResponse:
                         scan=data["scan"],
                         by=request.user,
                     )
-            except (PledgeError, ValidationError) as exc:
+            except (DomainError, ValidationError) as exc:
                 messages.error(request, _error_text(exc))
                 status = 400
             else:
@@ -639,7 +640,7 @@ def pledge_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         services.pledge_withdraw(
             pledge=pledge, by=request.user, note=request.POST.get("note", "").strip()
         )
-    except (PledgeError, ValidationError) as exc:
+    except (DomainError, ValidationError) as exc:
         messages.error(request, _error_text(exc))
     else:
         messages.success(request, _("The pledge was withdrawn; it stays in the history."))
@@ -742,7 +743,7 @@ def visit_new(request: HttpRequest) -> HttpResponse:
                     visited_on=data["visited_on"],
                     note=data["note"],
                 )
-            except PledgeError as exc:
+            except DomainError as exc:
                 messages.error(request, _error_text(exc))
                 status = 400
             else:
@@ -797,7 +798,7 @@ def assign_map(request: HttpRequest) -> HttpResponse:
                 if data["segments"]:
                     segments = list(district.segments.filter(pk__in=data["segments"]))
                     if len(segments) != len(data["segments"]):
-                        raise PledgeError(
+                        raise DomainError(
                             _("Some selected segments are not in the service grid %(d)s.")
                             % {"d": district}
                         )
@@ -820,7 +821,7 @@ def assign_map(request: HttpRequest) -> HttpResponse:
                         by=request.user,
                     )
                     count = 1
-            except (PledgeError, ValidationError) as exc:
+            except (DomainError, ValidationError) as exc:
                 messages.error(request, _error_text(exc))
                 status = 400
             else:
@@ -896,16 +897,16 @@ def front_door_action(request: HttpRequest, pk: int) -> HttpResponse:
         if request.POST.get("action") == "adjust":
             ids = [x for x in request.POST.get("segments", "").split(",") if x.strip()]
             if len(ids) != 1 or not ids[0].isdigit():
-                raise PledgeError(_("Select exactly one segment on the map first."))
+                raise DomainError(_("Select exactly one segment on the map first."))
             segment = selectors.segments_for(request.user).filter(pk=int(ids[0])).first()
             if segment is None:
-                raise PledgeError(_("This segment is not in your service grids."))
+                raise DomainError(_("This segment is not in your service grids."))
             services.adjust_front_door(assignment=assignment, segment=segment, by=request.user)
             messages.success(request, _("Front door moved to %(code)s.") % {"code": segment.code})
         else:
             services.confirm_front_door(assignment=assignment, by=request.user)
             messages.success(request, _("Front door confirmed."))
-    except (PledgeError, ValidationError) as exc:
+    except (DomainError, ValidationError) as exc:
         messages.error(request, _error_text(exc))
     return redirect(back)
 
@@ -918,7 +919,7 @@ def assignment_end(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_object_or_404(selectors.assignments_for(request.user), pk=pk)
     try:
         services.end_assignment(assignment=assignment, by=request.user)
-    except (PledgeError, ValidationError) as exc:
+    except (DomainError, ValidationError) as exc:
         messages.error(request, _error_text(exc))
     else:
         messages.success(request, _("Responsibility ended; it stays in the history."))
@@ -936,7 +937,7 @@ def derive_front_doors(request: HttpRequest) -> HttpResponse:
         return redirect("pledges:assign_map")
     try:
         task_id = services.derive_front_doors_async(village=village, by=request.user)
-    except (PledgeError, ValidationError) as exc:
+    except (DomainError, ValidationError) as exc:
         messages.error(request, _error_text(exc))
         return redirect("pledges:assign_map")
     return redirect("pledges:task_progress", task_id=task_id, village=village.pk)
@@ -1103,7 +1104,7 @@ def import_csv(request: HttpRequest) -> HttpResponse:
                 report = services.import_pledges_csv(
                     file=form.cleaned_data["file"], by=request.user
                 )
-            except (PledgeError, ValidationError) as exc:
+            except (DomainError, ValidationError) as exc:
                 messages.error(request, _error_text(exc))
                 status = 400
             else:

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from houhu.accounts.scopes import districts_for
+from houhu.lib import geojson
 
 from .models import Level, PeriodKind, Snapshot
 
@@ -297,25 +297,15 @@ def choropleth(
         geom = "d.boundary"
         source = "grid_district d JOIN grid_station st ON st.id = d.station_id"
         key = "d"
-    sql = f"""
-        SELECT json_build_object('type', 'FeatureCollection', 'features',
-               coalesce(json_agg(json_build_object(
-                   'type', 'Feature', 'id', x.id,
-                   'geometry', ST_AsGeoJSON(x.geom, 6)::json,
-                   'properties', json_build_object(
-                        'id', x.id, 'name', x.name, 'value', x.value,
-                        'enough_data', x.enough_data, 'computed_at', x.computed_at,
-                        'station', x.station))), '[]'::json))::text
-        FROM (SELECT {key}.id, {key}.name, {geom} AS geom, st.name AS station,
-                     ({m.sql})::float8 AS value, s.enough_data, s.computed_at
-              FROM {source}
-              LEFT JOIN stats_snapshot s ON s.level = %(level)s AND s.scope_id = {key}.id
-                   AND s.period = 'month' AND s.period_start = %(start)s
-              WHERE d.id = ANY(%(ids)s) {parent_sql}) AS x
+    select = f"""
+        SELECT {key}.id, {key}.name, {geom} AS geom, st.name AS station,
+               ({m.sql})::float8 AS value, s.enough_data, s.computed_at
+        FROM {source}
+        LEFT JOIN stats_snapshot s ON s.level = %(level)s AND s.scope_id = {key}.id
+             AND s.period = 'month' AND s.period_start = %(start)s
+        WHERE d.id = ANY(%(ids)s) {parent_sql}
     """  # noqa: S608 - fragments are this module's constants; values are parameters
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.fetchone()[0]
+    return geojson.from_sql(select, params)
 
 
 def score_formula() -> dict:

@@ -246,7 +246,7 @@ def test_assignments_layer_and_villager_responsibilities(covered_world):
     mine = selectors.villager_responsibilities(user=villager)
     assert mine["front_door"].segment == w.sa
     assert mine["version"] == w.version
-    geo = selectors.villager_responsibilities_geojson(user=villager)
+    geo = json.loads(selectors.villager_responsibilities_geojson(user=villager))
     assert [f["properties"]["scope"] for f in geo["features"]] == ["front_door", "home"]
 
 
