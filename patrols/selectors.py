@@ -2,7 +2,8 @@
 
 Map layers and counts are single SQL statements (PostGIS builds the GeoJSON; the counts
 are one aggregation with FILTER clauses and ordered-set aggregates for medians); nothing
-here loops over report rows in Python. The statistics app reuses `report_counts`.
+here loops over report rows in Python. (The statistics compute their snapshots in their
+own SQL, stats/compute.py; `report_counts` serves the workspace's live counts.)
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from houhu.accounts.scopes import districts_for
 from houhu.grid.models import Household
 from houhu.lib import geojson
 from houhu.lib.bbox import parse_bbox
+from pledges.selectors import responsibles_for_segment
 
 from .errors import InvalidInput
 from .models import Notification, Report, ReportEvent
@@ -143,10 +145,6 @@ def responsibles(report: Report) -> list[dict[str, Any]]:
     """The people who answer for the report's segment (我包段), the patch around it (你包片)
     and the front door of the nearest household (包门前), from the pledges app."""
     if report.segment_id is None:
-        return []
-    try:
-        from pledges.selectors import responsibles_for_segment
-    except ImportError:  # the pledges app is optional for the patrols app
         return []
     household = (
         Household.objects.filter(within_m("location", PointField, report.location, 100.0))

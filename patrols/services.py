@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from houhu.accounts.scopes import can_act_in_district
+from houhu.lib.signals import ledger_changed
 
 from . import photos as photo_intake
 from . import workflow
@@ -174,14 +175,6 @@ def _save_photos(
     return ids
 
 
-def _refresh_stats(district_id: int) -> None:
-    try:
-        from stats.services import schedule_district_refresh
-    except ImportError:  # the statistics app is optional for the patrols app
-        return
-    schedule_district_refresh(district_id)
-
-
 def _queue_after_commit(*, event_id: int, photo_ids: list[int], district_id: int) -> None:
     from . import tasks
 
@@ -190,7 +183,8 @@ def _queue_after_commit(*, event_id: int, photo_ids: list[int], district_id: int
     transaction.on_commit(partial(tasks.notify.delay, event_id), robust=True)
     if photo_ids:
         transaction.on_commit(partial(tasks.make_thumbnails.delay, photo_ids), robust=True)
-    transaction.on_commit(partial(_refresh_stats, district_id), robust=True)
+    # Inside the transaction: whoever listens (the statistics) defers its work to the commit.
+    ledger_changed.send(sender=Report, district_ids=[district_id])
 
 
 def report_submit(

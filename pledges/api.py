@@ -24,7 +24,7 @@ from houhu.accounts.scopes import districts_for
 from houhu.grid.filters import LayerQuerySerializer
 from houhu.grid.models import District, Household, Segment, Station, Village
 
-from . import errors, schema, selectors, services  # noqa: F401 - schema registers an OpenAPI extension
+from . import csv_import, errors, schema, selectors, services, tasks  # noqa: F401 - schema registers an OpenAPI extension
 from . import serializers as s
 from .models import Assignment, Clause, CompactVersion, Pledge
 
@@ -316,7 +316,7 @@ class PledgeImport(APIView):
     )
     def post(self, request: Request) -> Response:
         data = _valid(s.ImportSerializer, request)
-        report = services.import_pledges_csv(
+        report = csv_import.import_pledges(
             file=data["file"], dry_run=data["dry_run"], by=request.user
         )
         return Response(
@@ -454,7 +454,7 @@ class FrontDoorDerive(APIView):
     )
     def post(self, request: Request) -> Response:
         data = _valid(s.DeriveSerializer, request)
-        task_id = services.derive_front_doors_async(
+        task_id = tasks.derive_front_doors_later(
             village=_get(Village, data["village"]),
             max_distance_m=data.get("max_distance_m"),
             by=request.user,

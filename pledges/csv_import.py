@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from houhu.accounts.scopes import districts_for
 from houhu.grid.models import Household
+from houhu.lib.signals import ledger_changed
 
 from . import errors
 from .models import CompactVersion, Pledge, PledgeEvent
@@ -280,6 +281,6 @@ def _save(*, plan, active, by: User, report: ImportReport) -> None:
     )
     report.imported = len(created)
     report.renewed = len(renewed)
-    from .services import refresh_stats_on_commit
-
-    refresh_stats_on_commit(h.transformer_area.district_id for h, *_ in plan)
+    ledger_changed.send(
+        sender=Pledge, district_ids=sorted({h.transformer_area.district_id for h, *_ in plan})
+    )

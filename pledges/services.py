@@ -9,7 +9,6 @@ appends an immutable event row per state change. Who may act is decided by
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -28,6 +27,7 @@ from houhu.accounts.scopes import can_act_in_district, districts_for
 from houhu.grid.geo import distance_m
 from houhu.grid.models import District, Household, Segment, Station, Village
 from houhu.lib.images import ProcessedImage
+from houhu.lib.signals import ledger_changed
 
 from . import errors, scans
 from .models import (
@@ -87,16 +87,10 @@ def _household_district_id(household: Household) -> int:
     return household.transformer_area.district_id
 
 
-def refresh_stats_on_commit(district_ids: Iterable[int]) -> None:
-    """The statistics app keeps per-grid snapshots of coverage: tell it after the commit
-    (it debounces bursts). Robust: a Redis hiccup must not turn a saved signing into an
-    error page, the nightly snapshot catches up."""
-    try:
-        from stats.services import schedule_district_refresh
-    except ImportError:  # the statistics app is optional for this one
-        return
-    for district_id in sorted(set(district_ids)):
-        transaction.on_commit(lambda d=district_id: schedule_district_refresh(d), robust=True)
+def ledger_changed_in(district_ids: Iterable[int], sender: type = Pledge) -> None:
+    """Announce, inside the transaction, which grids' figures this change may move; the
+    statistics subscribe (houhu.lib.signals) and act after the commit."""
+    ledger_changed.send(sender=sender, district_ids=sorted(set(district_ids)))
 
 
 # --- compact -------------------------------------------------------------------------------
@@ -411,7 +405,7 @@ def _create_pledge(
     except IntegrityError as exc:  # the partial unique index: a concurrent double submit
         raise errors.AlreadySigned() from exc
     _pledge_event(pledge, by, "", Pledge.Status.ACTIVE, method)
-    refresh_stats_on_commit([_household_district_id(household)])
+    ledger_changed_in([_household_district_id(household)])
     return pledge
 
 
@@ -498,7 +492,7 @@ def pledge_withdraw(*, pledge: Pledge, by: User, note: str = "") -> Pledge:
     if updated != 1:
         raise errors.InvalidTransition(_("Only an active pledge can be withdrawn."))
     _pledge_event(pledge, by, Pledge.Status.ACTIVE, Pledge.Status.WITHDRAWN, note)
-    refresh_stats_on_commit([_household_district_id(pledge.household)])
+    ledger_changed_in([_household_district_id(pledge.household)])
     pledge.refresh_from_db()
     return pledge
 
@@ -589,7 +583,7 @@ def _renew_same_version(*, pledge: Pledge, by: User, signatory, witness, signed_
             new.scan.save(content.name, content, save=False)
     new.save()
     _pledge_event(new, by, "", Pledge.Status.ACTIVE, new.method)
-    refresh_stats_on_commit([_household_district_id(household)])
+    ledger_changed_in([_household_district_id(household)])
     return new
 
 
@@ -717,7 +711,7 @@ def assign_segments(
             raise errors.AssignmentConflict() from exc
         _assignment_event(assignment, by, "assigned", note=note)
         created.append(assignment)
-    refresh_stats_on_commit(a.district_id for a in created)
+    ledger_changed_in((a.district_id for a in created), Assignment)
     return created
 
 
@@ -834,7 +828,7 @@ def end_assignment(
     assignment.valid_until = until
     assignment.save(update_fields=["valid_until"])
     _assignment_event(assignment, by, "ended", frm=frm, to=until.isoformat(), note=note)
-    refresh_stats_on_commit([assignment.district_id])
+    ledger_changed_in([assignment.district_id], Assignment)
     return assignment
 
 
@@ -980,29 +974,6 @@ def derive_front_doors(
     )
 
 
-def derive_front_doors_async(
-    *, village: Village, by: User, max_distance_m: float | None = None
-) -> str:
-    """Queue the village-wide derivation after the current transaction commits; returns
-    the task id for the progress endpoint. Permission is checked now, not in the worker."""
-    if not front_door_household_ids(village=village, by=by):
-        raise errors.NotAllowed(_("You may not assign front doors in this village."))
-    from .tasks import derive_front_doors_task
-
-    task_id = str(uuid.uuid4())
-    transaction.on_commit(
-        lambda: derive_front_doors_task.apply_async(
-            kwargs={
-                "village_id": village.pk,
-                "by_id": by.pk,
-                "max_distance_m": max_distance_m,
-            },
-            task_id=task_id,
-        )
-    )
-    return task_id
-
-
 def _lock_front_door(assignment: Assignment, by: User) -> Assignment:
     _require_district(by, assignment.district_id)
     locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
@@ -1031,7 +1002,7 @@ def confirm_front_door(*, assignment: Assignment, by: User, note: str = "") -> A
         Assignment.FrontDoorState.CONFIRMED,
         note,
     )
-    refresh_stats_on_commit([assignment.district_id])
+    ledger_changed_in([assignment.district_id], Assignment)
     return assignment
 
 
@@ -1063,7 +1034,7 @@ def adjust_front_door(
         Assignment.FrontDoorState.ADJUSTED,
         note or f"{frm_segment} → {segment.code}",
     )
-    refresh_stats_on_commit([assignment.district_id])
+    ledger_changed_in([assignment.district_id], Assignment)
     return assignment
 
 
@@ -1107,15 +1078,5 @@ def visit_record(
             visit.save()
     except IntegrityError as exc:
         raise errors.AlreadyVisited() from exc
-    refresh_stats_on_commit([_household_district_id(household)])
+    ledger_changed_in([_household_district_id(household)], HouseholdVisit)
     return visit
-
-
-# --- CSV import (parsing in pledges.csv_import) -------------------------------------------
-
-
-def import_pledges_csv(*, file: File | bytes | str, by: User, dry_run: bool = False):
-    """Import signed paper pledges in bulk, all-or-nothing; see `pledges.csv_import`."""
-    from .csv_import import import_pledges
-
-    return import_pledges(file=file, by=by, dry_run=dry_run)

@@ -1,14 +1,22 @@
-"""Background work of the pledges app."""
+"""Background work of the pledges app, and the functions that queue it (tasks import
+services, never the other way round)."""
 
 from __future__ import annotations
 
+import uuid
+from typing import TYPE_CHECKING
+
 from celery import shared_task
 from django.contrib.auth import get_user_model
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
+from django.utils.translation import gettext as _
 
 from houhu.grid.models import Village
 
-from . import services
+from . import errors, services
+
+if TYPE_CHECKING:
+    from houhu.accounts.models import User
 
 
 # Retried on a lost database connection only: every batch is an idempotent upsert, so a
@@ -49,3 +57,20 @@ def derive_front_doors_task(
         done = min(start + batch_size, total)
         self.update_state(state="PROGRESS", meta={"done": done, "total": total, **counts.as_dict()})
     return {"done": total, "total": total, **counts.as_dict()}
+
+
+def derive_front_doors_later(
+    *, village: Village, by: User, max_distance_m: float | None = None
+) -> str:
+    """Queue the village-wide derivation after the current transaction commits; returns
+    the task id for the progress endpoint. Permission is checked now, not in the worker."""
+    if not services.front_door_household_ids(village=village, by=by):
+        raise errors.NotAllowed(_("You may not assign front doors in this village."))
+    task_id = str(uuid.uuid4())
+    transaction.on_commit(
+        lambda: derive_front_doors_task.apply_async(
+            kwargs={"village_id": village.pk, "by_id": by.pk, "max_distance_m": max_distance_m},
+            task_id=task_id,
+        )
+    )
+    return task_id

@@ -30,7 +30,7 @@ from houhu.accounts.scopes import districts_for, is_read_only
 from houhu.grid.models import Household, Village
 from houhu.lib.errors import DomainError
 
-from . import selectors, services
+from . import csv_import, selectors, services, tasks
 from .forms import (
     AssignmentForm,
     ClauseForm,
@@ -936,7 +936,7 @@ def derive_front_doors(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Choose a village."))
         return redirect("pledges:assign_map")
     try:
-        task_id = services.derive_front_doors_async(village=village, by=request.user)
+        task_id = tasks.derive_front_doors_later(village=village, by=request.user)
     except (DomainError, ValidationError) as exc:
         messages.error(request, _error_text(exc))
         return redirect("pledges:assign_map")
@@ -1101,9 +1101,7 @@ def import_csv(request: HttpRequest) -> HttpResponse:
         form = CsvImportForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                report = services.import_pledges_csv(
-                    file=form.cleaned_data["file"], by=request.user
-                )
+                report = csv_import.import_pledges(file=form.cleaned_data["file"], by=request.user)
             except (DomainError, ValidationError) as exc:
                 messages.error(request, _error_text(exc))
                 status = 400

@@ -1,25 +1,19 @@
-"""Writes of the stats app: refreshing snapshots and scheduling debounced refreshes.
+"""Writes of the stats app: refreshing snapshots (run by the Celery tasks in tasks.py).
 
-Other apps call `schedule_district_refresh(district_id)` after a report or pledge changes
-(from their services, inside `transaction.on_commit`); everything else runs in Celery.
+Other apps never call this app: it learns of their changes through the `ledger_changed`
+signal (receivers.py), which schedules a debounced refresh (tasks.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
-from django.conf import settings
-from django.db import connection, transaction
 from django.utils import timezone
 
 from .compute import compute_kinds
 from .models import PeriodKind
 
 KINDS = [PeriodKind.DAY, PeriodKind.MONTH, PeriodKind.YEAR]
-
-if TYPE_CHECKING:
-    from celery.result import AsyncResult
 
 
 def _today() -> dt.date:
@@ -44,40 +38,3 @@ def refresh_nightly(*, now: dt.datetime | None = None) -> int:
 def refresh_range(*, first: dt.date, last: dt.date, now: dt.datetime | None = None) -> int:
     """Every day, month and year between two dates: back-filling after a data load."""
     return sum(r.rows for r in compute_kinds(kinds=KINDS, first=first, last=last, now=now))
-
-
-def _redis():
-    import redis
-
-    return redis.Redis.from_url(settings.CELERY_BROKER_URL)
-
-
-def debounce_key(district_id: int) -> str:
-    # The database name keeps concurrent test runs and sites on one Redis apart.
-    db = connection.settings_dict["NAME"]
-    return f"houhu:stats:{db}:refresh:district:{int(district_id)}"
-
-
-def schedule_district_refresh(district_id: int) -> AsyncResult | None:
-    """Refresh one grid's current snapshots a little later; a burst of changes schedules
-    one refresh. Call it from `transaction.on_commit` (the patrols and pledges services do).
-
-    Returns the queued task, or None when one is already pending. The Redis key
-    (SET NX EX) lives as long as the countdown, so the first change of a burst queues the
-    task and the rest of the burst is folded into it.
-    """
-    from .tasks import refresh_district
-
-    delay = int(settings.STATS_DEBOUNCE_SECONDS)
-    if not _redis().set(debounce_key(district_id), "1", nx=True, ex=max(delay, 1)):
-        return None
-    return refresh_district.apply_async(args=[int(district_id)], countdown=delay)
-
-
-def clear_debounce(district_id: int) -> None:
-    _redis().delete(debounce_key(district_id))
-
-
-def schedule_district_refresh_on_commit(district_id: int) -> None:
-    """The same, deferred until the caller's transaction commits (nothing for a rollback)."""
-    transaction.on_commit(lambda: schedule_district_refresh(district_id))

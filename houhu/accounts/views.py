@@ -12,22 +12,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
-from django.urls import NoReverseMatch, reverse, reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from houhu.accounts import home as home_pages
 from houhu.accounts import selectors, services
 from houhu.accounts.forms import HouseholdSearchForm, VillagerAccountForm
 from houhu.accounts.models import User
 from houhu.accounts.scopes import can_act_in_district
 from houhu.grid.models import Household
-
-# Each app may contribute a card to the villager's home page by shipping one of these
-# templates; the home page shows those that exist, so apps stay independent.
-VILLAGER_CARDS = ("patrols/villager_card.html", "pledges/villager_card.html")
 
 # The one-time password travels from the POST to the page that shows it in the session,
 # never in the URL: a reload of that page cannot show it again, and the POST is not
@@ -35,27 +30,6 @@ VILLAGER_CARDS = ("patrols/villager_card.html", "pledges/villager_card.html")
 ISSUED_KEY = "accounts.issued_password"
 
 HOUSEHOLDS_PER_PAGE = 25
-
-
-def _first_url(*names: str) -> str:
-    """The first of these named pages that exists: apps add their pages independently."""
-    for name in names:
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return reverse("grid:map")
-
-
-def _existing_templates(names: tuple[str, ...]) -> list[str]:
-    found = []
-    for name in names:
-        try:
-            get_template(name)
-        except TemplateDoesNotExist:
-            continue
-        found.append(name)
-    return found
 
 
 @login_required
@@ -76,12 +50,11 @@ def home(request: HttpRequest) -> HttpResponse:
             {
                 "household": household,
                 "district": district,
-                "cards": _existing_templates(VILLAGER_CARDS),
+                # The other apps' cards, registered in their AppConfig.ready.
+                "cards": home_pages.villager_cards(),
             },
         )
-    if user.is_leader:
-        return redirect(_first_url("stats:dashboard"))
-    return redirect(_first_url("patrols:workspace"))
+    return redirect(home_pages.landing_page(user) or "grid:map")
 
 
 def account_managers_only(view):

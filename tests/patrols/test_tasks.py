@@ -111,13 +111,13 @@ def test_staff_acting_on_their_own_report_notify_nobody():
 
 @pytest.mark.django_db(transaction=True)
 def test_submission_schedules_the_grids_statistics_refresh():
-    from stats import services as stats_services
+    from stats import tasks as stats_tasks
 
     g = build_grid()
-    key = stats_services.debounce_key(g.district.pk)
-    stats_services.clear_debounce(g.district.pk)
+    key = stats_tasks.debounce_key(g.district.pk)
+    stats_tasks.clear_debounce(g.district.pk)
     report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
     try:
-        assert stats_services._redis().exists(key) == 1
+        assert stats_tasks._redis().exists(key) == 1
     finally:
-        stats_services.clear_debounce(g.district.pk)
+        stats_tasks.clear_debounce(g.district.pk)

@@ -263,10 +263,10 @@ def test_villager_cannot_withdraw_another_households_pledge(world):
 def test_signing_tells_the_statistics_app_after_commit(
     world, monkeypatch, django_capture_on_commit_callbacks
 ):
-    import stats.services
+    import stats.receivers
 
     calls = []
-    monkeypatch.setattr(stats.services, "schedule_district_refresh", calls.append)
+    monkeypatch.setattr(stats.receivers, "schedule_district_refresh", calls.append)
     with django_capture_on_commit_callbacks(execute=True):
         services.pledge_sign_online(
             household=world.h1, version=world.version, by=villager_for(world.h1), confirm=True

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.gis.geos import LineString
 from django.db import transaction
 
-from pledges import services
+from pledges import tasks
 from pledges.models import Assignment
 from pledges.tasks import derive_front_doors_task
 from tests.factories import HouseholdFactory, SegmentFactory, VillageFactory, point
@@ -69,7 +69,7 @@ def test_async_derivation_is_queued_on_commit_and_reports_progress(celery_worker
     SegmentFactory(district=world.d1, geom=LineString(point(0, 0), point(1000, 0), srid=4326))
     HouseholdFactory(transformer_area=world.ta1, village=village, location=point(10, 10))
     with transaction.atomic():
-        task_id = services.derive_front_doors_async(village=village, by=world.m1)
+        task_id = tasks.derive_front_doors_later(village=village, by=world.m1)
     summary = AsyncResult(task_id).get(timeout=60)
     assert summary["proposed"] == 1 and summary["done"] == summary["total"] == 1
     assert Assignment.objects.filter(scope="front_door").count() == 1

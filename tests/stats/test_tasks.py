@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from stats import services
+from stats import tasks as stats_tasks
 from stats.compute import compute_snapshots
 from stats.models import Snapshot, SnapshotRun
 from stats.tasks import refresh_all
@@ -78,33 +78,35 @@ def test_beat_schedule_from_the_database_runs_the_hourly_refresh(celery_worker):
 def test_a_burst_of_changes_schedules_one_district_refresh(celery_worker, settings):
     settings.STATS_DEBOUNCE_SECONDS = 1
     c = small_county()
-    services.clear_debounce(c.d1.pk)
-    first = services.schedule_district_refresh(c.d1.pk)
+    stats_tasks.clear_debounce(c.d1.pk)
+    first = stats_tasks.schedule_district_refresh(c.d1.pk)
     assert first is not None
-    assert services.schedule_district_refresh(c.d1.pk) is None
-    assert services.schedule_district_refresh(c.d1.pk) is None
+    assert stats_tasks.schedule_district_refresh(c.d1.pk) is None
+    assert stats_tasks.schedule_district_refresh(c.d1.pk) is None
     first.get(timeout=60)
     runs = SnapshotRun.objects.filter(district=c.d1)
     assert runs.count() == 3  # day, month, year of one refresh, not three refreshes
     assert not Snapshot.objects.filter(level="district", scope_id=c.d2.pk).exists()
     assert Snapshot.objects.filter(level="district", scope_id=c.d1.pk, period="year").exists()
     # The refresh cleared the key: the next change schedules again.
-    again = services.schedule_district_refresh(c.d1.pk)
+    again = stats_tasks.schedule_district_refresh(c.d1.pk)
     assert again is not None
     again.get(timeout=60)
 
 
-def test_on_commit_helper_schedules_nothing_for_a_rollback(celery_worker, settings):
+def test_a_ledger_change_that_is_rolled_back_schedules_nothing(celery_worker, settings):
     from django.db import transaction
+
+    from houhu.lib.signals import ledger_changed
 
     settings.STATS_DEBOUNCE_SECONDS = 1
     c = small_county(with_reports=False)
-    services.clear_debounce(c.d2.pk)
+    stats_tasks.clear_debounce(c.d2.pk)
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.schedule_district_refresh_on_commit(c.d2.pk)
+        ledger_changed.send(sender=None, district_ids=[c.d2.pk])
         raise RuntimeError("rolled back")
-    assert services.schedule_district_refresh(c.d2.pk) is not None  # key was never set
-    services.clear_debounce(c.d2.pk)
+    assert stats_tasks.schedule_district_refresh(c.d2.pk) is not None  # key was never set
+    stats_tasks.clear_debounce(c.d2.pk)
 
 
 def _db_dsn() -> dict:
