@@ -34,7 +34,7 @@ from houhu.accounts.scopes import districts_for
 from houhu.grid.models import Household
 from houhu.lib import geojson
 from houhu.lib.bbox import parse_bbox
-from pledges.selectors import responsibles_for_segment
+from pledges.responsibility.selectors import responsibles_for_segment
 
 from .errors import InvalidInput
 from .models import Notification, Report, ReportEvent

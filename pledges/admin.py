@@ -1,6 +1,6 @@
 """Admin: for inspection and for drafting compacts. A published or superseded version (and
 its clauses) is read-only here, as in the services; state changes (publish, new version)
-go through admin actions that call `pledges.services`. Pledges, assignments and events are
+go through admin actions that call `pledges.compact.services`. Pledges, assignments and events are
 read-only: their rules live in the services, which the pages and API use."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from houhu.lib.errors import DomainError
 
-from . import services
+from .compact import services
 from .models import (
     Assignment,
     AssignmentEvent,

@@ -29,7 +29,6 @@ from django.utils import timezone
 from houhu.accounts.models import User
 from houhu.grid.models import Station, Village
 
-from . import services
 from .models import (
     Assignment,
     Clause,
@@ -39,6 +38,7 @@ from .models import (
     HouseholdVisit,
     Pledge,
 )
+from .responsibility import services
 
 TITLE = "后湖供电所护线村规民约"
 MOTTO = "你包片、我包段、家家户户包门前"

@@ -14,7 +14,7 @@ from django.utils import translation
 from PIL import Image
 
 from houhu.lib import images
-from pledges.forms import PaperSigningForm
+from pledges.compact.forms import PaperSigningForm
 from pledges.models import Pledge
 from tests.pledges.factories import World
 

@@ -1,5 +1,5 @@
 """Integration with the pledges app: the people responsible for the report's segment
-(我包段) appear in the report detail, resolved by pledges.selectors."""
+(我包段) appear in the report detail, resolved by pledges.responsibility.selectors."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from patrols.selectors import responsibles
 from patrols.services import report_submit
-from pledges.services import assign_segments
+from pledges.responsibility.services import assign_segments
 from tests.patrols.factories import build_grid, tree_data
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from pledges import errors, services
-from pledges.csv_import import import_pledges, parse_date
+from pledges import errors
+from pledges.compact import services
+from pledges.compact.csv_import import import_pledges, parse_date
 from pledges.models import Pledge, PledgeEvent
 from tests.factories import HouseholdFactory, villager_for
 

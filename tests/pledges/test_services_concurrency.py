@@ -8,7 +8,8 @@ import threading
 import pytest
 from django.db import connection
 
-from pledges import errors, services
+from pledges import errors
+from pledges.compact import signing as services
 from pledges.models import Pledge, PledgeEvent
 from tests.factories import villager_for
 

@@ -10,7 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 from PIL import Image
 
-from pledges import errors, services
+from pledges import errors
+from pledges.compact import services as compact_services
+from pledges.compact import signing
 from pledges.models import Pledge, PledgeEvent
 from tests.factories import villager_for
 
@@ -32,7 +34,7 @@ def jpeg_bytes(size=(40, 30)) -> bytes:
 
 def test_villager_signs_the_compact_in_force_online(world):
     villager = villager_for(world.h1)
-    pledge = services.pledge_sign_online(
+    pledge = signing.pledge_sign_online(
         household=world.h1, version=world.version, by=villager, confirm=True
     )
     assert pledge.status == Pledge.Status.ACTIVE
@@ -44,7 +46,7 @@ def test_villager_signs_the_compact_in_force_online(world):
 def test_signing_without_explicit_confirmation_is_refused(world):
     villager = villager_for(world.h1)
     with pytest.raises(errors.ConfirmationRequired):
-        services.pledge_sign_online(
+        signing.pledge_sign_online(
             household=world.h1, version=world.version, by=villager, confirm=False
         )
     assert not Pledge.objects.exists()
@@ -52,11 +54,9 @@ def test_signing_without_explicit_confirmation_is_refused(world):
 
 def test_signing_twice_is_refused_and_changes_nothing(world):
     villager = villager_for(world.h1)
-    services.pledge_sign_online(
-        household=world.h1, version=world.version, by=villager, confirm=True
-    )
+    signing.pledge_sign_online(household=world.h1, version=world.version, by=villager, confirm=True)
     with pytest.raises(errors.AlreadySigned):
-        services.pledge_sign_online(
+        signing.pledge_sign_online(
             household=world.h1, version=world.version, by=villager, confirm=True
         )
     assert Pledge.objects.filter(household=world.h1).count() == 1
@@ -66,28 +66,30 @@ def test_signing_twice_is_refused_and_changes_nothing(world):
 def test_villager_cannot_sign_for_another_household(world):
     villager = villager_for(world.h1)
     with pytest.raises(errors.NotAllowed):
-        services.pledge_sign_online(
+        signing.pledge_sign_online(
             household=world.h2, version=world.version, by=villager, confirm=True
         )
     assert not Pledge.objects.exists()
 
 
 def test_signing_a_superseded_version_is_refused(world):
-    draft = services.compact_new_version(compact=world.compact, by=world.staff)
-    services.compact_publish(version=draft, effective_from=dt.date(2025, 1, 1), by=world.staff)
+    draft = compact_services.compact_new_version(compact=world.compact, by=world.staff)
+    compact_services.compact_publish(
+        version=draft, effective_from=dt.date(2025, 1, 1), by=world.staff
+    )
     world.version.refresh_from_db()
     villager = villager_for(world.h1)
     with pytest.raises(errors.VersionNotSignable):
-        services.pledge_sign_online(
+        signing.pledge_sign_online(
             household=world.h1, version=world.version, by=villager, confirm=True
         )
     assert not Pledge.objects.exists()
 
 
 def test_signing_a_draft_is_refused(world):
-    draft = services.compact_new_version(compact=world.compact, by=world.staff)
+    draft = compact_services.compact_new_version(compact=world.compact, by=world.staff)
     with pytest.raises(errors.VersionNotSignable):
-        services.pledge_record_paper(
+        signing.pledge_record_paper(
             household=world.h1,
             version=draft,
             signatory="张三",
@@ -99,7 +101,7 @@ def test_signing_a_draft_is_refused(world):
 
 
 def test_signing_a_compact_of_another_village_is_refused(world):
-    v1_compact = services.compact_create(
+    v1_compact = compact_services.compact_create(
         station=world.station,
         title="一村约",
         scope="village",
@@ -107,16 +109,16 @@ def test_signing_a_compact_of_another_village_is_refused(world):
         clauses=[{"kind": "protection", "text": "护线"}],
         by=world.staff,
     )
-    version = services.compact_publish(
+    version = compact_services.compact_publish(
         version=v1_compact.versions.get(), effective_from=dt.date(2024, 6, 1), by=world.staff
     )
     villager = villager_for(world.h4)  # lives in village 2
     with pytest.raises(errors.WrongVillage):
-        services.pledge_sign_online(household=world.h4, version=version, by=villager, confirm=True)
+        signing.pledge_sign_online(household=world.h4, version=version, by=villager, confirm=True)
     assert not Pledge.objects.exists()
     # ...and for village 1 the village's own compact wins over the station's.
     with pytest.raises(errors.VersionNotSignable):
-        services.pledge_record_paper(
+        signing.pledge_record_paper(
             household=world.h1,
             version=world.version,
             signatory="张三",
@@ -128,7 +130,7 @@ def test_signing_a_compact_of_another_village_is_refused(world):
 
 def test_grid_manager_records_a_paper_signing_with_a_reencoded_scan(world):
     upload = SimpleUploadedFile("sheet.png", jpeg_bytes(), content_type="image/png")
-    pledge = services.pledge_record_paper(
+    pledge = signing.pledge_record_paper(
         household=world.h1,
         version=world.version,
         signatory="户主甲",
@@ -149,7 +151,7 @@ def test_grid_manager_records_a_paper_signing_with_a_reencoded_scan(world):
 def test_corrupt_scan_is_refused_and_nothing_saved(world):
     upload = SimpleUploadedFile("sheet.jpg", b"\xff\xd8\xff\xe0 not really a jpeg", "image/jpeg")
     with pytest.raises(errors.BadScan):
-        services.pledge_record_paper(
+        signing.pledge_record_paper(
             household=world.h1,
             version=world.version,
             signatory="户主甲",
@@ -163,7 +165,7 @@ def test_corrupt_scan_is_refused_and_nothing_saved(world):
 
 def test_grid_manager_cannot_record_outside_their_district(world):
     with pytest.raises(errors.NotAllowed):
-        services.pledge_record_paper(
+        signing.pledge_record_paper(
             household=world.h4,
             version=world.version,
             signatory="户主",
@@ -176,7 +178,7 @@ def test_grid_manager_cannot_record_outside_their_district(world):
 
 def test_paper_signing_needs_a_witness_and_a_past_date(world):
     with pytest.raises(errors.BadInput):
-        services.pledge_record_paper(
+        signing.pledge_record_paper(
             household=world.h1,
             version=world.version,
             signatory="户主",
@@ -185,7 +187,7 @@ def test_paper_signing_needs_a_witness_and_a_past_date(world):
             by=world.m1,
         )
     with pytest.raises(errors.BadInput):
-        services.pledge_record_paper(
+        signing.pledge_record_paper(
             household=world.h1,
             version=world.version,
             signatory="户主",
@@ -198,13 +200,15 @@ def test_paper_signing_needs_a_witness_and_a_past_date(world):
 
 def test_renewal_to_a_new_version_keeps_history(world):
     villager = villager_for(world.h1)
-    old = services.pledge_sign_online(
+    old = signing.pledge_sign_online(
         household=world.h1, version=world.version, by=villager, confirm=True
     )
-    draft = services.compact_new_version(compact=world.compact, by=world.staff)
-    v2 = services.compact_publish(version=draft, effective_from=dt.date(2025, 1, 1), by=world.staff)
+    draft = compact_services.compact_new_version(compact=world.compact, by=world.staff)
+    v2 = compact_services.compact_publish(
+        version=draft, effective_from=dt.date(2025, 1, 1), by=world.staff
+    )
 
-    new = services.pledge_renew(pledge=old, version=v2, by=villager, confirm=True)
+    new = signing.pledge_renew(pledge=old, version=v2, by=villager, confirm=True)
 
     old.refresh_from_db()
     assert old.status == Pledge.Status.RENEWED and old.ended_at is not None
@@ -217,7 +221,7 @@ def test_renewal_to_a_new_version_keeps_history(world):
 
 
 def test_renewal_of_the_same_version_after_the_period(world):
-    old = services.pledge_record_paper(
+    old = signing.pledge_record_paper(
         household=world.h1,
         version=world.version,
         signatory="户主",
@@ -225,7 +229,7 @@ def test_renewal_of_the_same_version_after_the_period(world):
         signed_on=dt.date(2024, 2, 1),
         by=world.m1,
     )
-    new = services.pledge_renew(
+    new = signing.pledge_renew(
         pledge=old, version=world.version, signatory="户主", witness="见证", by=world.m1
     )
     old.refresh_from_db()
@@ -235,27 +239,25 @@ def test_renewal_of_the_same_version_after_the_period(world):
 
 def test_withdrawal_keeps_the_row_and_allows_signing_again(world):
     villager = villager_for(world.h1)
-    pledge = services.pledge_sign_online(
+    pledge = signing.pledge_sign_online(
         household=world.h1, version=world.version, by=villager, confirm=True
     )
-    services.pledge_withdraw(pledge=pledge, by=villager, note="搬走了")
+    signing.pledge_withdraw(pledge=pledge, by=villager, note="搬走了")
     pledge.refresh_from_db()
     assert pledge.status == "withdrawn"
     with pytest.raises(errors.InvalidTransition):
-        services.pledge_withdraw(pledge=pledge, by=villager)
-    services.pledge_sign_online(
-        household=world.h1, version=world.version, by=villager, confirm=True
-    )
+        signing.pledge_withdraw(pledge=pledge, by=villager)
+    signing.pledge_sign_online(household=world.h1, version=world.version, by=villager, confirm=True)
     assert Pledge.objects.filter(household=world.h1).count() == 2
     assert PledgeEvent.objects.filter(pledge=pledge, to_status="withdrawn").count() == 1
 
 
 def test_villager_cannot_withdraw_another_households_pledge(world):
-    pledge = services.pledge_sign_online(
+    pledge = signing.pledge_sign_online(
         household=world.h1, version=world.version, by=villager_for(world.h1), confirm=True
     )
     with pytest.raises(errors.NotAllowed):
-        services.pledge_withdraw(pledge=pledge, by=villager_for(world.h2))
+        signing.pledge_withdraw(pledge=pledge, by=villager_for(world.h2))
     pledge.refresh_from_db()
     assert pledge.status == "active"
 
@@ -268,7 +270,7 @@ def test_signing_tells_the_statistics_app_after_commit(
     calls = []
     monkeypatch.setattr(stats.receivers, "schedule_district_refresh", calls.append)
     with django_capture_on_commit_callbacks(execute=True):
-        services.pledge_sign_online(
+        signing.pledge_sign_online(
             household=world.h1, version=world.version, by=villager_for(world.h1), confirm=True
         )
         assert calls == []  # nothing before the commit

@@ -6,9 +6,9 @@ import pytest
 from django.contrib.gis.geos import LineString
 from django.db import transaction
 
-from pledges import tasks
 from pledges.models import Assignment
-from pledges.tasks import derive_front_doors_task
+from pledges.responsibility import tasks
+from pledges.responsibility.tasks import derive_front_doors_task
 from tests.factories import HouseholdFactory, SegmentFactory, VillageFactory, point
 
 from .factories import World

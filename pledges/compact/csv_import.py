@@ -26,7 +26,7 @@ from houhu.accounts.scopes import districts_for
 from houhu.grid.models import Household
 from houhu.lib.signals import ledger_changed
 
-from . import errors
+from .. import errors
 from .models import CompactVersion, Pledge, PledgeEvent
 from .selectors import compact_in_force
 

@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from houhu.lib import images
 from houhu.lib.images import ProcessedImage
 
-from .errors import BadScan
+from ..errors import BadScan
 
 
 def limits() -> images.ImageLimits:
