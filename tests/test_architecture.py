@@ -157,3 +157,14 @@ def test_the_higher_apps_register_their_home_cards_and_landing_pages():
         "patrols:workspace",
         "stats:dashboard",
     ]
+
+
+def test_pledges_are_written_by_the_one_signing_service():
+    # The demo loader writes its year of history in SQL and is no entry point.
+    writers = [
+        name
+        for name, text in _app_sources()
+        if re.search(r"\bPledge\(\s*$|\bPledge\.objects\.(bulk_)?create\(", text, re.M)
+        and name != "pledges.demo"
+    ]
+    assert writers == ["pledges.compact.signing"]

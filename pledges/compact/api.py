@@ -18,11 +18,10 @@ from rest_framework.views import APIView
 from houhu.accounts.scopes import districts_for
 from houhu.grid.models import District, Household, Station, Village
 
-from .. import errors
 from ..web import ERROR_RESPONSES, get_or_404, valid
 from . import csv_import, selectors, services, signing, visits
 from . import serializers as s
-from .models import Clause, CompactVersion, Pledge
+from .models import Clause, CompactVersion
 
 
 class CompactViewSet(viewsets.ReadOnlyModelViewSet):
@@ -192,25 +191,17 @@ class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         summary="Sign: online by the household's villager, or record a paper signing (staff)",
     )
     def create(self, request: Request) -> Response:
-        data = valid(s.PledgeCreateSerializer, request)
-        household = get_or_404(Household, data["household"])
-        version = get_or_404(CompactVersion, data["version"])
-        if data["method"] == Pledge.Method.ONLINE:
-            pledge = signing.pledge_sign_online(
-                household=household, version=version, by=request.user, confirm=data["confirm"]
-            )
-        else:
-            if "signed_on" not in data:
-                raise errors.BadInput(_("Give the date written on the signed sheet."))
-            pledge = signing.pledge_record_paper(
-                household=household,
-                version=version,
-                signatory=data.get("signatory", ""),
-                witness=data.get("witness", ""),
-                signed_on=data["signed_on"],
-                scan=data.get("scan"),
-                by=request.user,
-            )
+        incoming = s.PledgeCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        pledge = signing.sign(
+            signing=incoming.signing(
+                household=get_or_404(Household, data["household"]),
+                version=get_or_404(CompactVersion, data["version"]),
+                method=data["method"],
+            ),
+            by=request.user,
+        )
         return Response(s.PledgeSerializer(pledge).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -233,18 +224,19 @@ class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     )
     @action(detail=True, methods=["post"])
     def renew(self, request: Request, pk=None) -> Response:
-        data = valid(s.RenewSerializer, request)
-        pledge = signing.pledge_renew(
-            pledge=self.get_object(),
-            version=get_or_404(CompactVersion, data["version"]),
-            confirm=data["confirm"],
-            signatory=data.get("signatory", ""),
-            witness=data.get("witness", ""),
-            signed_on=data.get("signed_on"),
-            scan=data.get("scan"),
+        incoming = s.RenewSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        pledge = self.get_object()
+        new = signing.renew(
+            pledge=pledge,
+            signing=incoming.signing(
+                household=pledge.household,
+                version=get_or_404(CompactVersion, incoming.validated_data["version"]),
+                method=signing.method_for(request.user),
+            ),
             by=request.user,
         )
-        return Response(s.PledgeSerializer(pledge).data, status=status.HTTP_201_CREATED)
+        return Response(s.PledgeSerializer(new).data, status=status.HTTP_201_CREATED)
 
 
 class HouseholdVisitViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -2,8 +2,9 @@
 
 Columns (header row, English or Chinese names): customer number (户号), signing date
 (签订日期), signatory (签字人), witness (见证人). Each household signs the compact version
-in force for its village. All-or-nothing: if any row is rejected, nothing is saved and the
-report lists every rejected row and every reason.
+in force for its village, through the one signing service (compact/signing.py) and its
+rules. All-or-nothing: if any row is rejected, nothing is saved and the report lists every
+rejected row and every reason.
 
 Spreadsheets saved by Excel in China are often GB18030 rather than UTF-8: both are read.
 """
@@ -18,17 +19,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from houhu.accounts.scopes import districts_for
+from houhu.accounts import scopes
+from houhu.accounts.scopes import Can
 from houhu.grid.models import Household
-from houhu.lib.signals import ledger_changed
 
 from .. import errors
-from .models import CompactVersion, Pledge, PledgeEvent
-from .selectors import compact_in_force
+from .models import Pledge
+from .signing import Signing, sign_all
 
 if TYPE_CHECKING:
     from django.core.files import File
@@ -118,9 +117,12 @@ def _header_map(header: list[str]) -> dict[str, int]:
 
 
 def import_pledges(*, file: File | bytes | str, by: User, dry_run: bool = False) -> ImportReport:
-    """Check every row, then (if all are good and not a dry run) save all in one
-    transaction. Raises NotAllowed for a user who may not record pledges at all."""
-    if not by.is_authenticated or by.role in (by.Role.LEADER, by.Role.VILLAGER):
+    """Read every row into a `Signing` (this boundary's own checks: the file's shape,
+    known customer numbers, dates), then hand them all to the one signing service,
+    `signing.sign_all`, which checks each against the same rules as the page and the API
+    and saves all of them or none. Raises NotAllowed for a user who may not record
+    pledges at all."""
+    if not scopes.can(by, Can.ACT_IN_DISTRICTS):
         raise errors.NotAllowed(_("Only station staff and grid managers may import pledges."))
     report = ImportReport(dry_run=dry_run)
     rows = list(csv.reader(io.StringIO(_decode(file))))
@@ -136,7 +138,7 @@ def import_pledges(*, file: File | bytes | str, by: User, dry_run: bool = False)
             % {"columns": ", ".join(missing), "header": ",".join(TEMPLATE_HEADER)}
         )
         return report
-    max_rows = int(getattr(settings, "PLEDGES_CSV_MAX_ROWS", 20000))
+    max_rows = int(settings.PLEDGES_CSV_MAX_ROWS)
     body = rows[1:]
     report.total_rows = len(body)
     if len(body) > max_rows:
@@ -151,136 +153,64 @@ def import_pledges(*, file: File | bytes | str, by: User, dry_run: bool = False)
         return row[i].strip() if i < len(row) else ""
 
     numbers = {cell(r, "customer_number") for r in body}
-    # One query for every household of the file; scope checked against the same set.
+    # One query for every household of the file.
     households = {
         h.customer_number: h
         for h in Household.objects.filter(customer_number__in=numbers).select_related(
             "village", "transformer_area"
         )
     }
-    allowed_districts = set(districts_for(by).values_list("pk", flat=True))
-    versions: dict[int, CompactVersion | None] = {}
-    active = {
-        (p.household_id, p.version_id): p
-        for p in Pledge.objects.filter(
-            household__in=[h.pk for h in households.values()], status=Pledge.Status.ACTIVE
-        ).select_related("version")
-    }
-    today = timezone.localdate()
     seen: dict[str, int] = {}
-    plan: list[tuple[Household, CompactVersion, dt.date, str, str]] = []
+    reasons: dict[int, list[str]] = {}
+    signings: list[tuple[int, Signing]] = []
     for line, row in enumerate(body, start=2):
         number = cell(row, "customer_number")
-        reasons: list[str] = []
-        in_scope = False
+        found: list[str] = []
         household = households.get(number)
+        duplicate = number in seen
         if not number:
-            reasons.append(_("customer number is missing"))
-        elif number in seen:
-            reasons.append(_("duplicate of line %(line)s") % {"line": seen[number]})
+            found.append(_("customer number is missing"))
+        elif duplicate:
+            found.append(_("duplicate of line %(line)s") % {"line": seen[number]})
         else:
             seen[number] = line
         if number and household is None:
-            reasons.append(_("unknown customer number"))
-        elif household is not None:
-            if household.transformer_area.district_id not in allowed_districts:
-                reasons.append(_("household is outside your service grids"))
-            elif not household.is_active:
-                reasons.append(_("household is not an active customer"))
-            else:
-                in_scope = True
+            found.append(_("unknown customer number"))
         raw_date = cell(row, "signed_on")
         signed_on = parse_date(raw_date)
         if signed_on is None:
-            reasons.append(_("bad date “%(value)s” (use YYYY-MM-DD)") % {"value": raw_date})
-        elif signed_on > today:
-            reasons.append(_("signing date is in the future"))
-        signatory, witness = cell(row, "signatory"), cell(row, "witness")
-        if not signatory:
-            reasons.append(_("signatory is missing"))
-        if not witness:
-            reasons.append(_("witness is missing"))
-        version = None
-        if household is not None and in_scope:
-            if household.village_id not in versions:
-                versions[household.village_id] = compact_in_force(village=household.village)
-            version = versions[household.village_id]
-            if version is None:
-                reasons.append(_("no compact is in force for this village"))
-            else:
-                if (household.pk, version.pk) in active:
-                    reasons.append(_("already signed this version of the compact"))
-                if signed_on and version.effective_from and signed_on < version.effective_from:
-                    reasons.append(
-                        _("signed before the compact in force took effect (%(date)s)")
-                        % {"date": version.effective_from.isoformat()}
-                    )
-        if reasons:
-            report.rejected.append(RejectedRow(line, number, reasons))
-        else:
-            plan.append((household, version, signed_on, signatory, witness))
-    if not report.ok or dry_run:
-        return report
-    try:
-        _save(plan=plan, active=active, by=by, report=report)
-    except IntegrityError:
-        # A signing recorded between the check and the save: refuse the whole file.
-        report.imported = report.renewed = 0
-        report.file_errors.append(
-            _("Another signing was recorded meanwhile; nothing was imported. Try again.")
-        )
-    return report
-
-
-@transaction.atomic
-def _save(*, plan, active, by: User, report: ImportReport) -> None:
-    now = timezone.now()
-    previous_by_household = {}
-    for (household_id, _version_id), pledge in active.items():
-        previous_by_household.setdefault(household_id, []).append(pledge)
-    pledges = []
-    renewed = []
-    for household, version, signed_on, signatory, witness in plan:
-        previous = next(
-            (
-                p
-                for p in previous_by_household.get(household.pk, [])
-                if p.version.compact_id == version.compact_id
-            ),
-            None,
-        )
-        if previous is not None:
-            renewed.append(previous)
-        pledges.append(
-            Pledge(
-                household=household,
-                version=version,
-                method=Pledge.Method.PAPER,
-                # Paper sheets carry a date only: noon local time keeps it stable.
-                signed_at=timezone.make_aware(dt.datetime.combine(signed_on, dt.time(12))),
-                signatory_name=signatory,
-                witness_name=witness,
-                recorded_by=by,
-                previous=previous,
+            found.append(_("bad date “%(value)s” (use YYYY-MM-DD)") % {"value": raw_date})
+        reasons[line] = found
+        if household is not None and not duplicate:
+            signings.append(
+                (
+                    line,
+                    Signing(
+                        household=household,
+                        method=Pledge.Method.PAPER,
+                        signed_on=signed_on,
+                        signatory=cell(row, "signatory"),
+                        witness=cell(row, "witness"),
+                    ),
+                )
             )
-        )
-    if renewed:
-        updated = Pledge.objects.filter(
-            pk__in=[p.pk for p in renewed], status=Pledge.Status.ACTIVE
-        ).update(status=Pledge.Status.RENEWED, ended_at=now)
-        if updated != len(renewed):
-            raise IntegrityError("a pledge changed during the import")
-    created = Pledge.objects.bulk_create(pledges)
-    note = _("CSV import")
-    PledgeEvent.objects.bulk_create(
-        [
-            PledgeEvent(pledge=p, by=by, from_status="active", to_status="renewed", note=note)
-            for p in renewed
+    file_ok = not any(reasons.values())
+    batch = sign_all(
+        signings=[s for _, s in signings],
+        by=by,
+        note=_("CSV import"),
+        dry_run=dry_run or not file_ok,
+    )
+    for index, refused in batch.refused.items():
+        line, row = signings[index][0], signings[index][1]
+        # A date this file could not read was reported above, with what it said.
+        reasons[line] += [
+            e.message for e in refused if not (e.field == "signed_on" and row.signed_on is None)
         ]
-        + [PledgeEvent(pledge=p, by=by, to_status="active", note=note) for p in created]
-    )
-    report.imported = len(created)
-    report.renewed = len(renewed)
-    ledger_changed.send(
-        sender=Pledge, district_ids=sorted({h.transformer_area.district_id for h, *_ in plan})
-    )
+    for line, found in reasons.items():
+        if found:
+            number = cell(body[line - 2], "customer_number")
+            report.rejected.append(RejectedRow(line, number, found))
+    report.imported = len(batch.pledges)
+    report.renewed = batch.renewed
+    return report

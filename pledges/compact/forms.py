@@ -8,11 +8,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from houhu.grid.models import Household
 from houhu.lib.images import ProcessedImage
+from houhu.lib.limits import max_length
 
 from ..errors import BadScan
 from . import scans
-from .models import Clause, Compact, HouseholdVisit
+from .models import Clause, Compact, CompactVersion, HouseholdVisit, Pledge
+from .signing import Signing
 
 
 class SignForm(forms.Form):
@@ -24,6 +27,14 @@ class SignForm(forms.Form):
         label=_("I have read the compact and sign it"),
         error_messages={"required": _("Tick the box to confirm that you have read the compact.")},
     )
+
+    def signing(self, *, household: Household, version: CompactVersion) -> Signing:
+        return Signing(
+            household=household,
+            method=Pledge.Method.ONLINE,
+            version=version,
+            confirm=self.cleaned_data["confirm"],
+        )
 
 
 class CompactCreateForm(forms.Form):
@@ -80,8 +91,10 @@ class PaperSigningForm(forms.Form):
     signed_on = forms.DateField(
         label=_("Date signed"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
-    signatory = forms.CharField(label=_("Signatory"), max_length=50)
-    witness = forms.CharField(label=_("Witness"), max_length=50)
+    signatory = forms.CharField(
+        label=_("Signatory"), max_length=max_length(Pledge, "signatory_name")
+    )
+    witness = forms.CharField(label=_("Witness"), max_length=max_length(Pledge, "witness_name"))
     scan = forms.FileField(
         label=_("Photo or scan of the signed sheet"),
         widget=forms.ClearableFileInput(
@@ -103,6 +116,18 @@ class PaperSigningForm(forms.Form):
             return scans.process(self.cleaned_data["scan"])
         except BadScan as exc:
             raise ValidationError(exc.message) from exc
+
+    def signing(self, *, household: Household, version: CompactVersion) -> Signing:
+        data = self.cleaned_data
+        return Signing(
+            household=household,
+            method=Pledge.Method.PAPER,
+            version=version,
+            signatory=data["signatory"],
+            witness=data["witness"],
+            signed_on=data["signed_on"],
+            scan=data["scan"],
+        )
 
 
 class VisitForm(forms.Form):

@@ -136,19 +136,15 @@ def visits_for(user: User) -> QuerySet[HouseholdVisit]:
     )
 
 
-def households_due_for_renewal(*, user: User, on: dt.date | None = None) -> QuerySet[Household]:
-    """Households (in the user's scope) whose active pledge is due: older than the renewal
-    period (the version's, or PLEDGES_RENEWAL_DAYS) or on a superseded/expired version.
-
-    Annotated with `pledge_id`, `signed_on`, `due_on` and `version_status`; a villager's
-    home page calls it with their own account for the reminder.
-    """
+def due_pledges(on: dt.date | None = None) -> QuerySet[Pledge]:
+    """Active pledges due for renewal on a date: older than the renewal period (the
+    version's, or PLEDGES_RENEWAL_DAYS), or on a superseded or expired version. Annotated
+    with `d_signed_on` and `d_due_on`. The one definition of "due": the renewal list, the
+    villager's reminder and the signing service (compact/signing.py) read it."""
     on = on or _today()
-    default_days = int(getattr(settings, "PLEDGES_RENEWAL_DAYS", 365))
-    # The due pledges of one household; the filter is an EXISTS (a semi-join), and the
-    # display columns are computed only for the households that pass it.
-    due = (
-        Pledge.objects.filter(household=OuterRef("pk"), status=Pledge.Status.ACTIVE)
+    default_days = int(settings.PLEDGES_RENEWAL_DAYS)
+    return (
+        Pledge.objects.filter(status=Pledge.Status.ACTIVE)
         .annotate(
             d_signed_on=TruncDate("signed_at"),
             d_due_on=AddDays(
@@ -161,8 +157,19 @@ def households_due_for_renewal(*, user: User, on: dt.date | None = None) -> Quer
             | Q(version__status=CompactVersion.Status.SUPERSEDED)
             | Q(version__valid_until__lt=on)
         )
-        .order_by("d_due_on", "pk")
     )
+
+
+def households_due_for_renewal(*, user: User, on: dt.date | None = None) -> QuerySet[Household]:
+    """Households (in the user's scope) whose active pledge is due: older than the renewal
+    period (the version's, or PLEDGES_RENEWAL_DAYS) or on a superseded/expired version.
+
+    Annotated with `pledge_id`, `signed_on`, `due_on` and `version_status`; a villager's
+    home page calls it with their own account for the reminder.
+    """
+    # The due pledges of one household; the filter is an EXISTS (a semi-join), and the
+    # display columns are computed only for the households that pass it.
+    due = due_pledges(on).filter(household=OuterRef("pk")).order_by("d_due_on", "pk")
     return (
         households_for(user)
         .filter(is_active=True)

@@ -6,7 +6,14 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from houhu.grid.models import Household
+from houhu.lib.images import ProcessedImage
+from houhu.lib.limits import max_length
+
+from ..errors import BadInput
+from . import scans
 from .models import Clause, Compact, CompactVersion, HouseholdVisit, Pledge
+from .signing import Signing
 
 
 class ClauseSerializer(serializers.ModelSerializer):
@@ -119,18 +126,45 @@ class PledgeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PledgeCreateSerializer(serializers.Serializer):
+class _SigningFields(serializers.Serializer):
+    """The fields of a signing, limits from the model (`Pledge`). Turned into ONE typed
+    `Signing` for the service; the scan goes through the image intake here, once."""
+
+    confirm = serializers.BooleanField(required=False, default=False)
+    signatory = serializers.CharField(
+        max_length=max_length(Pledge, "signatory_name"), required=False, allow_blank=True
+    )
+    witness = serializers.CharField(
+        max_length=max_length(Pledge, "witness_name"), required=False, allow_blank=True
+    )
+    signed_on = serializers.DateField(required=False)
+    scan = serializers.FileField(required=False, allow_null=True)
+
+    def validate_scan(self, upload) -> ProcessedImage | None:
+        return scans.process(upload) if upload is not None else None
+
+    def signing(self, *, household: Household, version: CompactVersion, method: str) -> Signing:
+        data = self.validated_data
+        if method == Pledge.Method.PAPER and data.get("signed_on") is None:
+            raise BadInput(_("Give the date written on the signed sheet."), field="signed_on")
+        return Signing(
+            household=household,
+            method=method,
+            version=version,
+            confirm=data["confirm"],
+            signatory=data.get("signatory", ""),
+            witness=data.get("witness", ""),
+            signed_on=data.get("signed_on"),
+            scan=data.get("scan"),
+        )
+
+
+class PledgeCreateSerializer(_SigningFields):
     """Online (a villager, `confirm`: true) or paper (staff: signatory, witness, date, scan)."""
 
     household = serializers.IntegerField()
     version = serializers.IntegerField()
     method = serializers.ChoiceField(choices=Pledge.Method.choices, default="online")
-    confirm = serializers.BooleanField(required=False, default=False)
-    signatory = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    witness = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    signed_on = serializers.DateField(required=False)
-    # A plain file: the service decodes and re-encodes it, refusing what is not an image.
-    scan = serializers.FileField(required=False, allow_null=True)
 
 
 class HouseholdVisitSerializer(serializers.ModelSerializer):
@@ -164,13 +198,8 @@ class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class RenewSerializer(serializers.Serializer):
+class RenewSerializer(_SigningFields):
     version = serializers.IntegerField()
-    confirm = serializers.BooleanField(required=False, default=False)
-    signatory = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    witness = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    signed_on = serializers.DateField(required=False)
-    scan = serializers.FileField(required=False, allow_null=True)
 
 
 class ListQuerySerializer(serializers.Serializer):

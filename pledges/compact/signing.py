@@ -1,299 +1,416 @@
-"""Signing the compact: a household's pledge, online or on paper, its renewal and its
-withdrawal. Keyword-only, atomic, an immutable event row per state change; the statistics
-hear of it through `ledger_changed`.
+"""Signing the compact: ONE service signs a pledge, for every entry point.
+
+The villager's page, the paper form, the API and the CSV import each turn their request
+into `Signing` values (validated once, at their boundary) and call `sign` (one signing) or
+`sign_all` (the CSV import: every row or none). Both check the same `RULES`, in order, and
+write through the same code. A renewal is a signing too: the household's active pledge on
+the same compact is closed as renewed and linked, whether the new pledge is on a newer
+version or, once the renewal period has passed, on the same one.
+
+Withdrawal (`pledge_withdraw`) ends a pledge; it is the household's decision, recorded by
+themselves or by staff.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from houhu.accounts.scopes import can_act_in_district
+from houhu.accounts import scopes
+from houhu.accounts.scopes import Access, Can
 from houhu.grid.models import Household
+from houhu.lib.errors import DomainError
 from houhu.lib.images import ProcessedImage
 
 from .. import errors
-from ..common import (
-    full_clean,
-    household_district_id,
-    ledger_changed_in,
-    now,
-    require_district,
-    today,
-)
+from ..common import household_district_id, ledger_changed_in, now, today
 from . import scans
 from .models import CompactVersion, Pledge, PledgeEvent
-from .selectors import compact_covers_village_q, compact_in_force
+from .selectors import compact_covers_village_q, compact_in_force, due_pledges
 
 if TYPE_CHECKING:
-    from django.core.files import File
-
     from houhu.accounts.models import User
 
+ONLINE, PAPER = Pledge.Method.ONLINE, Pledge.Method.PAPER
 
-def _check_signable(*, household: Household, version: CompactVersion) -> None:
-    if version.status == CompactVersion.Status.DRAFT:
-        raise errors.VersionNotSignable(_("This compact version is a draft: it cannot be signed."))
-    if version.status == CompactVersion.Status.SUPERSEDED:
-        raise errors.VersionNotSignable(
+
+@dataclass(frozen=True)
+class Signing:
+    """One signing, as its entry point typed it.
+
+    `version` None means the version in force for the household's village (the CSV
+    import); `signed_on` is the date written on a paper sheet (online: today); `confirm`
+    is the villager's explicit "I have read it"; `scan` the sheet's photo, already through
+    the image intake (compact/scans.py)."""
+
+    household: Household
+    method: str
+    version: CompactVersion | None = None
+    signatory: str = ""
+    witness: str = ""
+    signed_on: dt.date | None = None
+    confirm: bool = False
+    scan: ProcessedImage | None = None
+
+
+@dataclass
+class Facts:
+    """What the rules read about one signing, loaded for the whole batch at once."""
+
+    signing: Signing
+    by: User
+    today: dt.date
+    access: Access  # houhu.accounts.scopes: may `by` act for this household?
+    version: CompactVersion | None  # the version signed (given, or in force)
+    in_force: CompactVersion | None  # the version in force for the household's village
+    covers: bool  # the version's compact applies to the household's village
+    active: list[Pledge]  # the household's active pledges
+    due: set[int]  # which of them are due for renewal
+
+    @property
+    def signed_on(self) -> dt.date | None:
+        return self.today if self.signing.method == ONLINE else self.signing.signed_on
+
+    @property
+    def same_version(self) -> Pledge | None:
+        v = self.version
+        return next((p for p in self.active if v and p.version_id == v.pk), None)
+
+    @property
+    def previous(self) -> Pledge | None:
+        """The active pledge this signing renews: the same compact's."""
+        v = self.version
+        return next((p for p in self.active if v and p.version.compact_id == v.compact_id), None)
+
+
+BOTH = frozenset({ONLINE, PAPER})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of signing: `broken(facts)` says why it refuses, or None. `methods` are the
+    signings it applies to; a broken `gate` stops the check (the later rules read what it
+    guards, or are none of this user's business)."""
+
+    name: str
+    broken: Callable[[Facts], DomainError | None]
+    methods: frozenset[str] = BOTH
+    gate: bool = False
+
+
+def _who(f: Facts) -> DomainError | None:
+    if f.signing.method == ONLINE:
+        # Online: a villager, for their own household only.
+        if not (f.access.write and scopes.can(f.by, Can.SIGN_FOR_HOUSEHOLD)):
+            return errors.NotAllowed(_("You can only sign for your own household."))
+    elif not (f.access.write and scopes.can(f.by, Can.ACT_IN_DISTRICTS)):
+        # Paper: staff or the grid manager of the household's grid.
+        return errors.NotAllowed(_("This household is outside your service grids."))
+    return None
+
+
+def _version(f: Facts) -> DomainError | None:
+    v = f.version
+    if v is None:
+        return errors.VersionNotSignable(_("No compact is in force for this household's village."))
+    if v.status == CompactVersion.Status.DRAFT:
+        return errors.VersionNotSignable(_("This compact version is a draft: it cannot be signed."))
+    if v.status == CompactVersion.Status.SUPERSEDED:
+        return errors.VersionNotSignable(
             _("This compact version has been replaced: sign the version in force.")
         )
-    covers = CompactVersion.objects.filter(
-        compact_covers_village_q(household.village), pk=version.pk
-    ).exists()
-    if not covers:
-        raise errors.WrongVillage()
-    in_force = compact_in_force(village=household.village)
-    if in_force is None or in_force.pk != version.pk:
-        raise errors.VersionNotSignable()
+    if not f.covers:
+        return errors.WrongVillage()
+    if f.in_force is None or f.in_force.pk != v.pk:
+        return errors.VersionNotSignable()
+    return None
 
 
-def _pledge_event(pledge: Pledge, by: User | None, frm: str, to: str, note: str = "") -> None:
-    PledgeEvent.objects.create(pledge=pledge, by=by, from_status=frm, to_status=to, note=note)
-
-
-def _create_pledge(
-    *,
-    household: Household,
-    version: CompactVersion,
-    method: str,
-    signed_at: dt.datetime,
-    signatory: str,
-    witness: str = "",
-    scan: ContentFile | None = None,
-    signed_by: User | None = None,
-    recorded_by: User | None = None,
-    by: User,
-) -> Pledge:
-    """Create the pledge; an active pledge of the same household on an older version of
-    the same compact is marked renewed and linked (history kept)."""
-    # Lock the household row: two clicks on "sign" must produce one pledge, and the second
-    # must see the first and get a clear error rather than an IntegrityError.
-    Household.objects.select_for_update().get(pk=household.pk)
-    active = list(
-        Pledge.objects.select_for_update()
-        .filter(household=household, status=Pledge.Status.ACTIVE)
-        .select_related("version")
-    )
-    if any(p.version_id == version.pk for p in active):
-        raise errors.AlreadySigned()
-    previous = next((p for p in active if p.version.compact_id == version.compact_id), None)
-    pledge = Pledge(
-        household=household,
-        version=version,
-        method=method,
-        signed_at=signed_at,
-        signatory_name=(signatory or "").strip(),
-        witness_name=(witness or "").strip(),
-        signed_by=signed_by,
-        recorded_by=recorded_by,
-        previous=previous,
-    )
-    if not pledge.signatory_name:
-        raise errors.BadInput(_("Enter the name of the person who signed."))
-    full_clean(pledge, exclude=["scan", "previous"])
-    at = now()
-    if previous is not None:
-        previous.status = Pledge.Status.RENEWED
-        previous.ended_at = at
-        previous.save(update_fields=["status", "ended_at"])
-        _pledge_event(
-            previous,
-            by,
-            Pledge.Status.ACTIVE,
-            Pledge.Status.RENEWED,
-            _("renewed on version %(number)s") % {"number": version.number},
+def _dates(f: Facts) -> DomainError | None:
+    day = f.signed_on
+    if day is None:  # an undated paper signing: refused by the rule before
+        return None
+    if day > f.today:
+        return errors.BadInput(_("The signing date is in the future."), field="signed_on")
+    if f.version is not None and f.version.effective_from and day < f.version.effective_from:
+        return errors.BadInput(
+            _("The signing date is before the compact took effect (%(date)s)."),
+            field="signed_on",
+            date=f.version.effective_from.isoformat(),
         )
+    return None
+
+
+def _not_signed_yet(f: Facts) -> DomainError | None:
+    same = f.same_version
+    if same is not None and same.pk not in f.due:
+        return errors.AlreadySigned()
+    return None
+
+
+# Checked in this order; the first broken rule is the answer of `sign`, and the CSV import
+# reports every broken rule of every row.
+RULES: tuple[Rule, ...] = (
+    Rule("who may sign", _who, gate=True),
+    Rule(
+        "the villager confirms having read it",
+        lambda f: None if f.signing.confirm else errors.ConfirmationRequired(),
+        frozenset({ONLINE}),
+    ),
+    Rule(
+        "the household is an active customer",
+        lambda f: (
+            None
+            if f.signing.household.is_active
+            else errors.BadInput(_("This household is no longer an active customer."))
+        ),
+    ),
+    Rule("the version in force for the household's village", _version),
+    Rule(
+        "a paper signing carries the date written on the sheet",
+        lambda f: (
+            None
+            if f.signing.signed_on is not None
+            else errors.BadInput(_("Give the date written on the signed sheet."), field="signed_on")
+        ),
+        frozenset({PAPER}),
+    ),
+    Rule("signed on a date between the compact taking effect and today", _dates),
+    Rule(
+        "a paper signing has a witness",
+        lambda f: (
+            None
+            if f.signing.witness.strip()
+            else errors.BadInput(_("Enter the witness of the paper signing."), field="witness")
+        ),
+        frozenset({PAPER}),
+    ),
+    Rule(
+        "a paper signing names its signatory",
+        lambda f: (
+            None
+            if f.signing.signatory.strip()
+            else errors.BadInput(_("Enter the name of the person who signed."), field="signatory")
+        ),
+        frozenset({PAPER}),
+    ),
+    # An active pledge on this very version is renewed only once it is due.
+    Rule("not signed already (unless due for renewal)", _not_signed_yet),
+)
+
+
+def refusals(facts: Facts) -> list[DomainError]:
+    found = []
+    for rule in RULES:
+        if facts.signing.method in rule.methods and (error := rule.broken(facts)) is not None:
+            found.append(error)
+            if rule.gate:
+                break
+    return found
+
+
+# --- loading the facts of a batch -------------------------------------------------------
+
+
+def _facts(signings: Sequence[Signing], by: User) -> list[Facts]:
+    """Lock the households (in id order: two batches cannot deadlock) and load what the
+    rules read, a handful of queries whatever the number of signings. Locked, a second
+    click on "sign" waits for the first and then sees its pledge."""
+    ids = sorted({s.household.pk for s in signings})
+    households = {
+        h.pk: h
+        for h in Household.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids)
+        .select_related("village", "transformer_area")
+        .order_by("pk")
+    }
+    access = scopes.household_accesses(by, households.values())
+    active: dict[int, list[Pledge]] = {}
+    for p in (
+        Pledge.objects.select_for_update(of=("self",))
+        .filter(household__in=ids, status=Pledge.Status.ACTIVE)
+        .select_related("version")
+        .order_by("pk")
+    ):
+        active.setdefault(p.household_id, []).append(p)
+    all_active = [p.pk for ps in active.values() for p in ps]
+    day = today()
+    due = set(due_pledges(day).filter(pk__in=all_active).values_list("pk", flat=True))
+    in_force: dict[int, CompactVersion | None] = {}
+    covers: dict[tuple[int, int], bool] = {}
+    out = []
+    for s in signings:
+        h = households[s.household.pk]
+        if h.village_id not in in_force:
+            in_force[h.village_id] = compact_in_force(village=h.village, on=day)
+        version = s.version or in_force[h.village_id]
+        key = (h.village_id, version.pk if version else 0)
+        if key not in covers:
+            covers[key] = version is not None and (
+                version == in_force[h.village_id]
+                or CompactVersion.objects.filter(
+                    compact_covers_village_q(h.village), pk=version.pk
+                ).exists()
+            )
+        out.append(
+            Facts(
+                signing=s if s.household is h else _with_household(s, h),
+                by=by,
+                today=day,
+                access=access[h.pk],
+                version=version,
+                in_force=in_force[h.village_id],
+                covers=covers[key],
+                active=active.get(h.pk, []),
+                due=due,
+            )
+        )
+    return out
+
+
+def _with_household(s: Signing, household: Household) -> Signing:
+    return Signing(**{**s.__dict__, "household": household})
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def _signed_at(f: Facts, at: dt.datetime) -> dt.datetime:
+    if f.signing.method == ONLINE:
+        return at
+    # Paper sheets carry a date only: noon local time keeps the date stable in any zone.
+    return timezone.make_aware(dt.datetime.combine(f.signed_on, dt.time(12, 0)))
+
+
+def _write(facts: Sequence[Facts], by: User, note: str | None) -> tuple[list[Pledge], int]:
+    """Close the renewed pledges and create the new ones with their events, in bulk."""
+    at = now()
+    renewed = [f.previous for f in facts if f.previous is not None]
+    if renewed:
+        closed = Pledge.objects.filter(
+            pk__in=[p.pk for p in renewed], status=Pledge.Status.ACTIVE
+        ).update(status=Pledge.Status.RENEWED, ended_at=at)
+        if closed != len(renewed):  # cannot happen under the locks; never write half
+            raise errors.AlreadySigned()
+    pledges = []
+    for f in facts:
+        s, online = f.signing, f.signing.method == ONLINE
+        pledge = Pledge(
+            household=s.household,
+            version=f.version,
+            method=s.method,
+            signed_at=_signed_at(f, at),
+            signatory_name=(by.display_name or s.household.head_name)
+            if online
+            else s.signatory.strip(),
+            witness_name="" if online else s.witness.strip(),
+            signed_by=by if online else None,
+            recorded_by=None if online else by,
+            previous=f.previous,
+        )
+        if s.scan is not None and not online:
+            content = scans.as_file(s.scan)
+            pledge.scan.save(content.name, content, save=False)
+        pledges.append(pledge)
     try:
         with transaction.atomic():
-            if scan is not None:
-                pledge.scan.save(scan.name, scan, save=False)
-            pledge.save()
+            created = Pledge.objects.bulk_create(pledges)
     except IntegrityError as exc:  # the partial unique index: a concurrent double submit
         raise errors.AlreadySigned() from exc
-    _pledge_event(pledge, by, "", Pledge.Status.ACTIVE, method)
-    ledger_changed_in([household_district_id(household)])
-    return pledge
+    events = [
+        PledgeEvent(
+            pledge=f.previous,
+            by=by,
+            from_status=Pledge.Status.ACTIVE,
+            to_status=Pledge.Status.RENEWED,
+            note=note or _("renewed on version %(number)s") % {"number": f.version.number},
+        )
+        for f in facts
+        if f.previous is not None
+    ]
+    events += [
+        PledgeEvent(pledge=p, by=by, to_status=Pledge.Status.ACTIVE, note=note or p.method)
+        for p in created
+    ]
+    PledgeEvent.objects.bulk_create(events)
+    ledger_changed_in({household_district_id(f.signing.household) for f in facts}, Pledge)
+    return created, len(renewed)
+
+
+@dataclass
+class Batch:
+    """What `sign_all` did: the pledges written, how many renewed an older one, and the
+    refusals per signing (its index in the input), when nothing was written."""
+
+    pledges: list[Pledge] = field(default_factory=list)
+    renewed: int = 0
+    refused: dict[int, list[DomainError]] = field(default_factory=dict)
 
 
 @transaction.atomic
-def pledge_sign_online(
-    *, household: Household, version: CompactVersion, by: User, confirm: bool
-) -> Pledge:
-    """A villager signs the compact in force for their own household, after explicitly
-    confirming they have read it."""
-    if not (by.is_authenticated and by.is_villager and by.household_id == household.pk):
-        raise errors.NotAllowed(_("You can only sign for your own household."))
-    if not confirm:
-        raise errors.ConfirmationRequired()
-    _check_signable(household=household, version=version)
-    return _create_pledge(
-        household=household,
-        version=version,
-        method=Pledge.Method.ONLINE,
-        signed_at=now(),
-        signatory=by.display_name or household.head_name,
-        signed_by=by,
-        by=by,
-    )
+def sign_all(
+    *, signings: Sequence[Signing], by: User, note: str | None = None, dry_run: bool = False
+) -> Batch:
+    """Check every signing against RULES and, if none is refused and this is not a dry
+    run, write them all in one transaction: every signing or none."""
+    facts = _facts(signings, by)
+    refused = {i: found for i, f in enumerate(facts) if (found := refusals(f))}
+    if refused or dry_run:
+        return Batch(refused=refused)
+    pledges, renewed = _write(facts, by, note)
+    return Batch(pledges=pledges, renewed=renewed)
 
 
-def reencode_scan(upload: File | bytes | ProcessedImage) -> ContentFile:
-    """The scan as a file to store: already processed by the form or serializer, or
-    processed now (`pledges.compact.scans`, the project's one image intake)."""
-    image = upload if isinstance(upload, ProcessedImage) else scans.process(upload)
-    return scans.as_file(image)
+def sign(*, signing: Signing, by: User) -> Pledge:
+    """Sign the compact for one household (online by its villager, or a paper signing
+    recorded by staff), or raise the first rule it breaks; nothing is written then."""
+    batch = sign_all(signings=[signing], by=by)
+    if batch.refused:
+        raise batch.refused[0][0]
+    return batch.pledges[0]
 
 
-@transaction.atomic
-def pledge_record_paper(
-    *,
-    household: Household,
-    version: CompactVersion,
-    signatory: str,
-    witness: str,
-    signed_on: dt.date,
-    scan: File | bytes | None = None,
-    by: User,
-) -> Pledge:
-    """Staff or the grid manager record a signing on paper, with the sheet's photo."""
-    require_district(by, household_district_id(household))
-    if signed_on > today():
-        raise errors.BadInput(_("The signing date is in the future."))
-    if not (witness or "").strip():
-        raise errors.BadInput(_("Enter the witness of the paper signing."))
-    _check_signable(household=household, version=version)
-    content = reencode_scan(scan) if scan is not None else None
-    return _create_pledge(
-        household=household,
-        version=version,
-        method=Pledge.Method.PAPER,
-        signed_at=_date_to_datetime(signed_on),
-        signatory=signatory,
-        witness=witness,
-        scan=content,
-        recorded_by=by,
-        by=by,
-    )
+def renew(*, pledge: Pledge, signing: Signing, by: User) -> Pledge:
+    """Renew this active pledge (the API's /renew/): a signing of the same household on a
+    version of the same compact, under the same rules."""
+    if pledge.status != Pledge.Status.ACTIVE:
+        raise errors.InvalidTransition(_("Only an active pledge can be renewed."))
+    if signing.version is None or signing.version.compact_id != pledge.version.compact_id:
+        raise errors.InvalidTransition(_("A pledge is renewed on a version of the same compact."))
+    return sign(signing=_with_household(signing, pledge.household), by=by)
 
 
-def _date_to_datetime(day: dt.date) -> dt.datetime:
-    # Paper sheets carry a date only: noon local time keeps the date stable in any zone.
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(12, 0)))
+def method_for(user: User) -> str:
+    """A villager signs online; staff record a signing on paper."""
+    return ONLINE if scopes.can(user, Can.SIGN_FOR_HOUSEHOLD) else PAPER
 
 
-def _may_act_for_household(user: User, household: Household) -> bool:
-    if user.is_authenticated and user.is_villager:
-        return user.household_id == household.pk
-    return can_act_in_district(user, household_district_id(household))
+# --- withdrawal --------------------------------------------------------------------------
 
 
 @transaction.atomic
 def pledge_withdraw(*, pledge: Pledge, by: User, note: str = "") -> Pledge:
     """Withdraw an active pledge (the household's own decision, or recorded by staff)."""
-    if not _may_act_for_household(by, pledge.household):
+    if not scopes.household_access(by, pledge.household).write:
         raise errors.NotAllowed()
     updated = Pledge.objects.filter(pk=pledge.pk, status=Pledge.Status.ACTIVE).update(
         status=Pledge.Status.WITHDRAWN, ended_at=now()
     )
     if updated != 1:
         raise errors.InvalidTransition(_("Only an active pledge can be withdrawn."))
-    _pledge_event(pledge, by, Pledge.Status.ACTIVE, Pledge.Status.WITHDRAWN, note)
-    ledger_changed_in([household_district_id(pledge.household)])
+    PledgeEvent.objects.create(
+        pledge=pledge,
+        by=by,
+        from_status=Pledge.Status.ACTIVE,
+        to_status=Pledge.Status.WITHDRAWN,
+        note=note,
+    )
+    ledger_changed_in([household_district_id(pledge.household)], Pledge)
     pledge.refresh_from_db()
     return pledge
-
-
-@transaction.atomic
-def pledge_renew(
-    *,
-    pledge: Pledge,
-    version: CompactVersion,
-    by: User,
-    confirm: bool = False,
-    signatory: str = "",
-    witness: str = "",
-    signed_on: dt.date | None = None,
-    scan: File | bytes | None = None,
-) -> Pledge:
-    """Renew an active pledge on a newer version (or re-sign the same compact when the
-    renewal period has passed): online by the villager, on paper by staff."""
-    if pledge.status != Pledge.Status.ACTIVE:
-        raise errors.InvalidTransition(_("Only an active pledge can be renewed."))
-    if version.compact_id != pledge.version.compact_id:
-        raise errors.InvalidTransition(_("A pledge is renewed on a version of the same compact."))
-    household = pledge.household
-    if version.pk == pledge.version_id:
-        # Same version, period elapsed: the old row is closed and a new one opened.
-        if by.is_villager:
-            if by.household_id != household.pk:
-                raise errors.NotAllowed(_("You can only sign for your own household."))
-            if not confirm:
-                raise errors.ConfirmationRequired()
-        else:
-            require_district(by, household_district_id(household))
-        _check_signable(household=household, version=version)
-        locked = Pledge.objects.filter(pk=pledge.pk, status=Pledge.Status.ACTIVE).update(
-            status=Pledge.Status.RENEWED, ended_at=now()
-        )
-        if locked != 1:
-            raise errors.InvalidTransition(_("Only an active pledge can be renewed."))
-        _pledge_event(pledge, by, Pledge.Status.ACTIVE, Pledge.Status.RENEWED, _("renewed"))
-        return _renew_same_version(
-            pledge=pledge,
-            by=by,
-            signatory=signatory,
-            witness=witness,
-            signed_on=signed_on,
-            scan=scan,
-        )
-    if by.is_villager:
-        return pledge_sign_online(household=household, version=version, by=by, confirm=confirm)
-    return pledge_record_paper(
-        household=household,
-        version=version,
-        signatory=signatory,
-        witness=witness,
-        signed_on=signed_on or today(),
-        scan=scan,
-        by=by,
-    )
-
-
-def _renew_same_version(*, pledge: Pledge, by: User, signatory, witness, signed_on, scan):
-    household = pledge.household
-    if by.is_villager:
-        new = Pledge(
-            household=household,
-            version=pledge.version,
-            method=Pledge.Method.ONLINE,
-            signed_at=now(),
-            signatory_name=by.display_name or household.head_name,
-            signed_by=by,
-            previous=pledge,
-        )
-    else:
-        if not (witness or "").strip() or not (signatory or "").strip():
-            raise errors.BadInput(_("Enter the signatory and the witness."))
-        new = Pledge(
-            household=household,
-            version=pledge.version,
-            method=Pledge.Method.PAPER,
-            signed_at=_date_to_datetime(signed_on or today()),
-            signatory_name=signatory.strip(),
-            witness_name=witness.strip(),
-            recorded_by=by,
-            previous=pledge,
-        )
-        if scan is not None:
-            content = reencode_scan(scan)
-            new.scan.save(content.name, content, save=False)
-    new.save()
-    _pledge_event(new, by, "", Pledge.Status.ACTIVE, new.method)
-    ledger_changed_in([household_district_id(household)])
-    return new

@@ -85,26 +85,14 @@ def sign(request: HttpRequest) -> HttpResponse:
     if version is None:
         messages.error(request, _("This compact does not exist."))
         return redirect("pledges:my_compact")
-    household = request.user.household
-    status = selectors.household_pledge_status(household=household, user=request.user)
-    active = status["active_pledge"]
     try:
         # The household is always the villager's own: a household id in the POST is ignored.
-        if status["renewal_due"] and active and active.version_id == version.pk:
-            # Same version, renewal period over: the service closes the old pledge.
-            signing.pledge_renew(
-                pledge=active,
-                version=version,
-                by=request.user,
-                confirm=form.cleaned_data["confirm"],
-            )
-        else:
-            signing.pledge_sign_online(
-                household=household,
-                version=version,
-                by=request.user,
-                confirm=form.cleaned_data["confirm"],
-            )
+        # A renewal (due, or on a newer version) is a signing too: the service closes the
+        # old pledge.
+        signing.sign(
+            signing=form.signing(household=request.user.household, version=version),
+            by=request.user,
+        )
     except (DomainError, ValidationError) as exc:
         messages.error(request, error_text(exc))
     else:
@@ -354,33 +342,11 @@ def paper_signing(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("No compact is in force for this household's village."))
             return redirect("pledges:paper_signing")
         if form.is_valid():
-            data = form.cleaned_data
-            pledge_status = selectors.household_pledge_status(
-                household=household, user=request.user
-            )
-            active = pledge_status["active_pledge"]
             try:
-                if pledge_status["renewal_due"] and active and active.version_id == version.pk:
-                    # A renewal visit on the same version: the service closes the old pledge.
-                    signing.pledge_renew(
-                        pledge=active,
-                        version=version,
-                        signatory=data["signatory"],
-                        witness=data["witness"],
-                        signed_on=data["signed_on"],
-                        scan=data["scan"],
-                        by=request.user,
-                    )
-                else:
-                    signing.pledge_record_paper(
-                        household=household,
-                        version=version,
-                        signatory=data["signatory"],
-                        witness=data["witness"],
-                        signed_on=data["signed_on"],
-                        scan=data["scan"],
-                        by=request.user,
-                    )
+                # A renewal visit is a signing too: the service closes the old pledge.
+                signing.sign(
+                    signing=form.signing(household=household, version=version), by=request.user
+                )
             except (DomainError, ValidationError) as exc:
                 messages.error(request, error_text(exc))
                 status = 400

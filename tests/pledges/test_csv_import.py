@@ -64,11 +64,15 @@ def test_one_bad_row_imports_nothing_and_every_reason_is_reported(world):
     assert set(reasons) == {3, 4, 5, 6, 7, 8, 9}
     assert reasons[3] == ["unknown customer number"]
     assert reasons[4] == ["duplicate of line 2"]
-    assert reasons[5] == ["bad date “2024-13-40” (use YYYY-MM-DD)", "witness is missing"]
-    assert reasons[6] == ["already signed this version of the compact"]
-    assert reasons[7] == ["household is outside your service grids"]
-    assert reasons[8] == ["household is outside your service grids"]
-    assert reasons[9] == ["signed before the compact in force took effect (2024-01-01)"]
+    # The same rules, and words, as the paper form and the API (pledges/compact/signing.py).
+    assert reasons[5] == [
+        "bad date “2024-13-40” (use YYYY-MM-DD)",
+        "Enter the witness of the paper signing.",
+    ]
+    assert reasons[6] == ["This household has already signed this version of the compact."]
+    assert reasons[7] == ["This household is outside your service grids."]
+    assert reasons[8] == ["This household is outside your service grids."]
+    assert reasons[9] == ["The signing date is before the compact took effect (2024-01-01)."]
     assert Pledge.objects.count() == 1  # only the pre-existing one
     assert not PledgeEvent.objects.exists()
 
