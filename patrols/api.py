@@ -78,14 +78,11 @@ class ReportListCreate(generics.ListAPIView):
         summary="Submit a patrol report (idempotent on client_id)",
     )
     def post(self, request, *args, **kwargs):
-        data = _fields(request)
-        incoming = ReportSubmitSerializer(data=data)
+        photos = request.FILES.getlist("photos")
+        incoming = ReportSubmitSerializer(data={**_fields(request), "photos": photos})
         incoming.is_valid(raise_exception=True)
         report, created = services.report_submit(
-            reporter=request.user,
-            client_id=incoming.validated_data["client_id"],
-            data=incoming.validated_data,
-            photos=request.FILES.getlist("photos"),
+            reporter=request.user, submission=incoming.submission(photos)
         )
         report = selectors.report_detail_queryset(request.user).get(pk=report.pk)
         body = ReportDetailSerializer(report, context={"request": request}).data
@@ -116,18 +113,10 @@ class ReportAction(APIView):
         report = selectors.reports_for(request.user).filter(pk=pk).first()
         if report is None:
             raise Http404
-        data = _fields(request)
-        incoming = ActionSerializer(data=data)
+        photos = request.FILES.getlist("photos")
+        incoming = ActionSerializer(data={**_fields(request), "photos": photos})
         incoming.is_valid(raise_exception=True)
-        values = incoming.validated_data
-        services.report_transition(
-            report=report,
-            action=values["action"],
-            by=request.user,
-            note=values.get("reason") or values.get("note") or "",
-            data={k: values.get(k) for k in ("trees_removed", "cleared_by", "merge_into")},
-            photos=request.FILES.getlist("photos"),
-        )
+        services.report_transition(report=report, step=incoming.step(photos), by=request.user)
         report = selectors.report_detail_queryset(request.user).get(pk=pk)
         return Response(ReportDetailSerializer(report, context={"request": request}).data)
 

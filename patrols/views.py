@@ -25,11 +25,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from houhu.accounts.scopes import districts_for, is_read_only
+from houhu.lib import limits
 from houhu.lib.errors import DomainError
 
 from . import services
+from .errors import InvalidInput
 from .forms import ReportForm
-from .models import Report
+from .models import Report, ReportEvent
+from .serializers import ReportSubmitSerializer
 
 # Strings the pages' JavaScript shows, translated by Django and passed as a JSON block.
 # "{n}", "{m}" and "{error}" are filled in by the script.
@@ -183,6 +186,11 @@ def _report_config(request: HttpRequest) -> dict:
 
 def _workspace_config() -> dict:
     return {
+        # The action form's limits, from the model fields the serializer also reads.
+        "limits": {
+            "note": limits.max_length(ReportEvent, "note"),
+            "trees_removed": limits.bounds(Report, "trees_removed"),
+        },
         "kinds": dict(Report.Kind.choices),
         "statuses": dict(Report.Status.choices),
         "actions": ACTION_LABELS,
@@ -200,6 +208,14 @@ def _workspace_config() -> dict:
 def _deny_readers(request: HttpRequest) -> None:
     if is_read_only(request.user):
         raise PermissionDenied(_("County leaders read the statistics; they do not file reports."))
+
+
+def _first_error(errors) -> str:
+    """The first message of a serializer's errors (a dict of lists, maybe nested)."""
+    value = next(iter(errors.values()), "") if isinstance(errors, dict) else errors
+    while isinstance(value, (list, dict)):
+        value = next(iter(value.values() if isinstance(value, dict) else value), "")
+    return str(value)
 
 
 def _api_urls() -> dict[str, str]:
@@ -224,12 +240,16 @@ def report_new(request: HttpRequest) -> HttpResponse:
     _deny_readers(request)
     error, status = "", 200
     if request.method == "POST":
+        data = request.POST.copy()
+        data.setlist("photos", request.FILES.getlist("photos"))
+        # The API's boundary, for the same submission without JavaScript.
+        incoming = ReportSubmitSerializer(data=data)
         try:
+            if not incoming.is_valid():
+                raise InvalidInput(_first_error(incoming.errors))
             report, _created = services.report_submit(
                 reporter=request.user,
-                client_id=request.POST.get("client_id", ""),
-                data=request.POST,
-                photos=request.FILES.getlist("photos"),
+                submission=incoming.submission(request.FILES.getlist("photos")),
             )
         except DomainError as exc:
             error, status = str(exc.message), exc.http_status

@@ -41,7 +41,7 @@ class CompactCreateForm(forms.Form):
     """A new compact and its first draft version. The scope's target is offered from the
     user's districts only; the service checks the scope again."""
 
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = forms.CharField(label=_("Title"), max_length=max_length(Compact, "title"))
     scope = forms.ChoiceField(label=_("Scope"), choices=Compact.Scope.choices)
     district = forms.ModelChoiceField(label=_("Service grid"), queryset=None, required=False)
     village = forms.ModelChoiceField(label=_("Village"), queryset=None, required=False)

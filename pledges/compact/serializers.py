@@ -71,12 +71,12 @@ class ClauseInputSerializer(serializers.Serializer):
 
 
 class CompactCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
+    title = serializers.CharField(max_length=max_length(Compact, "title"))
     scope = serializers.ChoiceField(choices=Compact.Scope.choices, default="station")
     station = serializers.IntegerField(required=False, help_text=_("Default: your station."))
     district = serializers.IntegerField(required=False, allow_null=True)
     village = serializers.IntegerField(required=False, allow_null=True)
-    motto = serializers.CharField(max_length=200, required=False)
+    motto = serializers.CharField(max_length=max_length(Compact, "motto"), required=False)
     effective_from = serializers.DateField(required=False, allow_null=True)
     renew_after_days = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     clauses = ClauseInputSerializer(many=True, required=False)

@@ -413,7 +413,7 @@ def renewal_visits(request: HttpRequest) -> HttpResponse:
             total=total,
             truncated=total > len(households),
             limit=LIST_LIMIT,
-            months=round(getattr(settings, "PLEDGES_RENEWAL_DAYS", 365) / 30.4),
+            months=round(settings.PLEDGES_RENEWAL_DAYS / 30.4),
         ),
     )
 

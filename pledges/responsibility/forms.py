@@ -9,6 +9,10 @@ from django.contrib.gis.geos import GEOSException, GEOSGeometry, Polygon
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from houhu.lib.limits import max_length
+
+from .models import Assignment
+
 
 class AssignmentForm(forms.Form):
     """Segment or patch assignment from the map. The person is a staff account or, for a
@@ -21,8 +25,12 @@ class AssignmentForm(forms.Form):
     user = forms.TypedChoiceField(
         label=_("Person (account)"), coerce=int, required=False, choices=()
     )
-    person_name = forms.CharField(label=_("Or name"), max_length=50, required=False)
-    person_phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    person_name = forms.CharField(
+        label=_("Or name"), max_length=max_length(Assignment, "person_name"), required=False
+    )
+    person_phone = forms.CharField(
+        label=_("Phone"), max_length=max_length(Assignment, "person_phone"), required=False
+    )
     valid_from = forms.DateField(
         label=_("From"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )

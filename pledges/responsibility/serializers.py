@@ -9,7 +9,10 @@ from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField, GeometrySerializerMethodField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from houhu.lib.limits import max_length
+
 from .models import Assignment
+from .services import FRONT_DOOR_SEARCH_LIMIT_M
 
 GEOJSON_GEOMETRY_SCHEMA = {
     "type": "object",
@@ -70,8 +73,12 @@ class AssignmentCreateSerializer(serializers.Serializer):
     )
     polygon = GeoJSONGeometryField(required=False, help_text=_("GeoJSON Polygon (scope patch)."))
     user = serializers.IntegerField(required=False, allow_null=True)
-    person_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    person_phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    person_name = serializers.CharField(
+        max_length=max_length(Assignment, "person_name"), required=False, allow_blank=True
+    )
+    person_phone = serializers.CharField(
+        max_length=max_length(Assignment, "person_phone"), required=False, allow_blank=True
+    )
     district = serializers.IntegerField(required=False, allow_null=True)
     village = serializers.IntegerField(required=False, allow_null=True)
     valid_from = serializers.DateField(required=False)
@@ -93,7 +100,9 @@ class AdjustSerializer(serializers.Serializer):
 
 class DeriveSerializer(serializers.Serializer):
     village = serializers.IntegerField()
-    max_distance_m = serializers.FloatField(required=False, min_value=1, max_value=1000)
+    max_distance_m = serializers.FloatField(
+        required=False, min_value=1, max_value=FRONT_DOOR_SEARCH_LIMIT_M
+    )
 
 
 class TaskStatusSerializer(serializers.Serializer):

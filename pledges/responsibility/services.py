@@ -282,8 +282,14 @@ def end_assignment(
     return assignment
 
 
+# The widest search a caller may ask for (the API's max_distance_m reads it too).
+FRONT_DOOR_SEARCH_LIMIT_M = 1000.0
+
+
 def front_door_max_distance_m() -> float:
-    return float(getattr(settings, "PLEDGES_FRONT_DOOR_MAX_DISTANCE_M", 100.0))
+    """How far a household's front door may be: the one setting, which the assignment
+    page's text also shows."""
+    return float(settings.PLEDGES_FRONT_DOOR_MAX_DISTANCE_M)
 
 
 # For each household, its nearest segment within N metres (LATERAL + KNN on the geography
@@ -396,8 +402,12 @@ def derive_front_doors(
         wanted = set(household_ids)
         allowed = [pk for pk in allowed if pk in wanted]
     max_m = max_distance_m if max_distance_m is not None else front_door_max_distance_m()
-    if not 0 < max_m <= 1000:
-        raise errors.BadInput(_("The search distance must be between 0 and 1000 metres."))
+    if not 0 < max_m <= FRONT_DOOR_SEARCH_LIMIT_M:
+        raise errors.BadInput(
+            _("The search distance must be between 0 and %(max)s metres."),
+            field="max_distance_m",
+            max=f"{FRONT_DOOR_SEARCH_LIMIT_M:g}",
+        )
     if not allowed:
         return DeriveCounts()
     with connection.cursor() as cur:

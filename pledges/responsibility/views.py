@@ -260,7 +260,7 @@ def assign_map(request: HttpRequest) -> HttpResponse:
             recent=recent,
             proposed=proposed[:FRONT_DOOR_LIST_LIMIT],
             proposed_count=proposed.count(),
-            front_door_distance_m=f"{getattr(settings, 'PLEDGES_FRONT_DOOR_MAX_DISTANCE_M', 50):g}",
+            front_door_distance_m=f"{services.front_door_max_distance_m():g}",
             map_config=map_config(
                 # The coverage layer: the segments with who answers for them already.
                 segmentsUrl=reverse("pledges-api:layer-segment-coverage")

@@ -13,8 +13,7 @@ from PIL import Image
 from patrols import tasks
 from patrols.models import Notification, ReportEvent, ReportPhoto
 from patrols.notifications import deliver
-from patrols.services import report_submit, report_transition
-from tests.patrols.factories import build_grid, image_file, tree_data
+from tests.patrols.factories import build_grid, image_file, submit, transition, tree_data
 
 TIMEOUT = 60
 
@@ -23,7 +22,7 @@ TIMEOUT = 60
 @pytest.mark.django_db(transaction=True)
 def test_submission_queues_thumbnails_and_notifies_the_grid_manager(celery_worker):
     g = build_grid()
-    report, _ = report_submit(
+    report, _ = submit(
         reporter=g.villager, client_id=uuid.uuid4(), data=tree_data(),
         photos=[image_file(size=(640, 480))],
     )  # fmt: skip
@@ -47,8 +46,8 @@ def test_submission_queues_thumbnails_and_notifies_the_grid_manager(celery_worke
 @pytest.mark.django_db(transaction=True)
 def test_reporter_is_notified_when_staff_confirm(celery_worker):
     g = build_grid()
-    report, _ = report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
-    report_transition(report=report, action="confirm", by=g.staff, note="属实")
+    report, _ = submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
+    transition(report=report, action="confirm", by=g.staff, note="属实")
     confirm = ReportEvent.objects.get(report=report, action="confirm")
     tasks.make_thumbnails.delay([]).get(timeout=TIMEOUT)  # barrier
     assert Notification.objects.filter(
@@ -63,7 +62,7 @@ def test_email_goes_to_a_manager_with_an_address_when_enabled(settings, mailoutb
     g = build_grid()
     g.manager.email = "manager@example.org"
     g.manager.save(update_fields=["email"])
-    report, _ = report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
+    report, _ = submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
     event = ReportEvent.objects.get(report=report)
     deliver(event.pk)
     deliver(event.pk)  # a redelivered task sends no second mail
@@ -77,7 +76,7 @@ def test_no_email_when_disabled(settings, mailoutbox):
     g = build_grid()
     g.manager.email = "manager@example.org"
     g.manager.save(update_fields=["email"])
-    report, _ = report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
+    report, _ = submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
     deliver(ReportEvent.objects.get(report=report).pk)
     assert mailoutbox == []
     assert Notification.objects.filter(recipient=g.manager).count() == 1
@@ -86,13 +85,13 @@ def test_no_email_when_disabled(settings, mailoutbox):
 @pytest.mark.django_db
 def test_not_fixed_by_the_reporter_notifies_the_grid_manager():
     g = build_grid()
-    report, _ = report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
-    report_transition(report=report, action="confirm", by=g.staff)
-    report_transition(
+    report, _ = submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
+    transition(report=report, action="confirm", by=g.staff)
+    transition(
         report=report, action="clear", by=g.staff, data={"cleared_by": "crew", "trees_removed": 1},
         photos=[image_file()],
     )  # fmt: skip
-    report_transition(report=report, action="not_fixed", by=g.villager, note="树还在")
+    transition(report=report, action="not_fixed", by=g.villager, note="树还在")
     event = ReportEvent.objects.get(report=report, action="not_fixed")
     deliver(event.pk)
     (notification,) = Notification.objects.filter(event=event)
@@ -103,8 +102,8 @@ def test_not_fixed_by_the_reporter_notifies_the_grid_manager():
 @pytest.mark.django_db
 def test_staff_acting_on_their_own_report_notify_nobody():
     g = build_grid()
-    report, _ = report_submit(reporter=g.staff, client_id=uuid.uuid4(), data=tree_data())
-    report_transition(report=report, action="confirm", by=g.staff)
+    report, _ = submit(reporter=g.staff, client_id=uuid.uuid4(), data=tree_data())
+    transition(report=report, action="confirm", by=g.staff)
     deliver(ReportEvent.objects.get(report=report, action="confirm").pk)
     assert not Notification.objects.filter(event__action="confirm").exists()
 
@@ -116,7 +115,7 @@ def test_submission_schedules_the_grids_statistics_refresh():
     g = build_grid()
     key = stats_tasks.debounce_key(g.district.pk)
     stats_tasks.clear_debounce(g.district.pk)
-    report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
+    submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
     try:
         assert stats_tasks._redis().exists(key) == 1
     finally:
