@@ -30,7 +30,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from houhu.accounts.scopes import districts_for
+from houhu.accounts.scopes import authored_filter, districts_for
 from houhu.grid.models import Household
 from houhu.lib import geojson
 from houhu.lib.bbox import parse_bbox
@@ -53,12 +53,7 @@ K = Report.Kind
 def reports_for(user: User) -> QuerySet[Report]:
     """The reports a user may read: villagers their own; everyone else the reports of the
     districts they see (plus their own, wherever they wrote them)."""
-    qs = Report.objects.all()
-    if not user.is_authenticated:
-        return qs.none()
-    if user.role == user.Role.VILLAGER:
-        return qs.filter(reporter=user)
-    return qs.filter(Q(district__in=districts_for(user)) | Q(reporter=user))
+    return Report.objects.filter(authored_filter(user, district="district", author="reporter"))
 
 
 def parse_date(value: str | None, field: str) -> dt.date | None:

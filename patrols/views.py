@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from houhu.accounts.scopes import districts_for, is_read_only
+from houhu.accounts.scopes import Can, can, districts_for
 from houhu.lib import limits
 from houhu.lib.errors import DomainError
 
@@ -167,7 +167,7 @@ def _max_photos() -> int:
 def _report_config(request: HttpRequest) -> dict:
     user = request.user
     lat, lon = settings.LEAFLET_CONFIG.get("DEFAULT_CENTER", (30.45, 112.80))
-    if user.is_villager and user.household_id:
+    if user.household_id:  # a villager's map opens on their home
         lon, lat = user.household.location.coords
     return {
         "userId": user.pk,
@@ -206,7 +206,7 @@ def _workspace_config() -> dict:
 
 
 def _deny_readers(request: HttpRequest) -> None:
-    if is_read_only(request.user):
+    if not can(request.user, Can.FILE_REPORTS):
         raise PermissionDenied(_("County leaders read the statistics; they do not file reports."))
 
 
@@ -295,7 +295,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def workspace(request: HttpRequest) -> HttpResponse:
     """The staff map workspace. Villagers have their own pages; leaders may look."""
-    if request.user.is_villager:
+    if not can(request.user, Can.STAFF_PAGES):
         raise PermissionDenied(_("The map workspace is for station staff and grid managers."))
     return render(
         request,

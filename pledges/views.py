@@ -4,7 +4,7 @@ responsibility coverage) and a household's printable card (its pledge and front 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
@@ -34,12 +34,10 @@ def staff_home(request: HttpRequest) -> HttpResponse:
 def pledge_card(request: HttpRequest, pk: int) -> HttpResponse:
     """Printable card: staff for any household of their grids, a villager for their own."""
     user = request.user
-    if user.is_villager:
-        if user.household_id != pk:
-            raise Http404
-        household = user.household
-    else:
-        household = get_object_or_404(compact_selectors.households_for(request.user), pk=pk)
+    household = get_object_or_404(
+        compact_selectors.households_for(user).select_related("village", "transformer_area"),
+        pk=pk,
+    )
     status = compact_selectors.household_pledge_status(household=household, user=user)
     version = status["version"]
     district = household.transformer_area.district

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework.request import Request
 
-from houhu.accounts.scopes import districts_for, is_read_only
+from houhu.accounts.scopes import Can, can, districts_for, is_read_only
 
 from .compact.serializers import ErrorSerializer
 
@@ -33,7 +33,7 @@ def villager_required(view):
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_villager:
+        if not can(request.user, Can.VILLAGER_PAGES):
             return redirect("pledges:staff_home")
         return view(request, *args, **kwargs)
 
@@ -46,7 +46,7 @@ def staff_required(view):
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
-        if request.user.is_villager:
+        if not can(request.user, Can.STAFF_PAGES):
             return redirect("pledges:my_compact")
         return view(request, *args, **kwargs)
 
@@ -54,15 +54,15 @@ def staff_required(view):
 
 
 def forbid_read_only(request: HttpRequest) -> None:
-    if is_read_only(request.user):
+    if not can(request.user, Can.ACT_IN_DISTRICTS):
         raise PermissionDenied(_("County leaders can read but not change the ledger."))
 
 
 def staff_context(request: HttpRequest, **extra) -> dict:
     user = request.user
     return {
-        "can_manage": not is_read_only(user),
-        "can_edit_compacts": user.is_superuser or user.is_station_staff,
+        "can_manage": can(user, Can.ACT_IN_DISTRICTS),
+        "can_edit_compacts": can(user, Can.EDIT_COMPACTS),
         "read_only": is_read_only(user),
         **extra,
     }

@@ -15,7 +15,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from houhu.accounts.scopes import districts_for
+from houhu.accounts.scopes import Can, can, districts_for
 from houhu.lib import geojson
 
 from .models import Level, PeriodKind, Snapshot
@@ -113,9 +113,8 @@ CHILD_LEVEL = {
 
 
 def can_read_stats(user: User) -> bool:
-    return user.is_authenticated and (
-        user.is_superuser or user.role in (user.Role.LEADER, user.Role.STAFF, user.Role.ADMIN)
-    )
+    """Who reads the statistics: houhu.accounts.scopes decides (leaders, staff, admins)."""
+    return can(user, Can.READ_STATS)
 
 
 def visible_district_ids(user: User) -> list[int]:
@@ -143,7 +142,7 @@ def snapshots_for(user: User) -> QuerySet[Snapshot]:
     visible = Q(level__in=[Level.DISTRICT, Level.TRANSFORMER_AREA], district__in=districts) | Q(
         level=Level.STATION, station__in=full_stations.values("pk")
     )
-    if user.is_superuser or user.role == user.Role.LEADER:
+    if can(user, Can.READ_COUNTY):
         counties = full_stations.values("county_id")
         visible |= Q(level=Level.COUNTY, county__in=counties)
     return qs.filter(visible)
@@ -200,9 +199,7 @@ def _scope_exists_for(user: User, level: str, scope_id: int) -> bool:
         return districts.filter(transformer_areas=scope_id).exists()
     if level == Level.STATION:
         return districts.filter(station=scope_id).exists()
-    return (user.role == user.Role.LEADER or user.is_superuser) and districts.filter(
-        station__county=scope_id
-    ).exists()
+    return can(user, Can.READ_COUNTY) and districts.filter(station__county=scope_id).exists()
 
 
 def children(

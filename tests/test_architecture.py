@@ -168,3 +168,37 @@ def test_pledges_are_written_by_the_one_signing_service():
         and name != "pledges.demo"
     ]
     assert writers == ["pledges.compact.signing"]
+
+
+# Modules that may name a role: the permissions module and the model that defines roles,
+# the one service that creates a villager's account, and the demo data generators.
+ROLE_WRITERS = {
+    "houhu.accounts.scopes",
+    "houhu.accounts.models",
+    "houhu.accounts.services",
+    "houhu.grid.demo",
+    "houhu.grid.management.commands.load_demo",
+    "pledges.demo",
+    "patrols.demo",
+}
+
+
+def test_only_the_permissions_module_decides_by_role():
+    pattern = re.compile(
+        r"\bRole\.|\.role\b|\brole\s*(==|!=|in\b|=)|is_superuser|\.is_(leader|villager|station_staff|grid_manager)\b"
+    )
+    deciding = {name for name, text in _app_sources() if pattern.search(text)} - ROLE_WRITERS
+    assert deciding == set()
+
+
+def test_no_template_decides_by_role():
+    pattern = re.compile(
+        r"user\.(role|is_superuser|is_(leader|villager|station_staff|grid_manager))"
+    )
+    found = [
+        str(path.relative_to(ROOT))
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*.html")
+        if pattern.search(path.read_text())
+    ]
+    assert found == []

@@ -240,8 +240,18 @@ def station_access(user: User, station_id: int) -> Access:
     if not user.is_authenticated:
         return NONE
     read = districts_for(user).filter(station_id=station_id).exists()
-    write = can(user, Can.EDIT_COMPACTS) and user.station_id in (None, station_id)
-    return Access(read=read, write=write)
+    return Access(read=read, write=can_edit_compacts_of(user, station_id))
+
+
+def can_edit_compacts_of(user: User, station_id: int) -> bool:
+    """The write half of `station_access`, without its query: may this user write this
+    station's compacts?"""
+    return can(user, Can.EDIT_COMPACTS) and user.station_id in (None, station_id)
+
+
+def roles_with(capability: Can | str) -> list[str]:
+    """The roles holding a capability (to filter accounts by what they may do)."""
+    return [role for role, caps in ROLE_CAPABILITIES.items() if Can(capability) in caps]
 
 
 def may_hold_responsibility(person: User, station_id: int) -> bool:

@@ -21,7 +21,7 @@ from houhu.accounts import home as home_pages
 from houhu.accounts import selectors, services
 from houhu.accounts.forms import HouseholdSearchForm, VillagerAccountForm
 from houhu.accounts.models import User
-from houhu.accounts.scopes import can_act_in_district
+from houhu.accounts.scopes import Can, can, can_act_in_district
 from houhu.grid.models import Household
 
 # The one-time password travels from the POST to the page that shows it in the session,
@@ -35,7 +35,7 @@ HOUSEHOLDS_PER_PAGE = 25
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if user.is_villager:
+    if can(user, Can.VILLAGER_PAGES):
         household = (
             Household.objects.select_related("village", "transformer_area__district__manager").get(
                 pk=user.household_id
@@ -64,7 +64,7 @@ def account_managers_only(view):
     @login_required
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         user = request.user
-        if not (user.is_superuser or user.is_grid_manager or user.is_station_staff):
+        if not can(user, Can.MANAGE_ACCOUNTS):
             raise PermissionDenied(_("Only grid managers and station staff manage accounts."))
         return view(request, *args, **kwargs)
 
@@ -127,7 +127,7 @@ def villager_reset(request: HttpRequest, user_pk: int) -> HttpResponse:
     account = get_object_or_404(
         User.objects.select_related("household__transformer_area"),
         pk=user_pk,
-        role=User.Role.VILLAGER,
+        household__isnull=False,  # a villager's account
     )
     if not can_act_in_district(request.user, account.household.transformer_area.district_id):
         raise PermissionDenied(_("You may only manage villager accounts of your own grid."))
@@ -143,7 +143,7 @@ def villager_issued(request: HttpRequest, user_pk: int) -> HttpResponse:
     account = get_object_or_404(
         User.objects.select_related("household__village", "household__transformer_area"),
         pk=user_pk,
-        role=User.Role.VILLAGER,
+        household__isnull=False,  # a villager's account
     )
     if not can_act_in_district(request.user, account.household.transformer_area.district_id):
         raise PermissionDenied(_("You may only manage villager accounts of your own grid."))

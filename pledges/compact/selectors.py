@@ -23,7 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from houhu.accounts.scopes import districts_for
+from houhu.accounts.scopes import Can, can, districts_for, household_filter
 from houhu.grid.models import District, Household, Village
 from houhu.lib.sql import AddDays
 
@@ -38,12 +38,9 @@ def _today() -> dt.date:
 
 
 def households_for(user: User) -> QuerySet[Household]:
-    """Households whose pledges the user may see: a villager only their own."""
-    if not user.is_authenticated:
-        return Household.objects.none()
-    if user.is_villager:
-        return Household.objects.filter(pk=user.household_id)
-    return Household.objects.filter(transformer_area__district__in=districts_for(user))
+    """Households whose pledges the user may see (houhu.accounts.scopes: a villager only
+    their own)."""
+    return Household.objects.filter(household_filter(user))
 
 
 def active_pledge_exists(household_ref: str = "pk") -> Exists:
@@ -62,7 +59,7 @@ def versions_for(user: User) -> QuerySet[CompactVersion]:
     if not user.is_authenticated:
         return CompactVersion.objects.none()
     qs = CompactVersion.objects.filter(compact__in=compacts_for(user))
-    if not (user.is_station_staff or user.is_superuser):
+    if not can(user, Can.EDIT_COMPACTS):  # drafts are for those who write them
         qs = qs.exclude(status=CompactVersion.Status.DRAFT)
     return qs.select_related("compact")
 

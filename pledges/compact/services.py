@@ -17,6 +17,8 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
+from houhu.accounts import scopes
+from houhu.accounts.scopes import Can
 from houhu.grid.models import District, Station, Village
 
 from .. import errors
@@ -33,10 +35,9 @@ if TYPE_CHECKING:
 def _require_station_staff(user: User, station: Station | int) -> None:
     """Compacts are the station's: its staff (or an admin) write them."""
     station_id = station if isinstance(station, int) else station.pk
-    if not (user.is_authenticated and (user.is_station_staff or user.is_superuser)):
+    if not scopes.can(user, Can.EDIT_COMPACTS):
         raise errors.NotAllowed(_("Only station staff may write or publish the compact."))
-    # Staff without a station are county-wide administrators (scopes.districts_for agrees).
-    if user.station_id not in (None, station_id):
+    if not scopes.can_edit_compacts_of(user, station_id):
         raise errors.NotAllowed(_("This compact belongs to another station."))
 
 

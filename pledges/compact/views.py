@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from houhu.accounts.scopes import districts_for
-from houhu.grid.models import Household, Village
+from houhu.grid.models import Village
 from houhu.lib.errors import DomainError
 
 from ..web import (
@@ -304,9 +304,7 @@ def compact_new_version(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _households_for(request: HttpRequest):
-    return Household.objects.filter(
-        transformer_area__district__in=districts_for(request.user)
-    ).select_related("village", "transformer_area")
+    return selectors.households_for(request.user).select_related("village", "transformer_area")
 
 
 @staff_required

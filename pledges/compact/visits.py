@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from houhu.accounts import scopes
+from houhu.accounts.scopes import Can
 from houhu.grid.models import Household
 
 from .. import errors
@@ -38,7 +40,7 @@ def visit_record(
     note: str = "",
 ) -> HouseholdVisit:
     """Record a grid manager's or staff member's visit to a household of their grid."""
-    if not (by.is_authenticated and (by.is_grid_manager or by.is_station_staff)):
+    if not scopes.can(by, Can.RECORD_VISITS):
         raise errors.NotAllowed(_("Only grid managers and station staff record visits."))
     require_district(by, household_district_id(household))
     if not household.is_active:

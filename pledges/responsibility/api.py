@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from houhu.accounts.scopes import Can, can
 from houhu.grid.filters import LayerQuerySerializer
 from houhu.grid.models import District, Segment, Village
 
@@ -174,7 +175,7 @@ class TaskStatus(APIView):
     )
     def get(self, request: Request, task_id: str) -> Response:
         # Only people who may start the task may poll it; ids are unguessable UUIDs.
-        if request.user.role in (request.user.Role.VILLAGER, request.user.Role.LEADER):
+        if not can(request.user, Can.ACT_IN_DISTRICTS):
             raise PermissionDenied()
         result = AsyncResult(task_id)
         info = result.info if isinstance(result.info, dict) else None

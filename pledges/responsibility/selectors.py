@@ -159,7 +159,7 @@ def responsibles_for_segment(
     result = []
     for a in rows:
         if a.scope == Assignment.Scope.FRONT_DOOR:
-            account = a.household.accounts.filter(role="villager").values_list("pk", flat=True)
+            account = a.household.accounts.values_list("pk", flat=True)  # its villager
             user_id, name, phone = account.first(), a.household.head_name, a.household.phone
         else:
             user_id, name, phone = _person(a)

@@ -22,7 +22,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from houhu.accounts.scopes import districts_for
+from houhu.accounts import scopes
+from houhu.accounts.scopes import Can, districts_for
 from houhu.grid.geo import distance_m
 from houhu.grid.models import District, Household, Segment, Village
 
@@ -61,17 +62,8 @@ def _person_fields(*, user: User | None, person_name: str, person_phone: str) ->
 def _check_person_in_station(user: User | None, station_id: int) -> None:
     """The responsible person belongs to the grid's station: its staff, or a villager of
     one of its households (a leader or another station's staff cannot hold a line)."""
-    if user is None:
-        return
-    if user.is_villager:
-        ok = Household.objects.filter(pk=user.household_id, village__station_id=station_id)
-        if ok.exists():
-            return
-    elif user.role in (user.Role.GRID_MANAGER, user.Role.STAFF, user.Role.ADMIN) and (
-        user.station_id in (None, station_id)
-    ):
-        return
-    raise errors.BadInput(_("This person does not belong to the station of this line."))
+    if user is not None and not scopes.may_hold_responsibility(user, station_id):
+        raise errors.BadInput(_("This person does not belong to the station of this line."))
 
 
 def _check_dates(valid_from: dt.date, valid_until: dt.date | None) -> None:
@@ -367,8 +359,8 @@ class DeriveCounts:
 
 def front_door_household_ids(*, village: Village, by: User) -> list[int]:
     """The village's active households the user may act on, in id order (batches)."""
-    if not by.is_authenticated or by.role in (by.Role.LEADER, by.Role.VILLAGER):
-        return []  # the same rule as scopes.can_act_in_district, for many districts at once
+    if not scopes.can(by, Can.ACT_IN_DISTRICTS):
+        return []
     return list(
         Household.objects.filter(
             village=village,

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from houhu.accounts.models import User
-from houhu.accounts.scopes import districts_for
+from houhu.accounts.scopes import Can, districts_for, roles_with
 from houhu.grid.models import Village
 from houhu.lib.errors import DomainError
 
@@ -160,7 +160,7 @@ def rate_row(r: dict) -> dict:
 
 
 def _assignable_users(district) -> list[tuple[int, str]]:
-    qs = User.objects.filter(is_active=True).exclude(role=User.Role.LEADER)
+    qs = User.objects.filter(is_active=True, role__in=roles_with(Can.HOLD_RESPONSIBILITY))
     qs = qs.filter(
         Q(station=district.station) | Q(household__transformer_area__district=district)
     ).order_by("role", "display_name", "username")
