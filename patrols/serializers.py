@@ -1,4 +1,6 @@
-"""Shapes of the patrols API. Shape only: every rule is in services/workflow/selectors."""
+"""Shapes of the patrols API, and the one boundary of its writes: ReportSubmitSerializer and
+ActionSerializer validate a request once (limits read from the model fields) and type it
+for the service (`Submission`, `Step`). Every rule is in services/workflow/selectors."""
 
 from __future__ import annotations
 

@@ -54,6 +54,8 @@ def staff_required(view):
 
 
 def forbid_read_only(request: HttpRequest) -> None:
+    """Before a staff page writes: only those who act in their districts (on these pages,
+    everyone but the county leaders, who only read)."""
     if not can(request.user, Can.ACT_IN_DISTRICTS):
         raise PermissionDenied(_("County leaders can read but not change the ledger."))
 

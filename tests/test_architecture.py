@@ -202,3 +202,23 @@ def test_no_template_decides_by_role():
         if pattern.search(path.read_text())
     ]
     assert found == []
+
+
+def test_readmes_where_things_live_matches_the_tree():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Where things live", 1)[1].split("\n## ", 1)[0]
+    missing = []
+    for row in section.splitlines():
+        cells = re.findall(r"`([^`]+)`", row)
+        if not row.startswith("| `") or not cells:
+            continue
+        base = ROOT / cells[0]
+        assert base.exists(), cells[0]
+        paths = [t for t in cells[1:] if "/" in t or t.endswith(".py")]
+        missing += [
+            f"{cells[0]}: {t}" for t in paths if not ((ROOT / t).exists() or (base / t).exists())
+        ]
+    assert missing == []
+    listed = set(re.findall(r"^\| `([\w.]+)/`", section, re.M))
+    packages = {p.name for p in ROOT.iterdir() if (p / "__init__.py").exists()}
+    assert packages <= listed | {"tests", "bench"}
