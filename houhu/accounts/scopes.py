@@ -254,6 +254,32 @@ def roles_with(capability: Can | str) -> list[str]:
     return [role for role, caps in ROLE_CAPABILITIES.items() if Can(capability) in caps]
 
 
+def accounts_unlockable_by(user: User) -> QuerySet[User]:
+    """Whose log-in lock-out this user may lift: a grid manager the villagers of their
+    grids; station staff and admins every account of their station (villagers of its
+    grids, its managers and staff) except superusers; a superuser everyone. Nobody else,
+    nobody themselves (a locked-out user is not signed in anyway)."""
+    if not user.is_authenticated:
+        return User.objects.none()
+    qs = User.objects.exclude(pk=user.pk)
+    if user.is_superuser:
+        return qs
+    if not can(user, Can.MANAGE_ACCOUNTS):
+        return qs.none()
+    qs = qs.exclude(is_superuser=True)
+    # A villager's account is the one tied to a household.
+    villagers_in_scope = Q(household__transformer_area__district__in=districts_for(user))
+    if not can(user, Can.SEE_WHOLE_STATION):  # grid managers
+        return qs.filter(villagers_in_scope)
+    if not user.station_id:
+        return qs
+    return qs.filter(villagers_in_scope | Q(station=user.station_id))
+
+
+def can_unlock_login(user: User, account: User) -> bool:
+    return accounts_unlockable_by(user).filter(pk=account.pk).exists()
+
+
 def may_hold_responsibility(person: User, station_id: int) -> bool:
     """May this person be given a patch or a segment of this station? Its staff, or a
     villager of one of its households; a leader or another station's staff may not."""

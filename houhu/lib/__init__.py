@@ -6,7 +6,9 @@ to migrate, no URLs, no AppConfig).
 - `geojson`: the one FeatureCollection builder, in PostGIS;
 - `images`: the one intake of uploaded images (report photos, signed-pledge scans);
 - `signals`: `ledger_changed`, how the statistics learn that the ledger moved;
-- `models`: abstract base models (append-only rows).
+- `limits`: input limits read from the model fields;
+- `models`, `sql`: abstract base models (append-only rows), small SQL expressions;
+- `security`: the Permissions-Policy header; `throttling`: per-user write limits.
 
 It imports Django and libraries only, never an app of the project: every app may import
 it (see tests/test_architecture.py).
