@@ -1,7 +1,8 @@
 """/api/patrols/: thin DRF views over the services and selectors.
 
-Errors: a domain error answers {"detail": "<translated>"} (plus {"<field>": ["…"]} when it
-concerns one field) with its own status: 400 bad input, 403 role/grid, 409 forbidden
+Errors: a domain error answers {"detail": "<translated>", "code": "<code>"} (plus
+{"<field>": ["…"]} when it concerns one field) with its own status, through the one
+exception handler (houhu.lib.errors): 400 bad input, 403 role/grid, 409 forbidden
 transition, 422 replayed client id with other content. A report the user may not read is
 404, whatever its id.
 """
@@ -17,7 +18,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors, services
-from .errors import PatrolError
 from .models import ReportPhoto
 from .serializers import (
     ActionSerializer,
@@ -45,26 +45,12 @@ ERRORS = {
 }
 
 
-def error_response(error: PatrolError) -> Response:
-    body: dict = {"detail": str(error.message)}
-    if error.field:
-        body[error.field] = [str(error.message)]
-    return Response(body, status=error.http_status)
-
-
 def _fields(request) -> dict:
     # The form fields without the files (a QueryDict copy would deep-copy the uploads).
     return {key: request.data.get(key) for key in request.data if key != "photos"}
 
 
-class DomainErrorsMixin:
-    def handle_exception(self, exc):
-        if isinstance(exc, PatrolError):
-            return error_response(exc)
-        return super().handle_exception(exc)
-
-
-class ReportListCreate(DomainErrorsMixin, generics.ListAPIView):
+class ReportListCreate(generics.ListAPIView):
     serializer_class = ReportSerializer
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     filter_backends: list = []
@@ -96,28 +82,25 @@ class ReportListCreate(DomainErrorsMixin, generics.ListAPIView):
         summary="Submit a patrol report (idempotent on client_id)",
     )
     def post(self, request, *args, **kwargs):
-        data = _fields(request)
-        incoming = ReportSubmitSerializer(data=data)
+        photos = request.FILES.getlist("photos")
+        incoming = ReportSubmitSerializer(data={**_fields(request), "photos": photos})
         incoming.is_valid(raise_exception=True)
         report, created = services.report_submit(
-            reporter=request.user,
-            client_id=incoming.validated_data["client_id"],
-            data=incoming.validated_data,
-            photos=request.FILES.getlist("photos"),
+            reporter=request.user, submission=incoming.submission(photos)
         )
         report = selectors.report_detail_queryset(request.user).get(pk=report.pk)
         body = ReportDetailSerializer(report, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-class ReportDetail(DomainErrorsMixin, generics.RetrieveAPIView):
+class ReportDetail(generics.RetrieveAPIView):
     serializer_class = ReportDetailSerializer
 
     def get_queryset(self):
         return selectors.report_detail_queryset(self.request.user)
 
 
-class ReportAction(DomainErrorsMixin, APIView):
+class ReportAction(APIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(
@@ -134,23 +117,15 @@ class ReportAction(DomainErrorsMixin, APIView):
         report = selectors.reports_for(request.user).filter(pk=pk).first()
         if report is None:
             raise Http404
-        data = _fields(request)
-        incoming = ActionSerializer(data=data)
+        photos = request.FILES.getlist("photos")
+        incoming = ActionSerializer(data={**_fields(request), "photos": photos})
         incoming.is_valid(raise_exception=True)
-        values = incoming.validated_data
-        services.report_transition(
-            report=report,
-            action=values["action"],
-            by=request.user,
-            note=values.get("reason") or values.get("note") or "",
-            data={k: values.get(k) for k in ("trees_removed", "cleared_by", "merge_into")},
-            photos=request.FILES.getlist("photos"),
-        )
+        services.report_transition(report=report, step=incoming.step(photos), by=request.user)
         report = selectors.report_detail_queryset(request.user).get(pk=pk)
         return Response(ReportDetailSerializer(report, context={"request": request}).data)
 
 
-class ReportLayer(DomainErrorsMixin, APIView):
+class ReportLayer(APIView):
     @extend_schema(
         parameters=FILTER_PARAMS,
         responses={(200, "application/geo+json"): OpenApiTypes.OBJECT},
@@ -203,14 +178,14 @@ class NotificationList(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class NotificationRead(DomainErrorsMixin, APIView):
+class NotificationRead(APIView):
     @extend_schema(request=None, responses={200: NotificationSerializer, 403: OpenApiResponse()})
     def post(self, request, pk: int):
         notification = services.notification_mark_read(notification_id=pk, by=request.user)
         return Response(NotificationSerializer(notification).data)
 
 
-class Counts(DomainErrorsMixin, APIView):
+class Counts(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter(

@@ -1,6 +1,6 @@
-"""Demo hook: a year of plausible patrol reports per station, called by `manage.py
-load_demo` after the core and pledges data. Idempotent: a station that already has reports
-is left as it is.
+"""Demo step: a year of plausible patrol reports per station, run by `manage.py load_demo`
+after the core and pledges data (registered in PatrolsConfig.ready). Idempotent: a station
+that already has reports is left as it is.
 
 Proportions follow ../shared/domain.md: the station's figures (2,000 tree obstacles cleared
 by the villagers themselves, 700 obstructing trees removed, 30 construction activities
@@ -254,3 +254,11 @@ def _load_station(station, rng: random.Random) -> None:
             """,  # noqa: S608 - the table name is the model's, never input
             [station.pk],
         )
+
+
+def register() -> None:
+    """Called by PatrolsConfig.ready: run this step after the core data (and the steps of the apps
+    listed before this one in INSTALLED_APPS)."""
+    from houhu.grid import demo as core
+
+    core.register_step("patrols.demo", load_demo)

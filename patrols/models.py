@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GistIndex
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -135,8 +136,15 @@ class Report(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
     )
 
+    # Input limits live on the fields (max_length, validators): the one definition that the
+    # serializers, the form and the help texts read (houhu.lib.limits).
     location = models.PointField(_("location"), srid=4326)
-    accuracy_m = models.FloatField(_("location accuracy (m)"), null=True, blank=True)
+    accuracy_m = models.FloatField(
+        _("location accuracy (m)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100_000)],
+    )
     location_source = models.CharField(
         _("location source"),
         max_length=10,
@@ -182,9 +190,18 @@ class Report(models.Model):
         verbose_name=_("village"),
     )
 
-    tree_count = models.PositiveSmallIntegerField(_("number of trees"), null=True, blank=True)
+    tree_count = models.PositiveSmallIntegerField(
+        _("number of trees"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(999)],
+    )
+    # Beyond 100 m a tree is no obstacle to a distribution line (the widest zone is 20 m).
     tree_distance_m = models.FloatField(
-        _("estimated distance to the conductor (m)"), null=True, blank=True
+        _("estimated distance to the conductor (m)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     construction_kind = models.CharField(
         _("construction type"), max_length=20, choices=ConstructionKind.choices, blank=True
@@ -196,7 +213,12 @@ class Report(models.Model):
     damage_kind = models.CharField(
         _("damaged facility"), max_length=20, choices=DamageKind.choices, blank=True
     )
-    trees_removed = models.PositiveIntegerField(_("trees removed"), null=True, blank=True)
+    trees_removed = models.PositiveIntegerField(
+        _("trees removed"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(999)],
+    )
     cleared_by = models.CharField(
         _("cleared by"), max_length=10, choices=ClearedBy.choices, blank=True
     )

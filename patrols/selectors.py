@@ -2,7 +2,8 @@
 
 Map layers and counts are single SQL statements (PostGIS builds the GeoJSON; the counts
 are one aggregation with FILTER clauses and ordered-set aggregates for medians); nothing
-here loops over report rows in Python. The statistics app reuses `report_counts`.
+here loops over report rows in Python. (The statistics compute their snapshots in their
+own SQL, stats/compute.py; `report_counts` serves the workspace's live counts.)
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.gis.db.models import PointField
-from django.contrib.gis.geos import Polygon
-from django.db import connection
 from django.db.models import (
     Aggregate,
     Case,
@@ -31,8 +30,11 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from houhu.accounts.scopes import districts_for
+from houhu.accounts.scopes import authored_filter, districts_for
 from houhu.grid.models import Household
+from houhu.lib import geojson
+from houhu.lib.bbox import parse_bbox
+from pledges.responsibility.selectors import responsibles_for_segment
 
 from .errors import InvalidInput
 from .models import Notification, Report, ReportEvent
@@ -51,12 +53,7 @@ K = Report.Kind
 def reports_for(user: User) -> QuerySet[Report]:
     """The reports a user may read: villagers their own; everyone else the reports of the
     districts they see (plus their own, wherever they wrote them)."""
-    qs = Report.objects.all()
-    if not user.is_authenticated:
-        return qs.none()
-    if user.role == user.Role.VILLAGER:
-        return qs.filter(reporter=user)
-    return qs.filter(Q(district__in=districts_for(user)) | Q(reporter=user))
+    return Report.objects.filter(authored_filter(user, district="district", author="reporter"))
 
 
 def parse_date(value: str | None, field: str) -> dt.date | None:
@@ -66,18 +63,6 @@ def parse_date(value: str | None, field: str) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise InvalidInput(_("Enter a date as YYYY-MM-DD."), field=field) from None
-
-
-def parse_bbox(value: str | None) -> Polygon | None:
-    if not value:
-        return None
-    try:
-        x0, y0, x1, y1 = (float(v) for v in value.split(","))
-    except ValueError:
-        raise InvalidInput(_("bbox must be minLon,minLat,maxLon,maxLat."), field="bbox") from None
-    if not (-180 <= x0 < x1 <= 180 and -90 <= y0 < y1 <= 90):
-        raise InvalidInput(_("bbox must be minLon,minLat,maxLon,maxLat."), field="bbox")
-    return Polygon.from_bbox((x0, y0, x1, y1))
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -156,10 +141,6 @@ def responsibles(report: Report) -> list[dict[str, Any]]:
     and the front door of the nearest household (包门前), from the pledges app."""
     if report.segment_id is None:
         return []
-    try:
-        from pledges.selectors import responsibles_for_segment
-    except ImportError:  # the pledges app is optional for the patrols app
-        return []
     household = (
         Household.objects.filter(within_m("location", PointField, report.location, 100.0))
         .annotate(d=distance_to("location", PointField, report.location))
@@ -180,18 +161,6 @@ def notifications_for(user: User) -> QuerySet[Notification]:
 
 # --- GeoJSON layer ------------------------------------------------------------------------
 
-FEATURE_COLLECTION_SQL = """
-SELECT json_build_object(
-    'type', 'FeatureCollection',
-    'features', COALESCE(json_agg(ST_AsGeoJSON(f.*, 'geom', 6)::json ORDER BY f.id), '[]'::json)
-)::text
-FROM (
-    SELECT q.id, q.kind, q.status, q.in_zone, q.distance_m, q.district,
-           q.district_name, q.submitted_at, q.kind_label, q.status_label, q.geom
-    FROM ({select}) AS q
-) AS f
-"""
-
 
 def _label(field: str, choices) -> Case:
     # Labels in the request's language, written by the database into each feature.
@@ -204,17 +173,15 @@ def _label(field: str, choices) -> Case:
 
 def reports_geojson(qs: QuerySet[Report]) -> str:
     """A FeatureCollection of the given (scoped, filtered) reports, built in PostGIS."""
-    select = qs.order_by().values(
+    return geojson.from_queryset(
+        qs.values(
         "id", "kind", "status", "in_zone", "distance_m", "submitted_at", "district",
         district_name=F("district__name"),
         kind_label=_label("kind", K),
         status_label=_label("status", S),
         geom=F("location"),
+        )
     )  # fmt: skip
-    sql, params = select.query.sql_with_params()
-    with connection.cursor() as cur:
-        cur.execute(FEATURE_COLLECTION_SQL.format(select=sql), params)
-        return cur.fetchone()[0]
 
 
 # --- Counts -------------------------------------------------------------------------------

@@ -1,14 +1,25 @@
-"""Shapes of the patrols API. Shape only: every rule is in services/workflow/selectors."""
+"""Shapes of the patrols API, and the one boundary of its writes: ReportSubmitSerializer and
+ActionSerializer validate a request once (limits read from the model fields) and type it
+for the service (`Submission`, `Step`). Every rule is in services/workflow/selectors."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.core.validators import MaxLengthValidator
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from houhu.lib import limits
+
 from . import selectors, workflow
+from .errors import InvalidInput
 from .models import Notification, Report, ReportEvent, ReportPhoto
+from .services import Step, Submission
+from .snapping import make_point
 
 
 def _name(user) -> str:
@@ -28,20 +39,65 @@ class LabelField(serializers.ReadOnlyField):
         return str(self.labels.get(value, "")) if value else ""
 
 
-class ReportSubmitSerializer(serializers.Serializer):
-    """What the phone sends (multipart with `photos` files, or JSON without photos)."""
+def _photos_field(**kwargs) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.FileField(), required=False, write_only=True, **kwargs
+    )
+
+
+class PhotosMixin:
+    """At most PATROLS_MAX_PHOTOS photos (the setting, read per request, not at import)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        n = settings.PATROLS_MAX_PHOTOS
+        self.fields["photos"].max_length = n
+        self.fields["photos"].validators.append(
+            MaxLengthValidator(n, message=_("At most %(n)d photos per report.") % {"n": n})
+        )
+
+
+# The kind-specific fields of a report: the others are left empty whatever the form sent.
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    Report.Kind.TREE: ("tree_count", "tree_distance_m"),
+    Report.Kind.CONSTRUCTION: ("construction_kind", "construction_stopped"),
+    Report.Kind.BEHAVIOUR: ("behaviour",),
+    Report.Kind.DAMAGE: ("damage_kind",),
+    Report.Kind.OTHER: (),
+    Report.Kind.NOTHING_FOUND: (),
+}
+# The kind's choice that must be made (the others have defaults).
+KIND_REQUIRED = {
+    Report.Kind.CONSTRUCTION: "construction_kind",
+    Report.Kind.BEHAVIOUR: "behaviour",
+    Report.Kind.DAMAGE: "damage_kind",
+}
+
+
+def _limited(field: str, kind: type[serializers.Field], **kwargs) -> serializers.Field:
+    """A numeric field whose bounds are the model field's validators (one definition)."""
+    low, high = limits.bounds(Report, field)
+    return kind(required=False, allow_null=True, min_value=low, max_value=high, **kwargs)
+
+
+class ReportSubmitSerializer(PhotosMixin, serializers.Serializer):
+    """What the phone sends (multipart with `photos` files, or JSON without photos), and
+    the no-JavaScript form of the page: the ONE place a submission is validated. It
+    becomes a typed `Submission` for services.report_submit, which parses nothing."""
 
     client_id = serializers.UUIDField(help_text="Generated on the phone; unique forever.")
     kind = serializers.ChoiceField(Report.Kind.choices)
     lon = serializers.FloatField(required=False, allow_null=True)
     lat = serializers.FloatField(required=False, allow_null=True)
-    accuracy_m = serializers.FloatField(required=False, allow_null=True, min_value=0)
+    accuracy_m = _limited("accuracy_m", serializers.FloatField)
     location_source = serializers.ChoiceField(
         Report.LocationSource.choices, required=False, allow_blank=True
     )
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    tree_count = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    tree_distance_m = serializers.FloatField(required=False, allow_null=True, min_value=0)
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=limits.max_length(Report, "note")
+    )
+    tree_count = _limited("tree_count", serializers.IntegerField)
+    tree_distance_m = _limited("tree_distance_m", serializers.FloatField)
     construction_kind = serializers.ChoiceField(
         Report.ConstructionKind.choices, required=False, allow_blank=True
     )
@@ -53,10 +109,47 @@ class ReportSubmitSerializer(serializers.Serializer):
     submitted_at = serializers.DateTimeField(
         required=False, allow_null=True, help_text="When it was written on the phone."
     )
-    photos = serializers.ListField(
-        child=serializers.FileField(), required=False, max_length=6, write_only=True,
-        help_text="0 to 6 JPEG/PNG/WebP files (multipart).",
-    )  # fmt: skip
+    photos = _photos_field(help_text="JPEG/PNG/WebP files (multipart), at most PATROLS_MAX_PHOTOS.")
+
+    def validate(self, attrs: dict) -> dict:
+        # Refusals in the domain's shape ({"detail", "<field>"}), as the service gave them.
+        kind = attrs["kind"]
+        if kind in KIND_REQUIRED and not attrs.get(KIND_REQUIRED[kind]):
+            raise InvalidInput(_("Choose one."), field=KIND_REQUIRED[kind])
+        lon, lat = attrs.get("lon"), attrs.get("lat")
+        attrs["location"] = None
+        if (lon, lat) != (None, None):
+            point = make_point(lon, lat)
+            # Stored to 7 decimals (~1 cm): what the replay hash and the snapping both see.
+            attrs["location"] = Point(round(point.x, 7), round(point.y, 7), srid=4326)
+        return attrs
+
+    def submission(self, photos=()) -> Submission:
+        """The typed submission: the kind's fields only, "how many trees" defaulting to one
+        (one obstacle is at least one tree), "stopped" to no on a construction report."""
+        data = self.validated_data
+        own = set(KIND_FIELDS[data["kind"]])
+        values: dict = {
+            name: data.get(name) if name in own else None
+            for name in ("tree_count", "tree_distance_m", "construction_stopped")
+        }
+        if data["kind"] == Report.Kind.TREE:
+            values["tree_count"] = values["tree_count"] or 1
+        if data["kind"] == Report.Kind.CONSTRUCTION:
+            values["construction_stopped"] = bool(values["construction_stopped"])
+        for name in ("construction_kind", "behaviour", "damage_kind"):
+            values[name] = (data.get(name) or "") if name in own else ""
+        return Submission(
+            client_id=data["client_id"],
+            kind=data["kind"],
+            location=data["location"],
+            accuracy_m=data.get("accuracy_m"),
+            location_source=data.get("location_source") or "",
+            note=(data.get("note") or "").strip(),
+            submitted_at=data.get("submitted_at"),
+            photos=tuple(photos),
+            **values,
+        )
 
 
 class ReportSerializer(serializers.ModelSerializer):
@@ -213,18 +306,35 @@ class ReportDetailSerializer(ReportSerializer):
         return workflow.allowed_actions(obj, self.context["request"].user)
 
 
-class ActionSerializer(serializers.Serializer):
+class ActionSerializer(PhotosMixin, serializers.Serializer):
+    """A workflow step from the workspace: the ONE place it is validated; it becomes a
+    typed `Step` for services.report_transition."""
+
     action = serializers.ChoiceField(workflow.ACTIONS)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=limits.max_length(ReportEvent, "note")
+    )
     reason = serializers.CharField(
-        required=False, allow_blank=True, max_length=2000, help_text="For reject (required)."
+        required=False,
+        allow_blank=True,
+        max_length=limits.max_length(ReportEvent, "note"),
+        help_text="For reject (required).",
     )
-    trees_removed = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    trees_removed = _limited("trees_removed", serializers.IntegerField)
     cleared_by = serializers.ChoiceField(Report.ClearedBy.choices, required=False, allow_blank=True)
-    merge_into = serializers.IntegerField(required=False, allow_null=True)
-    photos = serializers.ListField(
-        child=serializers.FileField(), required=False, max_length=6, write_only=True
-    )
+    merge_into = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    photos = _photos_field()
+
+    def step(self, photos=()) -> Step:
+        data = self.validated_data
+        return Step(
+            action=data["action"],
+            note=data.get("reason") or data.get("note") or "",
+            cleared_by=data.get("cleared_by") or "",
+            trees_removed=data.get("trees_removed"),
+            merge_into=data.get("merge_into"),
+            photos=tuple(photos),
+        )
 
 
 class NotificationSerializer(serializers.ModelSerializer):

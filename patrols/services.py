@@ -15,22 +15,25 @@ import hashlib
 import json
 import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
+from django.contrib.gis.geos import Point
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from houhu.accounts.scopes import can_act_in_district
+from houhu.accounts import scopes
+from houhu.accounts.scopes import Can, can_act_in_district
+from houhu.lib.signals import ledger_changed
 from houhu.outbox.services import defer
 
 from . import notifications, workflow
 from . import photos as photo_intake
 from .errors import InvalidInput, NotAllowed, ReplayMismatch, TransitionNotAllowed
 from .models import Notification, Report, ReportEvent, ReportPhoto
-from .snapping import make_point, snap, stations_of
+from .snapping import snap, stations_of
 
 if TYPE_CHECKING:
     from houhu.accounts.models import User
@@ -38,15 +41,6 @@ if TYPE_CHECKING:
 K = Report.Kind
 A = ReportEvent.Action
 
-# Submitted fields that belong to each kind; the rest of what a form sends is dropped.
-KIND_FIELDS: dict[str, tuple[str, ...]] = {
-    K.TREE: ("tree_count", "tree_distance_m"),
-    K.CONSTRUCTION: ("construction_kind", "construction_stopped"),
-    K.BEHAVIOUR: ("behaviour",),
-    K.DAMAGE: ("damage_kind",),
-    K.OTHER: (),
-    K.NOTHING_FOUND: (),
-}
 # Phone clocks drift; a report dated in the future is stored at the time it arrived.
 CLOCK_SKEW = dt.timedelta(minutes=10)
 
@@ -54,99 +48,54 @@ CLOCK_SKEW = dt.timedelta(minutes=10)
 # --- Submission ---------------------------------------------------------------------------
 
 
-def _number(data: Mapping[str, Any], name: str, *, low: float, high: float, integer=False):
-    raw = data.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        value = int(raw) if integer else float(raw)
-    except (TypeError, ValueError):
-        raise InvalidInput(_("Enter a number."), field=name) from None
-    if not (low <= value <= high):
-        raise InvalidInput(
-            _("Enter a number between %(low)s and %(high)s.") % {"low": low, "high": high},
-            field=name,
+@dataclass(frozen=True)
+class Submission:
+    """A patrol report as the one boundary typed it (serializers.ReportSubmitSerializer,
+    for the API and the page alike): choices checked, limits from the model, the kind's
+    own fields only (the others are left empty), a point for the location."""
+
+    client_id: uuid.UUID
+    kind: str
+    location: Point | None = None  # None: take it from a photo's GPS
+    accuracy_m: float | None = None
+    location_source: str = ""  # "": the phone's GPS, or the photo's when it had none
+    note: str = ""
+    submitted_at: dt.datetime | None = None  # written on the phone (None: now)
+    tree_count: int | None = None
+    tree_distance_m: float | None = None
+    construction_kind: str = ""
+    construction_stopped: bool | None = None
+    behaviour: str = ""
+    damage_kind: str = ""
+    photos: tuple = ()  # uploaded files; decoded by the image intake, before any write
+
+    def content(self) -> dict[str, Any]:
+        """What makes two submissions "the same" (with the photos' bytes): the submitted
+        fields, as the phone's retries send them again."""
+        source = self.location_source or (
+            Report.LocationSource.GPS if self.location else Report.LocationSource.EXIF
         )
-    return value
+        return {
+            "kind": self.kind,
+            "lon": round(self.location.x, 7) if self.location else None,
+            "lat": round(self.location.y, 7) if self.location else None,
+            "accuracy_m": self.accuracy_m,
+            "location_source": source,
+            "note": self.note,
+            "submitted_at": self.submitted_at,
+            "tree_count": self.tree_count,
+            "tree_distance_m": self.tree_distance_m,
+            "construction_kind": self.construction_kind,
+            "construction_stopped": self.construction_stopped,
+            "behaviour": self.behaviour,
+            "damage_kind": self.damage_kind,
+        }
 
 
-def _choice(data: Mapping[str, Any], name: str, choices, *, required: bool) -> str:
-    value = (data.get(name) or "").strip() if isinstance(data.get(name), str) else data.get(name)
-    if not value:
-        if required:
-            raise InvalidInput(_("Choose one."), field=name)
-        return ""
-    if value not in choices.values:
-        raise InvalidInput(_("“%(value)s” is not a valid choice.") % {"value": value}, field=name)
-    return value
-
-
-def _bool(value) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    return bool(value)
-
-
-def _datetime(value) -> dt.datetime | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        parsed = value
-    else:
-        try:
-            parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        except ValueError:
-            raise InvalidInput(_("Enter a valid date and time."), field="submitted_at") from None
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
-    return parsed
-
-
-def clean_submission(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The submitted content, checked and normalised (types, kind-specific fields)."""
-    kind = _choice(data, "kind", K, required=True)
-    note = str(data.get("note") or "").strip()
-    if len(note) > 2000:
-        raise InvalidInput(_("The note is too long (2,000 characters at most)."), field="note")
-    has_location = data.get("lon") not in (None, "") or data.get("lat") not in (None, "")
-    cleaned: dict[str, Any] = {
-        "kind": kind,
-        "lon": data.get("lon") if has_location else None,
-        "lat": data.get("lat") if has_location else None,
-        "accuracy_m": _number(data, "accuracy_m", low=0, high=100_000),
-        "location_source": _choice(data, "location_source", Report.LocationSource, required=False)
-        or (Report.LocationSource.GPS if has_location else Report.LocationSource.EXIF),
-        "note": note,
-        "submitted_at": _datetime(data.get("submitted_at")),
-        "tree_count": None,
-        "tree_distance_m": None,
-        "construction_kind": "",
-        "construction_stopped": None,
-        "behaviour": "",
-        "damage_kind": "",
-    }
-    if has_location:
-        point = make_point(data.get("lon"), data.get("lat"))
-        cleaned["lon"], cleaned["lat"] = round(point.x, 7), round(point.y, 7)
-    if kind == K.TREE:
-        # "How many trees" may be skipped on the phone: one obstacle is at least one tree.
-        cleaned["tree_count"] = _number(data, "tree_count", low=1, high=10_000, integer=True) or 1
-        cleaned["tree_distance_m"] = _number(data, "tree_distance_m", low=0, high=1000)
-    elif kind == K.CONSTRUCTION:
-        cleaned["construction_kind"] = _choice(
-            data, "construction_kind", Report.ConstructionKind, required=True
-        )
-        cleaned["construction_stopped"] = _bool(data.get("construction_stopped"))
-    elif kind == K.BEHAVIOUR:
-        cleaned["behaviour"] = _choice(data, "behaviour", Report.Behaviour, required=True)
-    elif kind == K.DAMAGE:
-        cleaned["damage_kind"] = _choice(data, "damage_kind", Report.DamageKind, required=True)
-    return cleaned
-
-
-def content_hash(cleaned: Mapping[str, Any], photo_hashes: Iterable[str]) -> str:
-    """What makes two submissions "the same": the cleaned content and the photos' bytes."""
-    payload = {**cleaned, "photos": sorted(photo_hashes)}
+def content_hash(content: Mapping[str, Any], photo_hashes: Iterable[str]) -> str:
+    """SHA-256 of the submitted content and the photos' bytes (stored with the report: a
+    replay of its client id must match it)."""
+    payload = {**content, "photos": sorted(photo_hashes)}
     at = payload.get("submitted_at")
     if at is not None:
         payload["submitted_at"] = at.astimezone(dt.UTC).isoformat(timespec="seconds")
@@ -177,29 +126,16 @@ def _save_photos(
     return ids
 
 
-def _refresh_stats(district_id: int) -> None:
-    try:
-        from stats.services import schedule_district_refresh
-    except ImportError:  # the statistics app is optional for the patrols app
-        return
-    schedule_district_refresh(district_id)
-
-
 def _record_follow_up(*, event: ReportEvent, photo_ids: list[int], district_id: int) -> None:
-    """In the caller's transaction: the notifications themselves, and jobs for the rest."""
+    """In the caller's transaction: the notifications themselves, outbox jobs for the rest,
+    and the news that the ledger changed (the statistics record their refresh on it)."""
     notifications.notify(event)
     if photo_ids:
         defer("patrols.make_thumbnails", payload={"photo_ids": photo_ids})
-    _refresh_stats(district_id)
+    ledger_changed.send(sender=Report, district_ids=[district_id])
 
 
-def report_submit(
-    *,
-    reporter: User,
-    client_id: uuid.UUID | str,
-    data: Mapping[str, Any],
-    photos: Iterable = (),
-) -> tuple[Report, bool]:
+def report_submit(*, reporter: User, submission: Submission) -> tuple[Report, bool]:
     """Record a patrol report once, whatever the number of retries.
 
     Returns (report, created). A retry with the same client id and content returns the
@@ -207,30 +143,20 @@ def report_submit(
     Two retries racing each other meet at the unique index on client_id: the loser's
     INSERT fails inside its savepoint and it re-reads the winner's row.
     """
-    try:
-        client_id = uuid.UUID(str(client_id))
-    except ValueError:
-        raise InvalidInput(_("The client id must be a UUID."), field="client_id") from None
-    photos = list(photos)
-    cleaned = clean_submission(data)
-    digest = content_hash(cleaned, [photo_intake.sha256_of(p) for p in photos])
+    s = submission
+    content = s.content()
+    digest = content_hash(content, [photo_intake.sha256_of(p) for p in s.photos])
 
-    existing = Report.objects.filter(client_id=client_id).first()
+    existing = Report.objects.filter(client_id=s.client_id).first()
     if existing is not None:
         return _replay(existing, reporter=reporter, digest=digest)
 
-    if not reporter.is_authenticated or reporter.role == reporter.Role.LEADER:
+    if not scopes.can(reporter, Can.FILE_REPORTS):
         raise NotAllowed(_("County leaders read the ledger; they do not write reports."))
-    if len(photos) > settings.PATROLS_MAX_PHOTOS:
-        raise InvalidInput(
-            _("At most %(n)d photos per report.") % {"n": settings.PATROLS_MAX_PHOTOS},
-            field="photos",
-        )
-    processed = [photo_intake.process(p) for p in photos]
+    processed = [photo_intake.process(p) for p in s.photos]
 
-    if cleaned["lon"] is not None:
-        point = make_point(cleaned["lon"], cleaned["lat"])
-        source = cleaned["location_source"]
+    if s.location is not None:
+        point, source = s.location, content["location_source"]
     else:
         # No fix from the phone: the first photo that carries GPS suggests the place.
         gps = next((p.gps for p in processed if p.gps is not None), None)
@@ -243,16 +169,14 @@ def report_submit(
     where = snap(point, station_ids=stations_of(reporter))
 
     now = timezone.now()
-    submitted_at = cleaned["submitted_at"] or now
-    kind = cleaned["kind"]
     report = Report(
-        client_id=client_id,
+        client_id=s.client_id,
         content_hash=digest,
         reporter=reporter,
-        kind=kind,
-        status=Report.Status.RECORDED if kind == K.NOTHING_FOUND else Report.Status.SUBMITTED,
+        kind=s.kind,
+        status=Report.Status.RECORDED if s.kind == K.NOTHING_FOUND else Report.Status.SUBMITTED,
         location=point,
-        accuracy_m=cleaned["accuracy_m"],
+        accuracy_m=s.accuracy_m,
         location_source=source,
         segment=where.segment,
         distance_m=where.distance_m,
@@ -260,14 +184,14 @@ def report_submit(
         district=where.district,
         transformer_area=where.transformer_area,
         village=where.village,
-        tree_count=cleaned["tree_count"],
-        tree_distance_m=cleaned["tree_distance_m"],
-        construction_kind=cleaned["construction_kind"],
-        construction_stopped=cleaned["construction_stopped"],
-        behaviour=cleaned["behaviour"],
-        damage_kind=cleaned["damage_kind"],
-        note=cleaned["note"],
-        submitted_at=min(submitted_at, now + CLOCK_SKEW),
+        tree_count=s.tree_count,
+        tree_distance_m=s.tree_distance_m,
+        construction_kind=s.construction_kind,
+        construction_stopped=s.construction_stopped,
+        behaviour=s.behaviour,
+        damage_kind=s.damage_kind,
+        note=s.note,
+        submitted_at=min(s.submitted_at or now, now + CLOCK_SKEW),
         received_at=now,
         status_changed_at=now,
     )
@@ -292,7 +216,7 @@ def report_submit(
             )
             _record_follow_up(event=event, photo_ids=photo_ids, district_id=report.district_id)
     except IntegrityError:
-        existing = Report.objects.filter(client_id=client_id).first()
+        existing = Report.objects.filter(client_id=s.client_id).first()
         if existing is None:
             raise
         return _replay(existing, reporter=reporter, digest=digest)
@@ -302,46 +226,32 @@ def report_submit(
 # --- Workflow -----------------------------------------------------------------------------
 
 
-def _clearing_fields(report: Report, data: Mapping[str, Any]) -> dict[str, Any]:
-    cleared_by = _choice(data, "cleared_by", Report.ClearedBy, required=True)
-    trees_removed = None
-    if report.kind == K.TREE:
-        trees_removed = _number(data, "trees_removed", low=0, high=10_000, integer=True)
-        if trees_removed is None:
-            raise InvalidInput(_("Enter how many trees were removed."), field="trees_removed")
-    return {"cleared_by": cleared_by, "trees_removed": trees_removed}
+@dataclass(frozen=True)
+class Step:
+    """One workflow step as the boundary typed it (serializers.ActionSerializer): the
+    action, its note, the clearing's fields, the report a duplicate merges into, photos."""
+
+    action: str
+    note: str = ""
+    cleared_by: str = ""
+    trees_removed: int | None = None
+    merge_into: int | None = None
+    photos: tuple = ()
 
 
-def report_transition(
-    *,
-    report: Report,
-    action: str,
-    by: User,
-    note: str = "",
-    data: Mapping[str, Any] | None = None,
-    photos: Iterable = (),
-) -> Report:
+def report_transition(*, report: Report, step: Step, by: User) -> Report:
     """Take one step of the workflow (see patrols.workflow.TRANSITIONS) or refuse it.
 
     The row is locked, so two staff acting at once are serialised and the second sees the
     first one's status. A refusal raises a translated domain error and writes nothing.
+    What the step needs (a note, a photo, the clearing's fields) depends on the report's
+    kind and status, so it is checked here, on the typed values.
     """
-    data = dict(data or {})
-    note = str(note or "").strip()
-    photos = list(photos)
-    if len(note) > 2000:
-        raise InvalidInput(_("The note is too long (2,000 characters at most)."), field="note")
-    if len(photos) > settings.PATROLS_MAX_PHOTOS:
-        raise InvalidInput(
-            _("At most %(n)d photos per report.") % {"n": settings.PATROLS_MAX_PHOTOS},
-            field="photos",
-        )
-    processed = [photo_intake.process(p) for p in photos]
-    merge_into_id = None
-    if action == A.MERGE:
-        merge_into_id = _number(data, "merge_into", low=1, high=2**62, integer=True)
-        if merge_into_id is None:
-            raise InvalidInput(_("Choose the report this one duplicates."), field="merge_into")
+    action, note = step.action, step.note.strip()
+    processed = [photo_intake.process(p) for p in step.photos]
+    merge_into_id = step.merge_into
+    if action == A.MERGE and merge_into_id is None:
+        raise InvalidInput(_("Choose the report this one duplicates."), field="merge_into")
 
     with transaction.atomic():
         # Both rows of a merge are locked in id order so two opposite merges cannot deadlock.
@@ -372,12 +282,22 @@ def report_transition(
         changed = ["status", "status_changed_at"]
         event_data: dict[str, Any] = {}
         if row.needs_clearing:
-            fields = _clearing_fields(current, data)
-            current.cleared_by = fields["cleared_by"]
-            current.trees_removed = fields["trees_removed"]
+            if not step.cleared_by:
+                raise InvalidInput(_("Choose one."), field="cleared_by")
+            trees_removed = None
+            if current.kind == K.TREE:
+                if step.trees_removed is None:
+                    raise InvalidInput(
+                        _("Enter how many trees were removed."), field="trees_removed"
+                    )
+                trees_removed = step.trees_removed
+            current.cleared_by = step.cleared_by
+            current.trees_removed = trees_removed
             current.cleared_at = now
             changed += ["cleared_by", "trees_removed", "cleared_at"]
-            event_data.update({k: v for k, v in fields.items() if v is not None})
+            event_data["cleared_by"] = step.cleared_by
+            if trees_removed is not None:
+                event_data["trees_removed"] = trees_removed
         if row.needs_merge_target:
             target = locked.get(merge_into_id)
             if target is None or target.pk == current.pk:

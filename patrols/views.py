@@ -24,12 +24,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from houhu.accounts.scopes import districts_for, is_read_only
+from houhu.accounts.scopes import Can, can, districts_for
+from houhu.lib import limits
+from houhu.lib.errors import DomainError
 
 from . import services
-from .errors import PatrolError
+from .errors import InvalidInput
 from .forms import ReportForm
-from .models import Report
+from .models import Report, ReportEvent
+from .serializers import ReportSubmitSerializer
 
 # Strings the pages' JavaScript shows, translated by Django and passed as a JSON block.
 # "{n}", "{m}" and "{error}" are filled in by the script.
@@ -164,7 +167,7 @@ def _max_photos() -> int:
 def _report_config(request: HttpRequest) -> dict:
     user = request.user
     lat, lon = settings.LEAFLET_CONFIG.get("DEFAULT_CENTER", (30.45, 112.80))
-    if user.is_villager and user.household_id:
+    if user.household_id:  # a villager's map opens on their home
         lon, lat = user.household.location.coords
     return {
         "userId": user.pk,
@@ -183,6 +186,11 @@ def _report_config(request: HttpRequest) -> dict:
 
 def _workspace_config() -> dict:
     return {
+        # The action form's limits, from the model fields the serializer also reads.
+        "limits": {
+            "note": limits.max_length(ReportEvent, "note"),
+            "trees_removed": limits.bounds(Report, "trees_removed"),
+        },
         "kinds": dict(Report.Kind.choices),
         "statuses": dict(Report.Status.choices),
         "actions": ACTION_LABELS,
@@ -198,8 +206,16 @@ def _workspace_config() -> dict:
 
 
 def _deny_readers(request: HttpRequest) -> None:
-    if is_read_only(request.user):
+    if not can(request.user, Can.FILE_REPORTS):
         raise PermissionDenied(_("County leaders read the statistics; they do not file reports."))
+
+
+def _first_error(errors) -> str:
+    """The first message of a serializer's errors (a dict of lists, maybe nested)."""
+    value = next(iter(errors.values()), "") if isinstance(errors, dict) else errors
+    while isinstance(value, (list, dict)):
+        value = next(iter(value.values() if isinstance(value, dict) else value), "")
+    return str(value)
 
 
 def _api_urls() -> dict[str, str]:
@@ -224,14 +240,18 @@ def report_new(request: HttpRequest) -> HttpResponse:
     _deny_readers(request)
     error, status = "", 200
     if request.method == "POST":
+        data = request.POST.copy()
+        data.setlist("photos", request.FILES.getlist("photos"))
+        # The API's boundary, for the same submission without JavaScript.
+        incoming = ReportSubmitSerializer(data=data)
         try:
+            if not incoming.is_valid():
+                raise InvalidInput(_first_error(incoming.errors))
             report, _created = services.report_submit(
                 reporter=request.user,
-                client_id=request.POST.get("client_id", ""),
-                data=request.POST,
-                photos=request.FILES.getlist("photos"),
+                submission=incoming.submission(request.FILES.getlist("photos")),
             )
-        except PatrolError as exc:
+        except DomainError as exc:
             error, status = str(exc.message), exc.http_status
         else:
             messages.success(request, _("Report sent. Thank you!"))
@@ -275,7 +295,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def workspace(request: HttpRequest) -> HttpResponse:
     """The staff map workspace. Villagers have their own pages; leaders may look."""
-    if request.user.is_villager:
+    if not can(request.user, Can.STAFF_PAGES):
         raise PermissionDenied(_("The map workspace is for station staff and grid managers."))
     return render(
         request,

@@ -2,9 +2,9 @@
 which status to which, who may take it and what it requires. `services.report_transition`
 enforces it; `allowed_actions` shows it to the UI; the tests walk it row by row.
 
-Roles (see houhu.accounts.scopes): villagers submit and may say "not fixed" on their own
-report; grid managers act within their districts; station staff and admins across their
-station; county leaders never act.
+Who is who (houhu.accounts.scopes decides): REPORTER is the author of this very report;
+MANAGER is anyone who may act in the report's district (grid managers in their grids,
+station staff and admins across their station; county leaders and villagers never).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
-from houhu.accounts.scopes import can_act_in_district
+from houhu.accounts import scopes
+from houhu.accounts.scopes import Can, can_act_in_district
 
 from .errors import NotAllowed, TransitionNotAllowed
 from .models import Report, ReportEvent
@@ -106,9 +107,9 @@ def check(report: Report, action: str, user: User) -> Transition:
     row = transition_for(report, action)
     roles = _roles_of(user, report)
     if not roles & row.who:
-        if user.is_authenticated and user.role == user.Role.LEADER:
+        if scopes.is_read_only(user):
             raise NotAllowed(_("County leaders read the ledger; they do not change reports."))
-        if REPORTER in roles or user.role == user.Role.VILLAGER:
+        if REPORTER in roles or scopes.can(user, Can.VILLAGER_PAGES):
             raise NotAllowed(_("Only station staff and the grid manager may do this."))
         raise NotAllowed()
     return row

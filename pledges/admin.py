@@ -1,6 +1,6 @@
 """Admin: for inspection and for drafting compacts. A published or superseded version (and
 its clauses) is read-only here, as in the services; state changes (publish, new version)
-go through admin actions that call `pledges.services`. Pledges, assignments and events are
+go through admin actions that call `pledges.compact.services`. Pledges, assignments and events are
 read-only: their rules live in the services, which the pages and API use."""
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from . import services
-from .errors import PledgeError
+from houhu.lib.errors import DomainError
+
+from .compact import services
 from .models import (
     Assignment,
     AssignmentEvent,
@@ -68,7 +69,7 @@ class CompactAdmin(admin.ModelAdmin):
         for compact in queryset:
             try:
                 services.compact_new_version(compact=compact, by=request.user)
-            except PledgeError as exc:
+            except DomainError as exc:
                 self.message_user(request, f"{compact}: {exc.message}", messages.ERROR)
 
 
@@ -133,7 +134,7 @@ class CompactVersionAdmin(admin.ModelAdmin):
         for version in queryset:
             try:
                 services.compact_publish(version=version, by=request.user)
-            except PledgeError as exc:
+            except DomainError as exc:
                 self.message_user(request, f"{version}: {exc.message}", messages.ERROR)
 
 

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class PledgesConfig(AppConfig):
     name = "pledges"
     verbose_name = _("Village compact and responsibility")
+
+    def ready(self) -> None:
+        from houhu.accounts import home
+
+        from . import demo
+
+        demo.register()
+        home.register_villager_card("pledges/villager_card.html", order=20)

@@ -1,5 +1,6 @@
 # ruff: noqa: RUF001 - the compact's text is Chinese, with Chinese punctuation
-"""Demo data of the pledges app, called by the core loader (`houhu.grid.demo.run_hooks`).
+"""Demo data of the pledges app, a step of the core loader (`houhu.grid.demo`), registered
+in PledgesConfig.ready.
 
 Per station, idempotently (each part is skipped if already present):
 - the station compact (村规民约) published in 2016, superseded by the 2024 version in force,
@@ -28,7 +29,6 @@ from django.utils import timezone
 from houhu.accounts.models import User
 from houhu.grid.models import Station, Village
 
-from . import services
 from .models import (
     Assignment,
     Clause,
@@ -38,6 +38,7 @@ from .models import (
     HouseholdVisit,
     Pledge,
 )
+from .responsibility import services
 
 TITLE = "后湖供电所护线村规民约"
 MOTTO = "你包片、我包段、家家户户包门前"
@@ -382,3 +383,11 @@ def _assignments(station: Station, seed: int, staff: User | None) -> None:
             """,
             {"s": station.pk, "now": timezone.now(), "staff": staff.pk},
         )
+
+
+def register() -> None:
+    """Called by PledgesConfig.ready: run this step after the core data (and the steps of the apps
+    listed before this one in INSTALLED_APPS)."""
+    from houhu.grid import demo as core
+
+    core.register_step("pledges.demo", load_demo)

@@ -1,5 +1,6 @@
-"""Demo hook: called by `manage.py load_demo` after the core, pledges and patrols data, so
-the dashboard opens with a year of figures. Idempotent: re-running recomputes the same rows.
+"""Demo step: run by `manage.py load_demo` after the core, pledges and patrols data
+(registered in StatsConfig.ready), so the dashboard opens with a year of figures.
+Idempotent: re-running recomputes the same rows.
 """
 
 from __future__ import annotations
@@ -22,3 +23,11 @@ def load_demo(*, stations: Sequence, seed: int) -> None:
     today = timezone.localdate()
     first = (today.replace(day=1) - dt.timedelta(days=365)).replace(day=1)
     refresh_range(first=first, last=today)
+
+
+def register() -> None:
+    """Called by StatsConfig.ready: run this step after the core data (and the steps of the apps
+    listed before this one in INSTALLED_APPS)."""
+    from houhu.grid import demo as core
+
+    core.register_step("stats.demo", load_demo)

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from houhu.accounts.scopes import districts_for
+from houhu.accounts.scopes import Can, can, districts_for
+from houhu.lib import geojson
 
 from .models import Level, PeriodKind, Snapshot
 
@@ -113,9 +113,8 @@ CHILD_LEVEL = {
 
 
 def can_read_stats(user: User) -> bool:
-    return user.is_authenticated and (
-        user.is_superuser or user.role in (user.Role.LEADER, user.Role.STAFF, user.Role.ADMIN)
-    )
+    """Who reads the statistics: houhu.accounts.scopes decides (leaders, staff, admins)."""
+    return can(user, Can.READ_STATS)
 
 
 def visible_district_ids(user: User) -> list[int]:
@@ -143,7 +142,7 @@ def snapshots_for(user: User) -> QuerySet[Snapshot]:
     visible = Q(level__in=[Level.DISTRICT, Level.TRANSFORMER_AREA], district__in=districts) | Q(
         level=Level.STATION, station__in=full_stations.values("pk")
     )
-    if user.is_superuser or user.role == user.Role.LEADER:
+    if can(user, Can.READ_COUNTY):
         counties = full_stations.values("county_id")
         visible |= Q(level=Level.COUNTY, county__in=counties)
     return qs.filter(visible)
@@ -200,9 +199,7 @@ def _scope_exists_for(user: User, level: str, scope_id: int) -> bool:
         return districts.filter(transformer_areas=scope_id).exists()
     if level == Level.STATION:
         return districts.filter(station=scope_id).exists()
-    return (user.role == user.Role.LEADER or user.is_superuser) and districts.filter(
-        station__county=scope_id
-    ).exists()
+    return can(user, Can.READ_COUNTY) and districts.filter(station__county=scope_id).exists()
 
 
 def children(
@@ -297,25 +294,15 @@ def choropleth(
         geom = "d.boundary"
         source = "grid_district d JOIN grid_station st ON st.id = d.station_id"
         key = "d"
-    sql = f"""
-        SELECT json_build_object('type', 'FeatureCollection', 'features',
-               coalesce(json_agg(json_build_object(
-                   'type', 'Feature', 'id', x.id,
-                   'geometry', ST_AsGeoJSON(x.geom, 6)::json,
-                   'properties', json_build_object(
-                        'id', x.id, 'name', x.name, 'value', x.value,
-                        'enough_data', x.enough_data, 'computed_at', x.computed_at,
-                        'station', x.station))), '[]'::json))::text
-        FROM (SELECT {key}.id, {key}.name, {geom} AS geom, st.name AS station,
-                     ({m.sql})::float8 AS value, s.enough_data, s.computed_at
-              FROM {source}
-              LEFT JOIN stats_snapshot s ON s.level = %(level)s AND s.scope_id = {key}.id
-                   AND s.period = 'month' AND s.period_start = %(start)s
-              WHERE d.id = ANY(%(ids)s) {parent_sql}) AS x
+    select = f"""
+        SELECT {key}.id, {key}.name, {geom} AS geom, st.name AS station,
+               ({m.sql})::float8 AS value, s.enough_data, s.computed_at
+        FROM {source}
+        LEFT JOIN stats_snapshot s ON s.level = %(level)s AND s.scope_id = {key}.id
+             AND s.period = 'month' AND s.period_start = %(start)s
+        WHERE d.id = ANY(%(ids)s) {parent_sql}
     """  # noqa: S608 - fragments are this module's constants; values are parameters
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.fetchone()[0]
+    return geojson.from_sql(select, params)
 
 
 def score_formula() -> dict:

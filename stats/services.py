@@ -1,9 +1,10 @@
-"""Writes of the stats app: refreshing snapshots and scheduling debounced refreshes.
+"""Writes of the stats app: refreshing snapshots (run by the Celery tasks in tasks.py).
 
-Other apps call `schedule_district_refresh(district_id)` when a report or pledge changes,
-inside the transaction of the change: it records a debounced outbox job (houhu.outbox),
-which the relay runs once the change is committed, broker or not. The hourly and nightly
-refreshes run in Celery (beat).
+Other apps never call this app: it learns of their changes through the `ledger_changed`
+signal, sent inside the transaction of the change; its receiver (receivers.py) calls
+`schedule_district_refresh`, which records a debounced outbox job (houhu.outbox) in that
+transaction: the relay runs it once the change is committed, broker or not. The hourly
+and nightly refreshes run in Celery (beat, tasks.py).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from pledges.models import Assignment
 from stats import services as stats_services
 from stats.models import Snapshot, SnapshotRun
 from tests.factories import HouseholdFactory, villager_for
-from tests.patrols.factories import build_grid, tree_data
+from tests.patrols.factories import build_grid, submit, tree_data
 from tests.stack import (
     PrivatePostgres,
     PrivateRedis,
@@ -237,10 +237,9 @@ def test_relay_killed_mid_refresh_is_restarted_and_the_numbers_match_an_undistur
     collected, redis
 ):
     g = build_grid()
-    from patrols.services import report_submit
 
     for _ in range(3):
-        report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
+        submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
     Job.objects.all().delete()
     stats_services.refresh_current(district_id=g.district.pk)
     undisturbed = _snapshot_numbers(g.district.pk)
@@ -264,10 +263,9 @@ def test_relay_killed_mid_refresh_is_restarted_and_the_numbers_match_an_undistur
 
 def test_celery_worker_killed_mid_task_is_restarted_and_its_task_runs_again(collected, redis):
     g = build_grid()
-    from patrols.services import report_submit
 
     for _ in range(2):
-        report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
+        submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
     Job.objects.all().delete()
     stats_services.refresh_current()
     undisturbed = _snapshot_numbers(g.district.pk)

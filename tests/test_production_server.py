@@ -14,8 +14,7 @@ from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from houhu.accounts.models import User
-from patrols.services import report_submit
-from tests.patrols.factories import build_grid, tree_data
+from tests.patrols.factories import build_grid, submit, tree_data
 from tests.stack import (
     ConnectionWatch,
     HttpClient,
@@ -86,7 +85,7 @@ def test_collectstatic_under_the_production_settings_compresses_every_asset(coll
 
 def test_every_page_answers_every_role_through_gunicorn_without_a_server_error(stack):
     g = build_grid()
-    report, _ = report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
+    report, _ = submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
     admin = User.objects.create_superuser(
         "root-admin", "admin@example.org", "x" * 12, role=User.Role.ADMIN
     )
@@ -163,7 +162,7 @@ def test_200_keep_alive_clients_stay_within_the_connection_bound_and_get_no_5xx(
     """gunicorn's threads bound the web's database connections (a pool of WEB_THREADS per
     process); runserver once held 99 of 100 under 30 clients and answered 500 for minutes."""
     g = build_grid()
-    report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
+    submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
     session = session_for(g.villager)
     env = stack.env
     web_bound = int(env["WEB_WORKERS"]) * int(env["WEB_THREADS"])

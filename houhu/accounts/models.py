@@ -1,4 +1,6 @@
-"""People and their role. Who may see and do what is decided in `houhu.accounts.scopes`."""
+"""People and their role. What a role may do, and who may read or act on what, is decided
+in `houhu.accounts.scopes` (one table of capabilities per role), nowhere else: ask
+`scopes.can(user, Can.X)` rather than comparing roles."""
 
 from __future__ import annotations
 
@@ -71,19 +73,3 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
-
-    @property
-    def is_villager(self) -> bool:
-        return self.role == self.Role.VILLAGER
-
-    @property
-    def is_grid_manager(self) -> bool:
-        return self.role == self.Role.GRID_MANAGER
-
-    @property
-    def is_station_staff(self) -> bool:
-        return self.role in (self.Role.STAFF, self.Role.ADMIN)
-
-    @property
-    def is_leader(self) -> bool:
-        return self.role == self.Role.LEADER

@@ -16,7 +16,7 @@ def households_with_accounts(*, user: User, query: str = "") -> QuerySet[Househo
     `query` matches the customer number, the head's name, the household's phone or the
     account's login phone (partial, case-insensitive).
     """
-    accounts = User.objects.filter(household=OuterRef("pk"), role=User.Role.VILLAGER)
+    accounts = User.objects.filter(household=OuterRef("pk"))  # villagers: one per household
     qs = (
         Household.objects.filter(transformer_area__district__in=districts_for(user))
         .select_related("village", "transformer_area__district")

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .models import User
-from .scopes import districts_for
+from .scopes import districts_for, is_read_only
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -29,7 +29,7 @@ class MeSerializer(serializers.ModelSerializer):
         return list(districts_for(user).order_by("pk").values_list("pk", flat=True))
 
     def get_read_only(self, user: User) -> bool:
-        return user.is_leader
+        return is_read_only(user)
 
 
 class CredentialsSerializer(serializers.Serializer):

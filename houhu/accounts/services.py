@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from houhu.accounts import lockout
 from houhu.accounts.models import User
-from houhu.accounts.scopes import can_act_in_district, can_unlock_login
+from houhu.accounts.scopes import Can, can, can_act_in_district, can_unlock_login
 from houhu.grid.models import Household
 
 logger = logging.getLogger(__name__)
@@ -44,14 +44,8 @@ def normalise_phone(phone: str) -> str:
     return re.sub(r"[\s\-()]", "", phone or "")
 
 
-def _may_manage_accounts(by: User) -> bool:
-    return by.is_authenticated and (
-        by.is_superuser or by.role in (User.Role.GRID_MANAGER, User.Role.STAFF, User.Role.ADMIN)
-    )
-
-
 def _check_scope(*, by: User, district_id: int) -> None:
-    if not _may_manage_accounts(by) or not can_act_in_district(by, district_id):
+    if not can(by, Can.MANAGE_ACCOUNTS) or not can_act_in_district(by, district_id):
         raise PermissionDenied(_("You may only manage villager accounts of your own grid."))
 
 
@@ -118,7 +112,7 @@ def reset_villager_password(*, user: User, by: User) -> str:
             .select_related("household__transformer_area")
             .get(pk=user.pk)
         )
-        if user.role != User.Role.VILLAGER or user.household is None:
+        if user.household is None:  # a villager's account is a household's
             # Staff and managers reset their own passwords through an administrator.
             raise PermissionDenied(_("Only villager accounts can be reset here."))
         _check_scope(by=by, district_id=user.household.transformer_area.district_id)

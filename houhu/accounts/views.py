@@ -12,22 +12,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
-from django.urls import NoReverseMatch, reverse, reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from houhu.accounts import home as home_pages
 from houhu.accounts import selectors, services
 from houhu.accounts.forms import HouseholdSearchForm, VillagerAccountForm
 from houhu.accounts.models import User
-from houhu.accounts.scopes import can_act_in_district
+from houhu.accounts.scopes import Can, can, can_act_in_district
 from houhu.grid.models import Household
-
-# Each app may contribute a card to the villager's home page by shipping one of these
-# templates; the home page shows those that exist, so apps stay independent.
-VILLAGER_CARDS = ("patrols/villager_card.html", "pledges/villager_card.html")
 
 # The one-time password travels from the POST to the page that shows it in the session,
 # never in the URL: a reload of that page cannot show it again, and the POST is not
@@ -37,31 +32,10 @@ ISSUED_KEY = "accounts.issued_password"
 HOUSEHOLDS_PER_PAGE = 25
 
 
-def _first_url(*names: str) -> str:
-    """The first of these named pages that exists: apps add their pages independently."""
-    for name in names:
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return reverse("grid:map")
-
-
-def _existing_templates(names: tuple[str, ...]) -> list[str]:
-    found = []
-    for name in names:
-        try:
-            get_template(name)
-        except TemplateDoesNotExist:
-            continue
-        found.append(name)
-    return found
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if user.is_villager:
+    if can(user, Can.VILLAGER_PAGES):
         household = (
             Household.objects.select_related("village", "transformer_area__district__manager").get(
                 pk=user.household_id
@@ -76,12 +50,11 @@ def home(request: HttpRequest) -> HttpResponse:
             {
                 "household": household,
                 "district": district,
-                "cards": _existing_templates(VILLAGER_CARDS),
+                # The other apps' cards, registered in their AppConfig.ready.
+                "cards": home_pages.villager_cards(),
             },
         )
-    if user.is_leader:
-        return redirect(_first_url("stats:dashboard"))
-    return redirect(_first_url("patrols:workspace"))
+    return redirect(home_pages.landing_page(user) or "grid:map")
 
 
 def account_managers_only(view):
@@ -91,7 +64,7 @@ def account_managers_only(view):
     @login_required
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         user = request.user
-        if not (user.is_superuser or user.is_grid_manager or user.is_station_staff):
+        if not can(user, Can.MANAGE_ACCOUNTS):
             raise PermissionDenied(_("Only grid managers and station staff manage accounts."))
         return view(request, *args, **kwargs)
 
@@ -169,7 +142,7 @@ def villager_reset(request: HttpRequest, user_pk: int) -> HttpResponse:
     account = get_object_or_404(
         User.objects.select_related("household__transformer_area"),
         pk=user_pk,
-        role=User.Role.VILLAGER,
+        household__isnull=False,  # a villager's account
     )
     if not can_act_in_district(request.user, account.household.transformer_area.district_id):
         raise PermissionDenied(_("You may only manage villager accounts of your own grid."))
@@ -185,7 +158,7 @@ def villager_issued(request: HttpRequest, user_pk: int) -> HttpResponse:
     account = get_object_or_404(
         User.objects.select_related("household__village", "household__transformer_area"),
         pk=user_pk,
-        role=User.Role.VILLAGER,
+        household__isnull=False,  # a villager's account
     )
     if not can_act_in_district(request.user, account.household.transformer_area.district_id):
         raise PermissionDenied(_("You may only manage villager accounts of your own grid."))

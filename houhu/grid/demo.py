@@ -8,7 +8,8 @@ Two steps per station, so that benchmarks and tests can call either:
 - `write_station(plan, county, password_hash)` bulk-creates the plan in one transaction.
 
 `load_demo(scale, seed)` does both for stations 1..scale, skipping stations that already
-exist (codes are deterministic), then calls the optional `<app>.demo.load_demo` hooks.
+exist (codes are deterministic), then runs the demo steps the other apps registered
+(`register_step`, from their AppConfig.ready: this module never imports them).
 
 Geometry is generated in a local planar frame in metres around the station's centre (a
 few tens of kilometres: the equirectangular error is far below what a demo needs) and
@@ -25,8 +26,6 @@ The numbers (13,700 households, 1,811 aquaculture, 157 transformer areas, 7 grid
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import itertools
 import math
 import random
@@ -64,8 +63,17 @@ PASSWORD = "houhu2016"  # noqa: S105 - demo accounts only
 DEFAULT_SEED = 2016  # the year the village compact was first signed
 
 COUNTY_CODE, COUNTY_NAME = "qianjiang", "潜江市"
-# Apps whose `<app>.demo.load_demo(stations=..., seed=...)` runs after the core data.
-HOOK_APPS = ("pledges", "patrols", "stats")
+# The other apps' demo steps, `load(stations=..., seed=...)`, registered by their
+# AppConfig.ready and so run in INSTALLED_APPS order (pledges, patrols, stats): each step
+# may rely on the data of the steps before it.
+STEPS: list[tuple[str, Callable[..., object]]] = []
+
+
+def register_step(name: str, load: Callable[..., object]) -> None:
+    """Run `load(stations=..., seed=...)` after the core data (once per name)."""
+    if name not in {n for n, _ in STEPS}:
+        STEPS.append((name, load))
+
 
 # --- Where the stations lie --------------------------------------------------------------
 # Station 1 fills roughly 30.35-30.55 N, 112.65-112.95 E; further stations (benchmarks)
@@ -1032,33 +1040,27 @@ def load_station(
     return write_station(plan_station(index, seed), county, password_hash), True
 
 
-def run_hooks(stations: list[Station], seed: int, apps: Sequence[str] | None = None) -> list[str]:
-    """Call `<app>.demo.load_demo(stations=..., seed=...)` for the apps that have one.
-
-    A missing module is fine; an error inside one propagates. Hooks run on every load with
-    all the demo stations, so they must be idempotent, like the core loader.
-    """
-    ran = []
-    for app in HOOK_APPS if apps is None else apps:
-        name = f"{app}.demo"
-        if importlib.util.find_spec(app) is None or importlib.util.find_spec(name) is None:
-            continue
-        importlib.import_module(name).load_demo(stations=stations, seed=seed)
-        ran.append(name)
-    return ran
+def run_steps(stations: list[Station], seed: int) -> list[str]:
+    """Run the registered demo steps with every demo station. An error inside one
+    propagates. Steps run on every load with all the demo stations, so they must be
+    idempotent, like the core loader."""
+    for _name, load in STEPS:
+        load(stations=stations, seed=seed)
+    return [name for name, _ in STEPS]
 
 
 @dataclass
 class LoadResult:
     stations: list[Station]
     created: list[str]
-    hooks: list[str]
+    steps: list[str]
 
 
 def load_demo(
     scale: int = 1, seed: int = DEFAULT_SEED, log: Callable[[str], object] = lambda _: None
 ) -> LoadResult:
-    """Stations 1..scale in the county of Qianjiang, the county accounts, then the hooks."""
+    """Stations 1..scale in the county of Qianjiang, the county accounts, then the other
+    apps' demo steps."""
     county, _ = County.objects.get_or_create(code=COUNTY_CODE, defaults={"name": COUNTY_NAME})
     hashes: list[str] = []
 
@@ -1077,4 +1079,4 @@ def load_demo(
             created.append(station.code)
         stations.append(station)
         log(f"{station.code}: {'loaded' if station.code in created else 'already present, kept'}")
-    return LoadResult(stations=stations, created=created, hooks=run_hooks(stations, seed))
+    return LoadResult(stations=stations, created=created, steps=run_steps(stations, seed))

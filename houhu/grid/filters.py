@@ -3,13 +3,14 @@ sets of the plain JSON lists. Malformed values are a 400 with a translated messa
 
 from __future__ import annotations
 
-import math
-
 import django_filters
 from django.contrib.gis.geos import Polygon
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+
+from houhu.lib.bbox import parse_bbox
+from houhu.lib.errors import DomainError
 
 from .models import District, Household, Line, Segment, TransformerArea, Village
 from .selectors import household_identity_visible
@@ -33,25 +34,10 @@ class LayerQuerySerializer(serializers.Serializer):
     )
 
     def validate_bbox(self, value: str) -> Polygon:
-        parts = value.split(",")
-        message = _("bbox must be four numbers: minLon,minLat,maxLon,maxLat (WGS-84 degrees).")
-        if len(parts) != 4:
-            raise serializers.ValidationError(message)
         try:
-            min_lon, min_lat, max_lon, max_lat = (float(p) for p in parts)
-        except ValueError:
-            raise serializers.ValidationError(message) from None
-        if not all(math.isfinite(v) for v in (min_lon, min_lat, max_lon, max_lat)):
-            raise serializers.ValidationError(message)
-        if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
-            raise serializers.ValidationError(_("bbox longitudes must lie between -180 and 180."))
-        if not (-90 <= min_lat <= 90 and -90 <= max_lat <= 90):
-            raise serializers.ValidationError(_("bbox latitudes must lie between -90 and 90."))
-        if min_lon >= max_lon or min_lat >= max_lat:
-            raise serializers.ValidationError(
-                _("bbox minimum longitude and latitude must be below the maximum ones.")
-            )
-        return Polygon.from_bbox((min_lon, min_lat, max_lon, max_lat))
+            return parse_bbox(value)
+        except DomainError as exc:
+            raise serializers.ValidationError(exc.message) from None
 
 
 class DistrictFilter(django_filters.FilterSet):

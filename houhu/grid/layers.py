@@ -1,26 +1,11 @@
-"""GeoJSON map layers built in PostGIS.
+"""The core map layers (grids, transformers, lines, segments, households), built by the
+project's one GeoJSON builder in PostGIS (`houhu.lib.geojson`, which says why SQL).
 
-Why SQL: djangorestframework-gis' GeoFeatureModelSerializer spends ~4.5 s in Python
-(GEOS -> OGR -> json per feature) on one station's 13,700 households; PostGIS aggregates
-the same FeatureCollection in ~60 ms (../shared/stack-notes.md). Measured here on the
-demo station (13,700 points, 3.4 MB, a busy 2-core machine): 4.2 s vs 0.12-0.17 s, and
-14.3 s vs 0.33 s under heavier load. So every layer is one statement returning one text
-value:
-
-    SELECT '{"type":"FeatureCollection","features":['
-           || COALESCE(string_agg(ST_AsGeoJSON(f.*, 'geom', 6), ',' ORDER BY f.id), '')
-           || ']}'
-    FROM (<layer select>) AS f
-
-`ST_AsGeoJSON(record, 'geom', 6)` writes the `geom` column as the geometry (6 decimals,
-~0.1 m) and every other column as a property, so each layer's SELECT *is* its properties.
-The features are joined as text: casting each to `json` and `json_agg`-ing them parses
-and re-serialises 13,700 documents for nothing (~25 % slower when measured).
-
-Which rows: the caller passes a queryset already scoped to the user and filtered by bbox
-and district (`selectors` + `filtered`); its SQL becomes an `id IN (...)` subquery with
-its own parameters. No value from the request is ever formatted into the SQL text: the
-table and column names below are constants of this module.
+Each layer's SELECT *is* its properties (plus `geom`). Which rows: the caller passes a
+queryset already scoped to the user and filtered by bbox and district (`selectors` +
+`filtered`); its SQL becomes an `id IN (...)` subquery with its own parameters. No value
+from the request is ever formatted into the SQL text: the table and column names below
+are constants of this module.
 """
 
 from __future__ import annotations
@@ -29,8 +14,9 @@ from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import Polygon
-from django.db import connection
 from django.db.models import QuerySet
+
+from houhu.lib import geojson
 
 from .models import (
     District,
@@ -41,14 +27,6 @@ from .models import (
     Station,
     TransformerArea,
 )
-
-# Braces doubled: this is a str.format template (its one field is the layer's SELECT).
-FEATURE_COLLECTION_SQL = """
-SELECT '{{"type":"FeatureCollection","features":['
-       || COALESCE(string_agg(ST_AsGeoJSON(f.*, 'geom', 6), ',' ORDER BY f.id), '')
-       || ']}}'
-FROM ({select}) AS f
-"""
 
 
 @cache
@@ -126,10 +104,7 @@ WHERE h.id IN ({ids})
 
 def _feature_collection(select: str, rows: QuerySet, **consts: str) -> str:
     ids_sql, ids_params = rows.order_by().values("pk").query.sql_with_params()
-    sql = FEATURE_COLLECTION_SQL.format(select=select.format(ids=ids_sql, **_tables(), **consts))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ids_params)
-        return cursor.fetchone()[0]
+    return geojson.from_sql(select.format(ids=ids_sql, **_tables(), **consts), ids_params)
 
 
 def districts_layer(rows: QuerySet[District]) -> str:

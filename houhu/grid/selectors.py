@@ -16,21 +16,13 @@ from typing import TYPE_CHECKING
 from django.db.models import F, FloatField, Func, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from houhu.accounts.scopes import districts_for
+from houhu.accounts.scopes import Can, can, districts_for, household_filter
 
 from .geo import length_m
 from .models import District, Household, Line, Segment, TransformerArea, Village
 
 if TYPE_CHECKING:
     from houhu.accounts.models import User
-
-
-def _sees_whole_station(user: User) -> bool:
-    return user.is_superuser or user.role in (
-        user.Role.STAFF,
-        user.Role.ADMIN,
-        user.Role.LEADER,
-    )
 
 
 def household_identity_visible(user: User) -> bool:
@@ -40,7 +32,7 @@ def household_identity_visible(user: User) -> bool:
     name, phone or address. Villagers only ever see their own household (see
     `households_for`), so showing its name to them reveals nothing.
     """
-    return user.is_authenticated and not user.is_leader
+    return can(user, Can.SEE_PEOPLE)
 
 
 def districts_visible(user: User) -> QuerySet[District]:
@@ -54,24 +46,16 @@ def transformer_areas_for(user: User) -> QuerySet[TransformerArea]:
 
 
 def households_for(user: User) -> QuerySet[Household]:
-    qs = Household.objects.select_related("village", "transformer_area")
-    if not user.is_authenticated:
-        return qs.none()
-    if user.is_villager:
-        return qs.filter(pk=user.household_id) if user.household_id else qs.none()
-    return qs.filter(transformer_area__district__in=districts_for(user))
+    return Household.objects.filter(household_filter(user)).select_related(
+        "village", "transformer_area"
+    )
 
 
 def villages_for(user: User) -> QuerySet[Village]:
-    if not user.is_authenticated:
-        return Village.objects.none()
-    if user.is_villager:
-        return Village.objects.filter(households=user.household_id)
-    districts = districts_for(user)
-    if _sees_whole_station(user):
-        return Village.objects.filter(station__in=districts.values("station"))
+    if can(user, Can.SEE_WHOLE_STATION):
+        return Village.objects.filter(station__in=districts_for(user).values("station"))
     # A village can straddle two grids: one row per village, not per household.
-    ids = Household.objects.filter(transformer_area__district__in=districts).values("village")
+    ids = Household.objects.filter(household_filter(user)).values("village")
     return Village.objects.filter(pk__in=ids)
 
 
@@ -79,7 +63,7 @@ def lines_for(user: User) -> QuerySet[Line]:
     if not user.is_authenticated:
         return Line.objects.none()
     districts = districts_for(user)
-    if _sees_whole_station(user):
+    if can(user, Can.SEE_WHOLE_STATION):
         return Line.objects.filter(station__in=districts.values("station"))
     ids = Segment.objects.filter(district__in=districts).values("line")
     return Line.objects.filter(pk__in=ids)

@@ -1,4 +1,5 @@
-"""Shapes of the plain JSON API (no rules here: scoping is in selectors, privacy too).
+"""Shapes of the plain JSON API (no rules here: who sees what, privacy included, is decided
+by houhu.accounts.scopes and applied by the selectors).
 
 Geometry fields are GeoJSON geometries (WGS-84, 6 decimals). The map layers, which are
 FeatureCollections built in PostGIS, are in `layers.py`.

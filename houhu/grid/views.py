@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from houhu.accounts.scopes import districts_for
+from houhu.accounts.scopes import Can, can, districts_for
 
 
 @login_required
@@ -15,7 +15,7 @@ def station_map(request: HttpRequest) -> HttpResponse:
     user = request.user
     # Villagers see their own grid on their home page; the station map is for those who
     # work on the grid (managers, staff) or read it (leaders).
-    if user.is_villager:
+    if not can(user, Can.STAFF_PAGES):
         return redirect("accounts:home")
     districts = districts_for(user).order_by("code").only("pk", "name", "code")
     selected = request.GET.get("district", "")

@@ -176,6 +176,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every app's domain errors answer {"detail", "code", "<field>"} with their own status.
+    "EXCEPTION_HANDLER": "houhu.lib.errors.exception_handler",
     # Writes are limited per user (docs/security.md); reads are not. Report submissions
     # have their own rule (patrols.throttles): replays of a stored client_id never count.
     "DEFAULT_THROTTLE_CLASSES": ["houhu.lib.throttling.UserWriteThrottle"],
@@ -365,8 +367,11 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 PLEDGES_RENEWAL_DAYS = env_int("PLEDGES_RENEWAL_DAYS", 365)
 # A household's front door is the nearest segment within this distance (metres).
 PLEDGES_FRONT_DOOR_MAX_DISTANCE_M = env_float("PLEDGES_FRONT_DOOR_MAX_DISTANCE_M", 100.0)
-# Photos of signed sheets: refused above this size, re-encoded to at most this many pixels.
-PLEDGES_SCAN_MAX_BYTES = env_int("PLEDGES_SCAN_MAX_BYTES", 15 * 1024 * 1024)
+# Photos of signed sheets (the same intake as report photos, houhu/lib/images.py): refused
+# above this size (the paper form, the API and the help text all read it) or this many
+# pixels, re-encoded to fit a square of this side.
+PLEDGES_SCAN_MAX_BYTES = env_int("PLEDGES_SCAN_MAX_BYTES", 8 * 1024 * 1024)
+PLEDGES_SCAN_MAX_PIXELS = env_int("PLEDGES_SCAN_MAX_PIXELS", 40_000_000)
 PLEDGES_SCAN_MAX_SIDE_PX = env_int("PLEDGES_SCAN_MAX_SIDE_PX", 2400)
 PLEDGES_CSV_MAX_ROWS = env_int("PLEDGES_CSV_MAX_ROWS", 20000)
 

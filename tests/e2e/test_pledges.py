@@ -28,7 +28,7 @@ from tests.pledges.factories import ClauseFactory, CompactFactory, PublishedVers
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SIGNED_COLOUR = "#0b6e4f"  # pledges.views.SHARE_BANDS, top band
+SIGNED_COLOUR = "#0b6e4f"  # pledges.responsibility.views.SHARE_BANDS, top band
 UNSIGNED_COLOUR = "#d0342c"
 
 

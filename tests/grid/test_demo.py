@@ -7,9 +7,6 @@ of the application will rely on them.
 
 from __future__ import annotations
 
-import importlib
-import sys
-import textwrap
 from io import StringIO
 
 import pytest
@@ -26,9 +23,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(scope="module")
 def loaded(django_db_setup, django_db_blocker):
-    """`load_demo` once for the module (without other apps' hooks), rolled back afterwards."""
+    """`load_demo` once for the module (without other apps' steps), rolled back afterwards."""
     with django_db_blocker.unblock(), pytest.MonkeyPatch.context() as mp:
-        mp.setattr(demo, "HOOK_APPS", ())
+        mp.setattr(demo, "STEPS", [])
         with transaction.atomic():
             out = StringIO()
             call_command("load_demo", stdout=out)
@@ -285,48 +282,25 @@ def test_plan_is_deterministic_and_stations_are_disjoint():
     assert not {a.username for a in first.accounts} & {a.username for a in second.accounts}
 
 
-def make_hook_app(tmp_path, monkeypatch, name: str, body: str) -> None:
-    package = tmp_path / name
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "demo.py").write_text(textwrap.dedent(body))
-    monkeypatch.syspath_prepend(str(tmp_path))
-    importlib.invalidate_caches()
-    for module in (name, f"{name}.demo"):
-        monkeypatch.delitem(sys.modules, module, raising=False)
+def test_steps_get_the_stations_and_seed(loaded, monkeypatch):
+    calls = []
 
+    def step(*, stations, seed):
+        calls.append(([s.code for s in stations], seed))
 
-def test_hooks_get_the_stations_and_seed_and_missing_ones_are_skipped(
-    loaded, tmp_path, monkeypatch
-):
-    make_hook_app(
-        tmp_path,
-        monkeypatch,
-        "demohookok",
-        """
-        calls = []
-
-        def load_demo(*, stations, seed):
-            calls.append(([s.code for s in stations], seed))
-        """,
-    )
-    monkeypatch.setattr(demo, "HOOK_APPS", ("demohookok", "demohook_missing"))
+    monkeypatch.setattr(demo, "STEPS", [])
+    demo.register_step("demostep", step)
+    demo.register_step("demostep", step)  # once per name
     out = StringIO()
     call_command("load_demo", "--seed", "2016", stdout=out)
-    assert sys.modules["demohookok.demo"].calls == [(["houhu"], 2016)]
-    assert "demohookok.demo" in out.getvalue()
+    assert calls == [(["houhu"], 2016)]
+    assert "demostep" in out.getvalue()
 
 
-def test_an_error_inside_a_hook_propagates(loaded, tmp_path, monkeypatch):
-    make_hook_app(
-        tmp_path,
-        monkeypatch,
-        "demohookbroken",
-        """
-        def load_demo(*, stations, seed):
-            raise RuntimeError("broken hook")
-        """,
-    )
-    monkeypatch.setattr(demo, "HOOK_APPS", ("demohookbroken",))
-    with pytest.raises(RuntimeError, match="broken hook"):
+def test_an_error_inside_a_step_propagates(loaded, monkeypatch):
+    def broken(*, stations, seed):
+        raise RuntimeError("broken step")
+
+    monkeypatch.setattr(demo, "STEPS", [("broken", broken)])
+    with pytest.raises(RuntimeError, match="broken step"):
         call_command("load_demo", stdout=StringIO())

@@ -144,3 +144,28 @@ def image_file(fmt: str = "JPEG", size=(64, 48), name: str | None = None, exif=N
     return SimpleUploadedFile(
         name or f"photo.{ext}", buf.getvalue(), content_type=content_type.get(fmt, "image/jpeg")
     )
+
+
+def submit(*, reporter, client_id, data: dict, photos=()):
+    """A report through its one boundary (the API's serializer, which the page uses too),
+    then the service: what a phone's POST does, without HTTP."""
+    from patrols.serializers import ReportSubmitSerializer
+    from patrols.services import report_submit
+
+    photos = list(photos)
+    incoming = ReportSubmitSerializer(data={"client_id": str(client_id), **data, "photos": photos})
+    incoming.is_valid(raise_exception=True)
+    return report_submit(reporter=reporter, submission=incoming.submission(photos))
+
+
+def transition(*, report, action: str, by, note: str = "", data: dict | None = None, photos=()):
+    """A workflow step through its one boundary (the API's serializer), then the service."""
+    from patrols.serializers import ActionSerializer
+    from patrols.services import report_transition
+
+    photos = list(photos)
+    incoming = ActionSerializer(
+        data={"action": action, "note": note, **(data or {}), "photos": photos}
+    )
+    incoming.is_valid(raise_exception=True)
+    return report_transition(report=report, step=incoming.step(photos), by=by)

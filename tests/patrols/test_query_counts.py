@@ -13,8 +13,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from patrols.services import report_submit
-from tests.patrols.factories import build_grid, tree_data
+from tests.patrols.factories import build_grid, submit, tree_data
 
 pytestmark = pytest.mark.django_db
 
@@ -71,10 +70,8 @@ PINNED = (27, 14, 25, 7)
 
 
 def test_service_submission_statement_count(g):
-    report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())  # warm
-    n, _ = _count(
-        lambda: report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
-    )
+    submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())  # warm
+    n, _ = _count(lambda: submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data()))
     print(f"service submit {n}")
     assert n == SERVICE_PINNED
 

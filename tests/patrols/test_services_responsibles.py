@@ -1,5 +1,5 @@
 """Integration with the pledges app: the people responsible for the report's segment
-(我包段) appear in the report detail, resolved by pledges.selectors."""
+(我包段) appear in the report detail, resolved by pledges.responsibility.selectors."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import uuid
 import pytest
 
 from patrols.selectors import responsibles
-from patrols.services import report_submit
-from pledges.services import assign_segments
-from tests.patrols.factories import build_grid, tree_data
+from pledges.responsibility.services import assign_segments
+from tests.patrols.factories import build_grid, submit, tree_data
 
 pytestmark = pytest.mark.django_db
 
@@ -18,9 +17,7 @@ pytestmark = pytest.mark.django_db
 def test_segment_responsible_is_resolved_for_the_report(client):
     g = build_grid()
     assign_segments(segments=[g.segment_east], user=g.villager, by=g.manager)
-    report, _ = report_submit(
-        reporter=g.staff, client_id=uuid.uuid4(), data=tree_data(dx=1500, dy=502)
-    )
+    report, _ = submit(reporter=g.staff, client_id=uuid.uuid4(), data=tree_data(dx=1500, dy=502))
     rows = responsibles(report)
     assert [(r["scope"], r["user_id"]) for r in rows] == [("segment", g.villager.pk)]
     assert rows[0]["phone"] == g.villager.phone or rows[0]["phone"] == g.household.phone
@@ -33,8 +30,6 @@ def test_segment_responsible_is_resolved_for_the_report(client):
 def test_report_on_an_unassigned_segment_has_no_responsibles():
     g = build_grid()
     assign_segments(segments=[g.segment_east], user=g.villager, by=g.manager)
-    report, _ = report_submit(
-        reporter=g.staff, client_id=uuid.uuid4(), data=tree_data(dx=300, dy=502)
-    )
+    report, _ = submit(reporter=g.staff, client_id=uuid.uuid4(), data=tree_data(dx=300, dy=502))
     assert report.segment == g.segment_west
     assert responsibles(report) == []

@@ -11,8 +11,7 @@ from django.db import connection
 
 from patrols.errors import InvalidInput, NotAllowed, OutsideGrid, PhotoRejected, ReplayMismatch
 from patrols.models import Report, ReportEvent, ReportPhoto
-from patrols.services import report_submit
-from tests.patrols.factories import build_grid, image_file, tree_data
+from tests.patrols.factories import build_grid, image_file, submit, tree_data
 
 
 @pytest.fixture
@@ -21,7 +20,7 @@ def g(db):
 
 
 def test_villager_submission_is_snapped_and_recorded_with_an_event(g):
-    report, created = report_submit(
+    report, created = submit(
         reporter=g.villager, client_id=uuid.uuid4(), data=tree_data(), photos=[image_file()]
     )
     assert created is True
@@ -44,10 +43,8 @@ def test_villager_submission_is_snapped_and_recorded_with_an_event(g):
 
 def test_retry_with_same_id_and_content_returns_the_first_report(g):
     client_id = uuid.uuid4()
-    first, created = report_submit(reporter=g.villager, client_id=client_id, data=tree_data())
-    again, created_again = report_submit(
-        reporter=g.villager, client_id=str(client_id), data=tree_data()
-    )
+    first, created = submit(reporter=g.villager, client_id=client_id, data=tree_data())
+    again, created_again = submit(reporter=g.villager, client_id=str(client_id), data=tree_data())
     assert (created, created_again) == (True, False)
     assert again.pk == first.pk
     assert Report.objects.count() == 1
@@ -56,30 +53,30 @@ def test_retry_with_same_id_and_content_returns_the_first_report(g):
 
 def test_same_id_with_other_content_is_refused_and_changes_nothing(g):
     client_id = uuid.uuid4()
-    report_submit(reporter=g.villager, client_id=client_id, data=tree_data())
+    submit(reporter=g.villager, client_id=client_id, data=tree_data())
     with pytest.raises(ReplayMismatch):
-        report_submit(reporter=g.villager, client_id=client_id, data=tree_data(tree_count=9))
+        submit(reporter=g.villager, client_id=client_id, data=tree_data(tree_count=9))
     assert Report.objects.get().tree_count == 3
     assert ReportEvent.objects.count() == 1
 
 
 def test_same_id_from_another_user_is_refused(g):
     client_id = uuid.uuid4()
-    report_submit(reporter=g.villager, client_id=client_id, data=tree_data())
+    submit(reporter=g.villager, client_id=client_id, data=tree_data())
     with pytest.raises(ReplayMismatch):
-        report_submit(reporter=g.staff, client_id=client_id, data=tree_data())
+        submit(reporter=g.staff, client_id=client_id, data=tree_data())
     assert Report.objects.get().reporter == g.villager
 
 
 def test_a_retry_with_the_same_photo_is_a_replay_but_another_photo_is_not(g):
     client_id = uuid.uuid4()
-    report_submit(reporter=g.villager, client_id=client_id, data=tree_data(), photos=[image_file()])
-    _, created = report_submit(
+    submit(reporter=g.villager, client_id=client_id, data=tree_data(), photos=[image_file()])
+    _, created = submit(
         reporter=g.villager, client_id=client_id, data=tree_data(), photos=[image_file()]
     )
     assert created is False
     with pytest.raises(ReplayMismatch):
-        report_submit(
+        submit(
             reporter=g.villager, client_id=client_id, data=tree_data(),
             photos=[image_file(color="blue")],
         )  # fmt: skip
@@ -90,7 +87,7 @@ def test_a_broken_photo_writes_nothing(g):
     broken = image_file()
     broken = type(broken)("p.jpg", broken.read()[:100], content_type="image/jpeg")
     with pytest.raises(PhotoRejected):
-        report_submit(
+        submit(
             reporter=g.villager, client_id=uuid.uuid4(), data=tree_data(),
             photos=[image_file(), broken],
         )  # fmt: skip
@@ -99,7 +96,7 @@ def test_a_broken_photo_writes_nothing(g):
 
 
 def test_nothing_found_is_recorded_as_a_patrol(g):
-    report, _ = report_submit(
+    report, _ = submit(
         reporter=g.villager, client_id=uuid.uuid4(),
         data={"kind": "nothing_found", **{k: tree_data()[k] for k in ("lon", "lat")}},
     )  # fmt: skip
@@ -109,20 +106,20 @@ def test_nothing_found_is_recorded_as_a_patrol(g):
 def test_construction_needs_its_type(g):
     data = {**tree_data(), "kind": "construction"}
     with pytest.raises(InvalidInput) as err:
-        report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=data)
+        submit(reporter=g.villager, client_id=uuid.uuid4(), data=data)
     assert err.value.field == "construction_kind"
     assert Report.objects.count() == 0
 
 
 def test_report_outside_the_station_grid_is_refused(g):
     with pytest.raises(OutsideGrid):
-        report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data(dx=5000, dy=503))
+        submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data(dx=5000, dy=503))
     assert Report.objects.count() == 0
 
 
 def test_leader_cannot_submit(g):
     with pytest.raises(NotAllowed):
-        report_submit(reporter=g.leader, client_id=uuid.uuid4(), data=tree_data())
+        submit(reporter=g.leader, client_id=uuid.uuid4(), data=tree_data())
     assert Report.objects.count() == 0
 
 
@@ -139,7 +136,7 @@ def test_missing_location_uses_the_photos_exif_gps(g):
         }
     )  # fmt: skip
     data = {k: v for k, v in tree_data().items() if k not in ("lon", "lat", "location_source")}
-    report, _ = report_submit(
+    report, _ = submit(
         reporter=g.villager, client_id=uuid.uuid4(), data=data, photos=[image_file(exif=exif)]
     )
     report.refresh_from_db()
@@ -162,18 +159,16 @@ def test_two_racing_retries_make_one_report():
     barrier = threading.Barrier(2)
     results, errors = [], []
 
-    def submit():
+    def retry():
         try:
             barrier.wait(timeout=10)
-            results.append(
-                report_submit(reporter=g.villager, client_id=client_id, data=tree_data())
-            )
+            results.append(submit(reporter=g.villager, client_id=client_id, data=tree_data()))
         except Exception as exc:
             errors.append(exc)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=submit) for _ in range(2)]
+    threads = [threading.Thread(target=retry) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:
@@ -191,9 +186,9 @@ def test_replay_a_week_later_is_still_recognised(g):
     import time_machine
 
     client_id = uuid.uuid4()
-    first, _ = report_submit(reporter=g.villager, client_id=client_id, data=tree_data())
+    first, _ = submit(reporter=g.villager, client_id=client_id, data=tree_data())
     with time_machine.travel(dt.datetime.now(tz=dt.UTC) + dt.timedelta(days=8)):
-        again, created = report_submit(reporter=g.villager, client_id=client_id, data=tree_data())
+        again, created = submit(reporter=g.villager, client_id=client_id, data=tree_data())
     assert (again.pk, created) == (first.pk, False)
     assert Report.objects.count() == 1
 

@@ -14,16 +14,15 @@ from PIL import Image
 from houhu.outbox.models import Job
 from patrols.models import Notification, Report, ReportEvent, ReportPhoto
 from patrols.notifications import deliver
-from patrols.services import report_submit, report_transition
 from tests.conftest import run_outbox
-from tests.patrols.factories import build_grid, image_file, tree_data
+from tests.patrols.factories import build_grid, image_file, submit, transition, tree_data
 
 pytestmark = pytest.mark.django_db
 
 
 def test_submission_notifies_the_grid_manager_in_its_own_transaction():
     g = build_grid()
-    report, _ = report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
+    report, _ = submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
     notification = Notification.objects.get(report=report)
     assert notification.recipient == g.manager
     assert notification.verb == Notification.Verb.NEW_REPORT
@@ -33,7 +32,7 @@ def test_submission_notifies_the_grid_manager_in_its_own_transaction():
 def test_a_rolled_back_submission_leaves_no_notification_and_no_job():
     g = build_grid()
     with pytest.raises(RuntimeError), transaction.atomic():
-        report_submit(
+        submit(
             reporter=g.villager, client_id=uuid.uuid4(), data=tree_data(),
             photos=[image_file(size=(640, 480))],
         )  # fmt: skip
@@ -47,7 +46,7 @@ def test_a_rolled_back_submission_leaves_no_notification_and_no_job():
 def test_the_relay_makes_the_thumbnail_once(settings):
     settings.STATS_DEBOUNCE_SECONDS = 0
     g = build_grid()
-    report, _ = report_submit(
+    report, _ = submit(
         reporter=g.villager, client_id=uuid.uuid4(), data=tree_data(),
         photos=[image_file(size=(640, 480))],
     )  # fmt: skip
@@ -67,8 +66,8 @@ def test_the_relay_makes_the_thumbnail_once(settings):
 
 def test_reporter_is_notified_when_staff_confirm():
     g = build_grid()
-    report, _ = report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
-    report_transition(report=report, action="confirm", by=g.staff, note="属实")
+    report, _ = submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
+    transition(report=report, action="confirm", by=g.staff, note="属实")
     confirm = ReportEvent.objects.get(report=report, action="confirm")
     assert Notification.objects.filter(
         recipient=g.villager, report=report, event=confirm, verb="status_changed"
@@ -78,7 +77,7 @@ def test_reporter_is_notified_when_staff_confirm():
 
 def test_delivering_an_event_again_adds_no_notification():
     g = build_grid()
-    report, _ = report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
+    report, _ = submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
     event = ReportEvent.objects.get(report=report)
     first = Notification.objects.get(event=event).pk
     assert deliver(event.pk) == [first]
@@ -89,7 +88,7 @@ def test_email_goes_to_a_manager_with_an_address_when_enabled_once(settings, mai
     g = build_grid()
     g.manager.email = "manager@example.org"
     g.manager.save(update_fields=["email"])
-    report, _ = report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
+    report, _ = submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
     event = ReportEvent.objects.get(report=report)
     assert mailoutbox == []  # not before the commit: an outbox job
     deliver(event.pk)  # a second delivery of the event is folded into the pending job
@@ -108,7 +107,7 @@ def test_no_email_when_disabled(settings, mailoutbox):
     g = build_grid()
     g.manager.email = "manager@example.org"
     g.manager.save(update_fields=["email"])
-    report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
+    submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
     assert not Job.objects.filter(name="patrols.email_notification").exists()
     run_outbox()
     assert mailoutbox == []
@@ -117,13 +116,13 @@ def test_no_email_when_disabled(settings, mailoutbox):
 
 def test_not_fixed_by_the_reporter_notifies_the_grid_manager():
     g = build_grid()
-    report, _ = report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
-    report_transition(report=report, action="confirm", by=g.staff)
-    report_transition(
+    report, _ = submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
+    transition(report=report, action="confirm", by=g.staff)
+    transition(
         report=report, action="clear", by=g.staff, data={"cleared_by": "crew", "trees_removed": 1},
         photos=[image_file()],
     )  # fmt: skip
-    report_transition(report=report, action="not_fixed", by=g.villager, note="树还在")
+    transition(report=report, action="not_fixed", by=g.villager, note="树还在")
     event = ReportEvent.objects.get(report=report, action="not_fixed")
     (notification,) = Notification.objects.filter(event=event)
     assert notification.recipient == g.manager
@@ -132,14 +131,14 @@ def test_not_fixed_by_the_reporter_notifies_the_grid_manager():
 
 def test_staff_acting_on_their_own_report_notify_nobody():
     g = build_grid()
-    report, _ = report_submit(reporter=g.staff, client_id=uuid.uuid4(), data=tree_data())
-    report_transition(report=report, action="confirm", by=g.staff)
+    report, _ = submit(reporter=g.staff, client_id=uuid.uuid4(), data=tree_data())
+    transition(report=report, action="confirm", by=g.staff)
     assert not Notification.objects.filter(event__action="confirm").exists()
 
 
 def test_submission_records_one_statistics_refresh_per_grid_for_a_burst():
     g = build_grid()
     for _ in range(3):
-        report_submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
+        submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
     (job,) = Job.objects.filter(name="stats.refresh_district")
     assert job.payload == {"district_id": g.district.pk}

@@ -8,10 +8,9 @@ import pytest
 
 from patrols.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from patrols.models import Report, ReportEvent, ReportPhoto
-from patrols.services import report_transition
 from patrols.workflow import allowed_actions
 from tests.factories import point
-from tests.patrols.factories import ReportFactory, build_grid, image_file
+from tests.patrols.factories import ReportFactory, build_grid, image_file, transition
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +63,7 @@ def _report(g, kind: str, status: str) -> Report:
 
 def _act(g, report: Report, action: str, by) -> Report:
     target = _report(g, report.kind, "submitted")
-    return report_transition(
+    return transition(
         report=report, action=action, by=by, note="现场核实",
         data={"cleared_by": "self", "trees_removed": 2, "merge_into": target.pk},
         photos=[image_file()],
@@ -133,14 +132,14 @@ def test_each_allowed_step_only_by_allowed_roles_in_their_grid(g, kind, status, 
 def test_villager_cannot_confirm_own_report(g):
     report = _report(g, "tree", "submitted")
     with pytest.raises(NotAllowed):
-        report_transition(report=report, action="confirm", by=g.villager)
+        transition(report=report, action="confirm", by=g.villager)
     assert Report.objects.get(pk=report.pk).status == "submitted"
 
 
 def test_reject_needs_a_reason(g):
     report = _report(g, "tree", "submitted")
     with pytest.raises(InvalidInput) as err:
-        report_transition(report=report, action="reject", by=g.manager, note=" ")
+        transition(report=report, action="reject", by=g.manager, note=" ")
     assert err.value.field == "note"
     assert Report.objects.get(pk=report.pk).status == "submitted"
     assert not ReportEvent.objects.exists()
@@ -149,20 +148,20 @@ def test_reject_needs_a_reason(g):
 def test_clearing_needs_an_after_photo_and_trees_removed(g):
     report = _report(g, "tree", "confirmed")
     with pytest.raises(InvalidInput):
-        report_transition(
+        transition(
             report=report,
             action="clear",
             by=g.staff,
             data={"cleared_by": "crew", "trees_removed": 3},
         )
     with pytest.raises(InvalidInput) as err:
-        report_transition(
+        transition(
             report=report, action="clear", by=g.staff, data={"cleared_by": "crew"},
             photos=[image_file()],
         )  # fmt: skip
     assert err.value.field == "trees_removed"
     assert ReportPhoto.objects.count() == 0
-    report_transition(
+    transition(
         report=report, action="clear", by=g.staff,
         data={"cleared_by": "crew", "trees_removed": 3}, photos=[image_file()],
     )  # fmt: skip
@@ -175,8 +174,8 @@ def test_clearing_needs_an_after_photo_and_trees_removed(g):
 def test_verify_needs_evidence(g):
     report = _report(g, "tree", "cleared")
     with pytest.raises(InvalidInput):
-        report_transition(report=report, action="verify", by=g.staff)
-    report_transition(report=report, action="verify", by=g.staff, photos=[image_file()])
+        transition(report=report, action="verify", by=g.staff)
+    transition(report=report, action="verify", by=g.staff, photos=[image_file()])
     report.refresh_from_db()
     assert report.status == "verified" and report.verified_at is not None
 
@@ -184,7 +183,7 @@ def test_verify_needs_evidence(g):
 def test_not_fixed_by_the_reporter_reopens_and_clears_the_verification(g):
     report = _report(g, "tree", "verified")
     Report.objects.filter(pk=report.pk).update(verified_at=report.received_at)
-    report_transition(report=report, action="not_fixed", by=g.villager, note="树又长回来了")
+    transition(report=report, action="not_fixed", by=g.villager, note="树又长回来了")
     report.refresh_from_db()
     assert (report.status, report.verified_at) == ("reopened", None)
 
@@ -192,16 +191,14 @@ def test_not_fixed_by_the_reporter_reopens_and_clears_the_verification(g):
 def test_another_villager_cannot_say_not_fixed(g):
     report = _report(g, "tree", "cleared")
     with pytest.raises(NotAllowed):
-        report_transition(report=report, action="not_fixed", by=g.other_villager)
+        transition(report=report, action="not_fixed", by=g.other_villager)
     assert Report.objects.get(pk=report.pk).status == "cleared"
 
 
 def test_merge_marks_the_duplicate_rejected_with_merged_into(g):
     original = _report(g, "tree", "confirmed")
     duplicate = _report(g, "tree", "submitted")
-    report_transition(
-        report=duplicate, action="merge", by=g.manager, data={"merge_into": original.pk}
-    )
+    transition(report=duplicate, action="merge", by=g.manager, data={"merge_into": original.pk})
     duplicate.refresh_from_db()
     assert (duplicate.status, duplicate.merged_into_id) == ("rejected", original.pk)
 
@@ -210,25 +207,23 @@ def test_merge_into_a_report_of_another_kind_is_refused(g):
     original = _report(g, "construction", "submitted")
     duplicate = _report(g, "tree", "submitted")
     with pytest.raises(InvalidInput):
-        report_transition(
-            report=duplicate, action="merge", by=g.manager, data={"merge_into": original.pk}
-        )
+        transition(report=duplicate, action="merge", by=g.manager, data={"merge_into": original.pk})
     duplicate.refresh_from_db()
     assert (duplicate.status, duplicate.merged_into_id) == ("submitted", None)
 
 
 def test_confirmation_time_is_the_first_one(g):
     report = _report(g, "tree", "submitted")
-    report_transition(report=report, action="confirm", by=g.staff)
+    transition(report=report, action="confirm", by=g.staff)
     first = Report.objects.get(pk=report.pk).confirmed_at
     Report.objects.filter(pk=report.pk).update(status="reopened")
-    report_transition(report=report, action="confirm", by=g.staff)
+    transition(report=report, action="confirm", by=g.staff)
     assert Report.objects.get(pk=report.pk).confirmed_at == first
 
 
 def test_stop_marks_the_construction_stopped(g):
     report = _report(g, "construction", "submitted")
-    report_transition(report=report, action="stop", by=g.manager, note="已劝停")
+    transition(report=report, action="stop", by=g.manager, note="已劝停")
     assert Report.objects.get(pk=report.pk).construction_stopped is True
 
 
@@ -246,7 +241,7 @@ def test_two_staff_confirming_at_once_make_one_transition():
     def confirm(user):
         try:
             barrier.wait(timeout=10)
-            report_transition(report=Report.objects.get(pk=report.pk), action="confirm", by=user)
+            transition(report=Report.objects.get(pk=report.pk), action="confirm", by=user)
             outcomes.append("ok")
         except TransitionNotAllowed:
             outcomes.append("refused")

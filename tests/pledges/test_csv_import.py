@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from pledges import errors, services
-from pledges.csv_import import parse_date
+from pledges import errors
+from pledges.compact import services
+from pledges.compact.csv_import import import_pledges, parse_date
 from pledges.models import Pledge, PledgeEvent
 from tests.factories import HouseholdFactory, villager_for
 
@@ -31,7 +32,7 @@ def test_good_rows_create_paper_pledges_with_events(world):
         f"{world.h1.customer_number},2024-03-05,张大,台区经理王",
         f"{world.h2.customer_number},2024/3/6,李二,台区经理王",
     )
-    report = services.import_pledges_csv(file=data, by=world.m1)
+    report = import_pledges(file=data, by=world.m1)
     assert report.ok and report.imported == 2 and report.total_rows == 2
     pledges = Pledge.objects.order_by("household__customer_number")
     assert [(p.household, p.method, p.witness_name, p.recorded_by) for p in pledges] == [
@@ -56,31 +57,35 @@ def test_one_bad_row_imports_nothing_and_every_reason_is_reported(world):
         f"{outsider.customer_number},2024-03-05,孙五,王",  # other station
         f"{early.customer_number},2023-12-31,周六,王",  # before the version took effect
     )
-    report = services.import_pledges_csv(file=data, by=world.m1)
+    report = import_pledges(file=data, by=world.m1)
 
     assert not report.ok and report.imported == 0
     reasons = {r.line: r.reasons for r in report.rejected}
     assert set(reasons) == {3, 4, 5, 6, 7, 8, 9}
     assert reasons[3] == ["unknown customer number"]
     assert reasons[4] == ["duplicate of line 2"]
-    assert reasons[5] == ["bad date “2024-13-40” (use YYYY-MM-DD)", "witness is missing"]
-    assert reasons[6] == ["already signed this version of the compact"]
-    assert reasons[7] == ["household is outside your service grids"]
-    assert reasons[8] == ["household is outside your service grids"]
-    assert reasons[9] == ["signed before the compact in force took effect (2024-01-01)"]
+    # The same rules, and words, as the paper form and the API (pledges/compact/signing.py).
+    assert reasons[5] == [
+        "bad date “2024-13-40” (use YYYY-MM-DD)",
+        "Enter the witness of the paper signing.",
+    ]
+    assert reasons[6] == ["This household has already signed this version of the compact."]
+    assert reasons[7] == ["This household is outside your service grids."]
+    assert reasons[8] == ["This household is outside your service grids."]
+    assert reasons[9] == ["The signing date is before the compact took effect (2024-01-01)."]
     assert Pledge.objects.count() == 1  # only the pre-existing one
     assert not PledgeEvent.objects.exists()
 
 
 def test_chinese_headers_and_gb18030_from_excel(world):
     text = f"户号,签订日期,签字人,见证人\n{world.h1.customer_number},2024年3月5日,张大,王\n"
-    report = services.import_pledges_csv(file=text.encode("gb18030"), by=world.staff)
+    report = import_pledges(file=text.encode("gb18030"), by=world.staff)
     assert report.ok and report.imported == 1
     assert Pledge.objects.get().signatory_name == "张大"
 
 
 def test_missing_column_is_a_file_error(world):
-    report = services.import_pledges_csv(
+    report = import_pledges(
         file=csv_of(f"{world.h1.customer_number},2024-03-05", header="户号,签订日期"),
         by=world.staff,
     )
@@ -94,7 +99,7 @@ def test_import_renews_a_pledge_on_an_older_version(world):
     old = PledgeFactory(household=world.h1, version=world.version)
     draft = services.compact_new_version(compact=world.compact, by=world.staff)
     v2 = services.compact_publish(version=draft, effective_from=dt.date(2025, 1, 1), by=world.staff)
-    report = services.import_pledges_csv(
+    report = import_pledges(
         file=csv_of(f"{world.h1.customer_number},2025-02-01,张大,王"), by=world.staff
     )
     assert report.ok and (report.imported, report.renewed) == (1, 1)
@@ -104,7 +109,7 @@ def test_import_renews_a_pledge_on_an_older_version(world):
 
 
 def test_dry_run_saves_nothing(world):
-    report = services.import_pledges_csv(
+    report = import_pledges(
         file=csv_of(f"{world.h1.customer_number},2024-03-05,张大,王"), by=world.staff, dry_run=True
     )
     assert report.ok and report.imported == 0
@@ -115,7 +120,7 @@ def test_villagers_and_leaders_cannot_import(world):
     data = csv_of(f"{world.h1.customer_number},2024-03-05,张大,王")
     for user in (villager_for(world.h1), world.leader):
         with pytest.raises(errors.NotAllowed):
-            services.import_pledges_csv(file=data, by=user)
+            import_pledges(file=data, by=user)
     assert not Pledge.objects.exists()
 
 

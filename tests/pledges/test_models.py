@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from django.db import IntegrityError, transaction
 
-from pledges.models import Assignment, Compact, ImmutableRowError, Pledge, PledgeEvent
+from houhu.lib.models import ImmutableRowError
+from pledges.models import Assignment, Compact, Pledge, PledgeEvent
 from tests.factories import DistrictFactory, HouseholdFactory, SegmentFactory, StationFactory
 
 from .factories import (

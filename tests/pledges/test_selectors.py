@@ -5,8 +5,9 @@ import datetime as dt
 import pytest
 from django.contrib.gis.geos import Polygon
 
-from pledges import selectors
+from pledges.compact import selectors as compact_selectors
 from pledges.models import Assignment, CompactVersion
+from pledges.responsibility import selectors as responsibility_selectors
 from tests.factories import HouseholdFactory, SegmentFactory, UserFactory, villager_for
 
 from .factories import PledgeFactory, SegmentAssignmentFactory
@@ -49,7 +50,9 @@ def test_responsibles_for_segment_lists_segment_patch_and_front_door():
         valid_until=dt.date(2020, 12, 31),
     )
 
-    rows = selectors.responsibles_for_segment(segment_id=segment.pk, household_id=household.pk)
+    rows = responsibility_selectors.responsibles_for_segment(
+        segment_id=segment.pk, household_id=household.pk
+    )
 
     assert [(r["scope"], r["name"]) for r in rows] == [
         ("segment", guard.display_name),
@@ -60,12 +63,14 @@ def test_responsibles_for_segment_lists_segment_patch_and_front_door():
     assert rows[0]["user_id"] == guard.pk and rows[0]["phone"] == "15800000001"
     assert rows[1]["user_id"] is None and rows[1]["phone"] == "13700000002"
     assert rows[3]["user_id"] == villager.pk
-    on_2020 = selectors.responsibles_for_segment(segment_id=segment.pk, on=dt.date(2020, 6, 1))
+    on_2020 = responsibility_selectors.responsibles_for_segment(
+        segment_id=segment.pk, on=dt.date(2020, 6, 1)
+    )
     assert [r["name"] for r in on_2020] == ["旧护线员"]
 
 
 def test_responsibles_for_unknown_segment_is_empty():
-    assert selectors.responsibles_for_segment(segment_id=999_999) == []
+    assert responsibility_selectors.responsibles_for_segment(segment_id=999_999) == []
 
 
 def test_patch_elsewhere_is_not_responsible():
@@ -79,7 +84,7 @@ def test_patch_elsewhere_is_not_responsible():
         person_name="远处",
         valid_from=dt.date(2024, 1, 1),
     )
-    assert selectors.responsibles_for_segment(segment_id=segment.pk) == []
+    assert responsibility_selectors.responsibles_for_segment(segment_id=segment.pk) == []
 
 
 # --- coverage, hand-computed ----------------------------------------------------------------
@@ -152,7 +157,7 @@ def _by_id(rows):
 
 def test_coverage_per_village_is_hand_checkable(covered_world):
     w = covered_world
-    rows = _by_id(selectors.coverage(level="village", user=w.staff))
+    rows = _by_id(responsibility_selectors.coverage(level="village", user=w.staff))
     v1, v2 = rows[w.v1.pk], rows[w.v2.pk]
     assert (v1["households"], v1["signed"], v1["front_doors_confirmed"]) == (3, 1, 1)
     assert v1["pledge_rate"] == pytest.approx(1 / 3, abs=1e-4)
@@ -166,63 +171,68 @@ def test_coverage_per_village_is_hand_checkable(covered_world):
 
 def test_coverage_per_station_and_district(covered_world):
     w = covered_world
-    (station,) = selectors.coverage(level="station", user=w.staff)
+    (station,) = responsibility_selectors.coverage(level="station", user=w.staff)
     assert (station["households"], station["signed"]) == (4, 2)
     assert station["pledge_rate"] == pytest.approx(0.5)
     assert station["line_length_m"] == pytest.approx(1900, rel=0.005)
     assert station["covered_length_m"] == pytest.approx(1000, rel=0.005)
-    districts = _by_id(selectors.coverage(level="district", user=w.staff))
+    districts = _by_id(responsibility_selectors.coverage(level="district", user=w.staff))
     assert districts[w.d1.pk]["signed"] == 1 and districts[w.d2.pk]["signed"] == 1
-    tas = _by_id(selectors.coverage(level="transformer_area", user=w.staff))
+    tas = _by_id(responsibility_selectors.coverage(level="transformer_area", user=w.staff))
     assert tas[w.ta1.pk]["covered_length_m"] == pytest.approx(1000, rel=0.005)
     assert tas[w.ta2.pk]["covered_length_m"] == 0
 
 
 def test_grid_manager_sees_coverage_of_their_grid_only(covered_world):
     w = covered_world
-    (station,) = selectors.coverage(level="station", user=w.m1)
+    (station,) = responsibility_selectors.coverage(level="station", user=w.m1)
     assert (station["households"], station["signed"]) == (3, 1)
     assert station["line_length_m"] == pytest.approx(1500, rel=0.005)
-    assert [r["id"] for r in selectors.coverage(level="district", user=w.m1)] == [w.d1.pk]
+    assert [r["id"] for r in responsibility_selectors.coverage(level="district", user=w.m1)] == [
+        w.d1.pk
+    ]
 
 
 def test_coverage_is_one_query(covered_world, django_assert_num_queries):
     with django_assert_num_queries(1):
-        selectors.coverage(level="village", user=covered_world.staff)
+        responsibility_selectors.coverage(level="village", user=covered_world.staff)
 
 
 def test_unsigned_households_and_unassigned_segments(covered_world):
     w = covered_world
-    assert list(selectors.unsigned_households(user=w.staff)) == [w.h2, w.h3]
-    assert list(selectors.unsigned_households(user=w.m2)) == []
-    assert list(selectors.unsigned_households(user=w.staff, village=w.v2)) == []
-    assert set(selectors.unassigned_segments(user=w.staff)) == {w.sb, w.sc}
-    assert list(selectors.unassigned_segments(user=w.staff, village=w.v1)) == [w.sb]
-    (sc,) = selectors.unassigned_segments(user=w.m2)
+    assert list(compact_selectors.unsigned_households(user=w.staff)) == [w.h2, w.h3]
+    assert list(compact_selectors.unsigned_households(user=w.m2)) == []
+    assert list(compact_selectors.unsigned_households(user=w.staff, village=w.v2)) == []
+    assert set(responsibility_selectors.unassigned_segments(user=w.staff)) == {w.sb, w.sc}
+    assert list(responsibility_selectors.unassigned_segments(user=w.staff, village=w.v1)) == [w.sb]
+    (sc,) = responsibility_selectors.unassigned_segments(user=w.m2)
     assert sc == w.sc and sc.in_patch is True
 
 
 def test_households_due_for_renewal_after_the_period_or_a_new_version(covered_world):
     w = covered_world
-    due = list(selectors.households_due_for_renewal(user=w.staff, on=dt.date(2025, 3, 1)))
+    due = list(compact_selectors.households_due_for_renewal(user=w.staff, on=dt.date(2025, 3, 1)))
     assert due == [w.h1]
     assert due[0].due_on == dt.date(2025, 1, 31)
-    assert list(selectors.households_due_for_renewal(user=w.staff, on=dt.date(2025, 1, 30))) == []
+    assert (
+        list(compact_selectors.households_due_for_renewal(user=w.staff, on=dt.date(2025, 1, 30)))
+        == []
+    )
     # The villager's own reminder uses the same selector with their account.
-    assert selectors.households_due_for_renewal(
+    assert compact_selectors.households_due_for_renewal(
         user=villager_for(w.h1), on=dt.date(2025, 3, 1)
     ).exists()
-    assert not selectors.households_due_for_renewal(user=villager_for(w.h4)).exists()
+    assert not compact_selectors.households_due_for_renewal(user=villager_for(w.h4)).exists()
     # A new version in force makes every pledge on the old one due.
     CompactVersion.objects.filter(pk=w.version.pk).update(status="superseded")
-    assert set(selectors.households_due_for_renewal(user=w.staff)) == {w.h1, w.h4}
+    assert set(compact_selectors.households_due_for_renewal(user=w.staff)) == {w.h1, w.h4}
 
 
 def test_segment_coverage_layer_counts_front_doors_and_their_pledges(covered_world):
     import json
 
     w = covered_world
-    fc = json.loads(selectors.segment_coverage_geojson(user=w.staff))
+    fc = json.loads(responsibility_selectors.segment_coverage_geojson(user=w.staff))
     props = {f["properties"]["id"]: f["properties"] for f in fc["features"]}
     assert props[w.sa.pk]["responsible"] is True
     assert props[w.sa.pk]["responsible_name"] == "甲"
@@ -231,7 +241,7 @@ def test_segment_coverage_layer_counts_front_doors_and_their_pledges(covered_wor
     assert props[w.sb.pk]["responsible"] is False and props[w.sb.pk]["signed_share"] is None
     assert props[w.sc.pk]["responsible"] is False and props[w.sc.pk]["in_patch"] is True
     assert fc["features"][0]["geometry"]["type"] == "LineString"
-    only_d2 = json.loads(selectors.segment_coverage_geojson(user=w.m2))
+    only_d2 = json.loads(responsibility_selectors.segment_coverage_geojson(user=w.m2))
     assert [f["properties"]["id"] for f in only_d2["features"]] == [w.sc.pk]
 
 
@@ -239,14 +249,14 @@ def test_assignments_layer_and_villager_responsibilities(covered_world):
     import json
 
     w = covered_world
-    fc = json.loads(selectors.assignments_geojson(user=w.staff))
+    fc = json.loads(responsibility_selectors.assignments_geojson(user=w.staff))
     scopes = sorted(f["properties"]["scope"] for f in fc["features"])
     assert scopes == ["front_door", "front_door", "patch", "segment"]
     villager = villager_for(w.h1)
-    mine = selectors.villager_responsibilities(user=villager)
+    mine = responsibility_selectors.villager_responsibilities(user=villager)
     assert mine["front_door"].segment == w.sa
     assert mine["version"] == w.version
-    geo = selectors.villager_responsibilities_geojson(user=villager)
+    geo = json.loads(responsibility_selectors.villager_responsibilities_geojson(user=villager))
     assert [f["properties"]["scope"] for f in geo["features"]] == ["front_door", "home"]
 
 
@@ -254,12 +264,12 @@ def test_compact_in_force_prefers_the_village_compact(covered_world):
     from .factories import CompactFactory, PublishedVersionFactory
 
     w = covered_world
-    assert selectors.compact_in_force(village=w.v1) == w.version
+    assert compact_selectors.compact_in_force(village=w.v1) == w.version
     own = CompactFactory(station=w.station, scope="village", village=w.v1)
     v = PublishedVersionFactory(compact=own, effective_from=dt.date(2024, 6, 1))
-    assert selectors.compact_in_force(village=w.v1) == v
-    assert selectors.compact_in_force(village=w.v1, on=dt.date(2024, 3, 1)) == w.version
-    assert selectors.compact_in_force(village=w.v2) == w.version
+    assert compact_selectors.compact_in_force(village=w.v1) == v
+    assert compact_selectors.compact_in_force(village=w.v1, on=dt.date(2024, 3, 1)) == w.version
+    assert compact_selectors.compact_in_force(village=w.v2) == w.version
 
 
 def test_a_district_compact_applies_to_villages_with_households_in_that_grid(covered_world):
@@ -268,5 +278,5 @@ def test_a_district_compact_applies_to_villages_with_households_in_that_grid(cov
     w = covered_world
     grid_compact = CompactFactory(station=w.station, scope="district", district=w.d2)
     v = PublishedVersionFactory(compact=grid_compact, effective_from=dt.date(2024, 6, 1))
-    assert selectors.compact_in_force(village=w.v2) == v  # h4 is in grid 2
-    assert selectors.compact_in_force(village=w.v1) == w.version
+    assert compact_selectors.compact_in_force(village=w.v2) == v  # h4 is in grid 2
+    assert compact_selectors.compact_in_force(village=w.v1) == w.version

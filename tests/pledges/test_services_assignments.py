@@ -14,8 +14,9 @@ import pytest
 from django.contrib.gis.geos import LineString, Polygon
 from django.utils import timezone, translation
 
-from pledges import errors, services
+from pledges import errors
 from pledges.models import Assignment, AssignmentEvent
+from pledges.responsibility import services
 from tests.factories import HouseholdFactory, SegmentFactory, VillageFactory, point
 
 from .factories import World

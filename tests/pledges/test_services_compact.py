@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from django.utils import translation
 
-from pledges import errors, services
+from pledges import errors
+from pledges.compact import services
 from pledges.models import Clause, Compact, CompactVersion, CompactVersionEvent
 from tests.factories import UserFactory
 

@@ -8,7 +8,9 @@ import threading
 import pytest
 from django.db import connection
 
-from pledges import errors, services
+from pledges import errors
+from pledges.compact import signing
+from pledges.compact.signing import Signing
 from pledges.models import Pledge, PledgeEvent
 from tests.factories import villager_for
 
@@ -25,8 +27,11 @@ def test_simultaneous_double_submission_creates_one_pledge():
     def sign() -> None:
         try:
             barrier.wait(timeout=10)
-            services.pledge_sign_online(
-                household=world.h1, version=world.version, by=villager, confirm=True
+            signing.sign(
+                signing=Signing(
+                    household=world.h1, method="online", version=world.version, confirm=True
+                ),
+                by=villager,
             )
             outcomes.append("signed")
         except errors.AlreadySigned:

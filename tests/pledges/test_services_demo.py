@@ -9,8 +9,10 @@ import pytest
 from houhu.accounts.models import User
 from houhu.grid import demo as core_demo
 from houhu.grid.models import County
-from pledges import demo, selectors
+from pledges import demo
+from pledges.compact import selectors as compact_selectors
 from pledges.models import Assignment, CompactVersion, Pledge
+from pledges.responsibility import selectors as responsibility_selectors
 
 
 @pytest.mark.django_db
@@ -26,7 +28,7 @@ def test_demo_hook_loads_the_compact_pledges_and_assignments_once():
         ("published", 2024, 9),
     ]
     staff = User.objects.filter(station=station, role="staff").first()
-    (row,) = selectors.coverage(level="station", user=staff)
+    (row,) = responsibility_selectors.coverage(level="station", user=staff)
     assert row["households"] == 13_700
     assert 0.80 < row["pledge_rate"] < 0.90
     assert 0.70 < row["responsibility_rate"] < 0.95
@@ -42,7 +44,7 @@ def test_demo_hook_loads_the_compact_pledges_and_assignments_once():
     )
     # The demo villager (the phone login) is reminded to renew.
     villager = User.objects.get(username="13900000001")
-    assert selectors.households_due_for_renewal(user=villager).exists()
+    assert compact_selectors.households_due_for_renewal(user=villager).exists()
 
     counts = (Pledge.objects.count(), Assignment.objects.count())
     demo.load_demo(stations=[station], seed=2016)

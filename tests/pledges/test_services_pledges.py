@@ -10,7 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 from PIL import Image
 
-from pledges import errors, services
+from pledges import errors
+from pledges.compact import scans, signing
+from pledges.compact import services as compact_services
+from pledges.compact.signing import Signing
 from pledges.models import Pledge, PledgeEvent
 from tests.factories import villager_for
 
@@ -24,6 +27,46 @@ def _english():
         yield
 
 
+def sign_online(*, household, version, by, confirm):
+    """The villager's page and the API: one Signing, the one service."""
+    return signing.sign(
+        signing=Signing(household=household, method="online", version=version, confirm=confirm),
+        by=by,
+    )
+
+
+def record_paper(*, household, version, signatory, witness, signed_on, by, scan=None):
+    """The paper form and the API: the scan goes through the intake at the boundary."""
+    return signing.sign(
+        signing=Signing(
+            household=household,
+            method="paper",
+            version=version,
+            signatory=signatory,
+            witness=witness,
+            signed_on=signed_on,
+            scan=scans.process(scan) if scan is not None else None,
+        ),
+        by=by,
+    )
+
+
+def renew(*, pledge, version, by, confirm=False, signatory="", witness="", signed_on=None):
+    return signing.renew(
+        pledge=pledge,
+        signing=Signing(
+            household=pledge.household,
+            method=signing.method_for(by),
+            version=version,
+            confirm=confirm,
+            signatory=signatory,
+            witness=witness,
+            signed_on=signed_on,
+        ),
+        by=by,
+    )
+
+
 def jpeg_bytes(size=(40, 30)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, "white").save(out, format="PNG")
@@ -32,9 +75,7 @@ def jpeg_bytes(size=(40, 30)) -> bytes:
 
 def test_villager_signs_the_compact_in_force_online(world):
     villager = villager_for(world.h1)
-    pledge = services.pledge_sign_online(
-        household=world.h1, version=world.version, by=villager, confirm=True
-    )
+    pledge = sign_online(household=world.h1, version=world.version, by=villager, confirm=True)
     assert pledge.status == Pledge.Status.ACTIVE
     assert pledge.method == Pledge.Method.ONLINE
     assert pledge.signed_by == villager
@@ -44,21 +85,15 @@ def test_villager_signs_the_compact_in_force_online(world):
 def test_signing_without_explicit_confirmation_is_refused(world):
     villager = villager_for(world.h1)
     with pytest.raises(errors.ConfirmationRequired):
-        services.pledge_sign_online(
-            household=world.h1, version=world.version, by=villager, confirm=False
-        )
+        sign_online(household=world.h1, version=world.version, by=villager, confirm=False)
     assert not Pledge.objects.exists()
 
 
 def test_signing_twice_is_refused_and_changes_nothing(world):
     villager = villager_for(world.h1)
-    services.pledge_sign_online(
-        household=world.h1, version=world.version, by=villager, confirm=True
-    )
+    sign_online(household=world.h1, version=world.version, by=villager, confirm=True)
     with pytest.raises(errors.AlreadySigned):
-        services.pledge_sign_online(
-            household=world.h1, version=world.version, by=villager, confirm=True
-        )
+        sign_online(household=world.h1, version=world.version, by=villager, confirm=True)
     assert Pledge.objects.filter(household=world.h1).count() == 1
     assert PledgeEvent.objects.count() == 1
 
@@ -66,28 +101,26 @@ def test_signing_twice_is_refused_and_changes_nothing(world):
 def test_villager_cannot_sign_for_another_household(world):
     villager = villager_for(world.h1)
     with pytest.raises(errors.NotAllowed):
-        services.pledge_sign_online(
-            household=world.h2, version=world.version, by=villager, confirm=True
-        )
+        sign_online(household=world.h2, version=world.version, by=villager, confirm=True)
     assert not Pledge.objects.exists()
 
 
 def test_signing_a_superseded_version_is_refused(world):
-    draft = services.compact_new_version(compact=world.compact, by=world.staff)
-    services.compact_publish(version=draft, effective_from=dt.date(2025, 1, 1), by=world.staff)
+    draft = compact_services.compact_new_version(compact=world.compact, by=world.staff)
+    compact_services.compact_publish(
+        version=draft, effective_from=dt.date(2025, 1, 1), by=world.staff
+    )
     world.version.refresh_from_db()
     villager = villager_for(world.h1)
     with pytest.raises(errors.VersionNotSignable):
-        services.pledge_sign_online(
-            household=world.h1, version=world.version, by=villager, confirm=True
-        )
+        sign_online(household=world.h1, version=world.version, by=villager, confirm=True)
     assert not Pledge.objects.exists()
 
 
 def test_signing_a_draft_is_refused(world):
-    draft = services.compact_new_version(compact=world.compact, by=world.staff)
+    draft = compact_services.compact_new_version(compact=world.compact, by=world.staff)
     with pytest.raises(errors.VersionNotSignable):
-        services.pledge_record_paper(
+        record_paper(
             household=world.h1,
             version=draft,
             signatory="张三",
@@ -99,7 +132,7 @@ def test_signing_a_draft_is_refused(world):
 
 
 def test_signing_a_compact_of_another_village_is_refused(world):
-    v1_compact = services.compact_create(
+    v1_compact = compact_services.compact_create(
         station=world.station,
         title="一村约",
         scope="village",
@@ -107,16 +140,16 @@ def test_signing_a_compact_of_another_village_is_refused(world):
         clauses=[{"kind": "protection", "text": "护线"}],
         by=world.staff,
     )
-    version = services.compact_publish(
+    version = compact_services.compact_publish(
         version=v1_compact.versions.get(), effective_from=dt.date(2024, 6, 1), by=world.staff
     )
     villager = villager_for(world.h4)  # lives in village 2
     with pytest.raises(errors.WrongVillage):
-        services.pledge_sign_online(household=world.h4, version=version, by=villager, confirm=True)
+        sign_online(household=world.h4, version=version, by=villager, confirm=True)
     assert not Pledge.objects.exists()
     # ...and for village 1 the village's own compact wins over the station's.
     with pytest.raises(errors.VersionNotSignable):
-        services.pledge_record_paper(
+        record_paper(
             household=world.h1,
             version=world.version,
             signatory="张三",
@@ -128,7 +161,7 @@ def test_signing_a_compact_of_another_village_is_refused(world):
 
 def test_grid_manager_records_a_paper_signing_with_a_reencoded_scan(world):
     upload = SimpleUploadedFile("sheet.png", jpeg_bytes(), content_type="image/png")
-    pledge = services.pledge_record_paper(
+    pledge = record_paper(
         household=world.h1,
         version=world.version,
         signatory="户主甲",
@@ -149,7 +182,7 @@ def test_grid_manager_records_a_paper_signing_with_a_reencoded_scan(world):
 def test_corrupt_scan_is_refused_and_nothing_saved(world):
     upload = SimpleUploadedFile("sheet.jpg", b"\xff\xd8\xff\xe0 not really a jpeg", "image/jpeg")
     with pytest.raises(errors.BadScan):
-        services.pledge_record_paper(
+        record_paper(
             household=world.h1,
             version=world.version,
             signatory="户主甲",
@@ -163,7 +196,7 @@ def test_corrupt_scan_is_refused_and_nothing_saved(world):
 
 def test_grid_manager_cannot_record_outside_their_district(world):
     with pytest.raises(errors.NotAllowed):
-        services.pledge_record_paper(
+        record_paper(
             household=world.h4,
             version=world.version,
             signatory="户主",
@@ -176,7 +209,7 @@ def test_grid_manager_cannot_record_outside_their_district(world):
 
 def test_paper_signing_needs_a_witness_and_a_past_date(world):
     with pytest.raises(errors.BadInput):
-        services.pledge_record_paper(
+        record_paper(
             household=world.h1,
             version=world.version,
             signatory="户主",
@@ -185,7 +218,7 @@ def test_paper_signing_needs_a_witness_and_a_past_date(world):
             by=world.m1,
         )
     with pytest.raises(errors.BadInput):
-        services.pledge_record_paper(
+        record_paper(
             household=world.h1,
             version=world.version,
             signatory="户主",
@@ -198,13 +231,13 @@ def test_paper_signing_needs_a_witness_and_a_past_date(world):
 
 def test_renewal_to_a_new_version_keeps_history(world):
     villager = villager_for(world.h1)
-    old = services.pledge_sign_online(
-        household=world.h1, version=world.version, by=villager, confirm=True
+    old = sign_online(household=world.h1, version=world.version, by=villager, confirm=True)
+    draft = compact_services.compact_new_version(compact=world.compact, by=world.staff)
+    v2 = compact_services.compact_publish(
+        version=draft, effective_from=dt.date(2025, 1, 1), by=world.staff
     )
-    draft = services.compact_new_version(compact=world.compact, by=world.staff)
-    v2 = services.compact_publish(version=draft, effective_from=dt.date(2025, 1, 1), by=world.staff)
 
-    new = services.pledge_renew(pledge=old, version=v2, by=villager, confirm=True)
+    new = renew(pledge=old, version=v2, by=villager, confirm=True)
 
     old.refresh_from_db()
     assert old.status == Pledge.Status.RENEWED and old.ended_at is not None
@@ -217,7 +250,7 @@ def test_renewal_to_a_new_version_keeps_history(world):
 
 
 def test_renewal_of_the_same_version_after_the_period(world):
-    old = services.pledge_record_paper(
+    old = record_paper(
         household=world.h1,
         version=world.version,
         signatory="户主",
@@ -225,8 +258,13 @@ def test_renewal_of_the_same_version_after_the_period(world):
         signed_on=dt.date(2024, 2, 1),
         by=world.m1,
     )
-    new = services.pledge_renew(
-        pledge=old, version=world.version, signatory="户主", witness="见证", by=world.m1
+    new = renew(
+        pledge=old,
+        version=world.version,
+        signatory="户主",
+        witness="见证",
+        signed_on=timezone.localdate(),
+        by=world.m1,
     )
     old.refresh_from_db()
     assert old.status == "renewed" and new.previous_id == old.pk and new.status == "active"
@@ -235,27 +273,23 @@ def test_renewal_of_the_same_version_after_the_period(world):
 
 def test_withdrawal_keeps_the_row_and_allows_signing_again(world):
     villager = villager_for(world.h1)
-    pledge = services.pledge_sign_online(
-        household=world.h1, version=world.version, by=villager, confirm=True
-    )
-    services.pledge_withdraw(pledge=pledge, by=villager, note="搬走了")
+    pledge = sign_online(household=world.h1, version=world.version, by=villager, confirm=True)
+    signing.pledge_withdraw(pledge=pledge, by=villager, note="搬走了")
     pledge.refresh_from_db()
     assert pledge.status == "withdrawn"
     with pytest.raises(errors.InvalidTransition):
-        services.pledge_withdraw(pledge=pledge, by=villager)
-    services.pledge_sign_online(
-        household=world.h1, version=world.version, by=villager, confirm=True
-    )
+        signing.pledge_withdraw(pledge=pledge, by=villager)
+    sign_online(household=world.h1, version=world.version, by=villager, confirm=True)
     assert Pledge.objects.filter(household=world.h1).count() == 2
     assert PledgeEvent.objects.filter(pledge=pledge, to_status="withdrawn").count() == 1
 
 
 def test_villager_cannot_withdraw_another_households_pledge(world):
-    pledge = services.pledge_sign_online(
+    pledge = sign_online(
         household=world.h1, version=world.version, by=villager_for(world.h1), confirm=True
     )
     with pytest.raises(errors.NotAllowed):
-        services.pledge_withdraw(pledge=pledge, by=villager_for(world.h2))
+        signing.pledge_withdraw(pledge=pledge, by=villager_for(world.h2))
     pledge.refresh_from_db()
     assert pledge.status == "active"
 
@@ -266,14 +300,12 @@ def test_signing_records_the_grids_statistics_refresh_in_its_transaction(world):
     from houhu.outbox.models import Job
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.pledge_sign_online(
+        sign_online(
             household=world.h1, version=world.version, by=villager_for(world.h1), confirm=True
         )
         assert Job.objects.filter(name="stats.refresh_district").count() == 1
         raise RuntimeError("rolled back")
     assert not Job.objects.exists()  # nothing for a change that did not happen
-    services.pledge_sign_online(
-        household=world.h1, version=world.version, by=villager_for(world.h1), confirm=True
-    )
+    sign_online(household=world.h1, version=world.version, by=villager_for(world.h1), confirm=True)
     (job,) = Job.objects.all()
     assert job.payload == {"district_id": world.d1.pk}

@@ -7,9 +7,9 @@ from django.contrib.gis.geos import LineString
 from django.db import transaction
 
 from houhu.outbox.models import Job
-from pledges import services
 from pledges.models import Assignment
-from pledges.tasks import derive_front_doors_task
+from pledges.responsibility import tasks
+from pledges.responsibility.tasks import derive_front_doors_task
 from tests.conftest import run_outbox
 from tests.factories import HouseholdFactory, SegmentFactory, VillageFactory, point
 
@@ -71,7 +71,7 @@ def test_async_derivation_is_recorded_with_the_commit_and_reports_progress(celer
     SegmentFactory(district=world.d1, geom=LineString(point(0, 0), point(1000, 0), srid=4326))
     HouseholdFactory(transformer_area=world.ta1, village=village, location=point(10, 10))
     with transaction.atomic():
-        task_id = services.derive_front_doors_async(village=village, by=world.m1)
+        task_id = tasks.derive_front_doors_later(village=village, by=world.m1)
         assert Job.objects.filter(name="outbox.send_task").count() == 1
     assert run_outbox() == 1  # published after the commit, by the relay
     summary = AsyncResult(task_id).get(timeout=60)

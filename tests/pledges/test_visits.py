@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from pledges import errors, services
+from pledges import errors
+from pledges.compact import visits as services
 from pledges.models import HouseholdVisit
 from stats.compute import compute_snapshots
 from stats.models import Snapshot

@@ -101,6 +101,22 @@ def test_a_district_refresh_waits_for_the_debounce_window(settings):
     assert not SnapshotRun.objects.exists()
 
 
+def test_a_ledger_change_records_its_refresh_and_a_rollback_leaves_none(settings):
+    from django.db import transaction
+
+    from houhu.lib.signals import ledger_changed
+    from houhu.outbox.models import Job
+
+    c = small_county(with_reports=False)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        ledger_changed.send(sender=None, district_ids=[c.d2.pk])
+        assert Job.objects.filter(key=services.refresh_job_key(c.d2.pk)).count() == 1
+        raise RuntimeError("rolled back")
+    assert not Job.objects.exists()
+    ledger_changed.send(sender=None, district_ids=[c.d2.pk, c.d2.pk, None])
+    assert list(Job.objects.values_list("payload", flat=True)) == [{"district_id": c.d2.pk}]
+
+
 def _db_dsn() -> dict:
     db = connection.settings_dict
     return {

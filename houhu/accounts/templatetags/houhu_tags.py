@@ -1,7 +1,7 @@
 """Template helpers shared by every app's pages.
 
-- `{% url_if_exists "patrols:workspace" as url %}`: apps add their pages independently,
-  so the navigation links only to the ones whose URL name exists.
+- `{% if user|can:"read_stats" %}`: the page asks the one permissions module
+  (houhu.accounts.scopes) whether the user holds a capability; no template decides by role.
 - `{% houhu_map_config %}`: the basemap tiles, centre and zooms of `LEAFLET_CONFIG` as a
   JSON block that `static/js/houhu-map.js` reads, so pages build their map with the same
   settings as django-leaflet's own `{% leaflet_map %}` (none, OSM or Tianditu), plus the
@@ -11,13 +11,14 @@
 from __future__ import annotations
 
 from django import template
-from django.urls import NoReverseMatch, reverse
 from django.utils.encoding import force_str
 from django.utils.html import json_script
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from leaflet import app_settings
+
+from houhu.accounts import scopes
 
 register = template.Library()
 
@@ -50,12 +51,9 @@ def map_labels() -> dict[str, str]:
     return {key: str(value) for key, value in MAP_LABELS.items()}
 
 
-@register.simple_tag
-def url_if_exists(name: str, *args, **kwargs) -> str:
-    try:
-        return reverse(name, args=args or None, kwargs=kwargs or None)
-    except NoReverseMatch:
-        return ""
+@register.filter
+def can(user, capability: str) -> bool:
+    return scopes.can(user, capability)
 
 
 def map_config() -> dict:

@@ -332,7 +332,7 @@
       var label = el("label", null, spec[1]); label.htmlFor = id;
       form.appendChild(label);
       var input;
-      if (spec[2] === "textarea") { input = el("textarea"); input.rows = 2; }
+      if (spec[2] === "textarea") { input = el("textarea"); input.rows = 2; input.maxLength = C.limits.note; }
       else if (spec[2] === "cleared_by") {
         input = el("select");
         Object.keys(C.clearedBy).forEach(function (k) {
@@ -345,9 +345,15 @@
         });
       } else {
         input = el("input"); input.type = spec[2];
-        if (spec[2] === "number") { input.min = 0; input.step = 1; input.inputMode = "numeric"; }
+        if (spec[2] === "number") {
+          var bounds = C.limits[spec[0]] || [0, null];  // from the model, via the page config
+          input.min = bounds[0]; if (bounds[1] !== null) input.max = bounds[1];
+          input.step = 1; input.inputMode = "numeric";
+        }
         if (spec[2] === "file") { input.accept = "image/jpeg,image/png,image/webp"; input.multiple = true; }
-        if (spec[0] === "reason") { input.required = true; input.placeholder = T.reason_hint; }
+        if (spec[0] === "reason") {
+          input.required = true; input.placeholder = T.reason_hint; input.maxLength = C.limits.note;
+        }
       }
       input.name = spec[0]; input.id = id;
       form.appendChild(input);

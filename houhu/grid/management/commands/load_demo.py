@@ -73,7 +73,7 @@ class Command(BaseCommand):
             f"({staff.filter(role=User.Role.GRID_MANAGER).count()} grid managers)",
             f"  villager accounts   "
             f"{User.objects.filter(household__transformer_area__district__station__in=stations).count()}",
-            f"  hooks               {', '.join(result.hooks) or 'none'}",
+            f"  other apps' steps   {', '.join(result.steps) or 'none'}",
             f"Password for every demo account: {demo.PASSWORD}",
         ]
         return "\n".join(rows)

@@ -12,7 +12,7 @@ from drf_spectacular.plumbing import build_object_type
 
 
 class AssignmentFeatureExtension(GeoFeatureModelSerializerExtension):
-    target_class = "pledges.serializers.AssignmentSerializer"
+    target_class = "pledges.responsibility.serializers.AssignmentSerializer"
     match_subclasses = False
     priority = 1  # above drf-spectacular's generic GeoFeatureModelSerializer extension
 

@@ -1,4 +1,5 @@
-"""Reads of the pledges app, scoped to the user through `houhu.accounts.scopes`.
+"""Reads of responsibility (patch, segment, front door) and of coverage, scoped to the
+user through `houhu.accounts.scopes`.
 
 Every figure is one SQL statement (annotate / correlated subqueries / PostGIS); nothing
 loops over household or segment rows in Python. Metres: `houhu.grid.geo` (geography cast).
@@ -7,10 +8,8 @@ loops over household or segment rows in Python. Metres: `houhu.grid.geo` (geogra
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.contrib.gis.db import models as gis_models
 from django.contrib.gis.geos import Polygon
 from django.db import connection
@@ -18,7 +17,6 @@ from django.db.models import (
     Case,
     Exists,
     F,
-    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -27,45 +25,23 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, NullIf, TruncDate
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 
 from houhu.accounts.scopes import districts_for
 from houhu.grid.geo import length_m
 from houhu.grid.models import District, Household, Segment, Station, TransformerArea, Village
+from houhu.lib import geojson
+from houhu.lib.sql import SubqueryCount, SubquerySum
 
-from .models import Assignment, Compact, CompactVersion, HouseholdVisit, Pledge
+from ..compact.selectors import active_pledge_exists, compact_in_force, households_for
+from .models import Assignment
 
 if TYPE_CHECKING:
     from houhu.accounts.models import User
 
+
 COVERAGE_LEVELS = ("village", "transformer_area", "district", "station")
-
-
-# --- small SQL helpers ---------------------------------------------------------------------
-
-
-class SubqueryCount(Subquery):
-    """COUNT(*) of a correlated subquery; Django has no built-in for an aggregate of a
-    subquery without a GROUP BY column (the pattern of django-sql-utils, without the dep)."""
-
-    template = "(SELECT count(*) FROM (%(subquery)s) _count)"
-    output_field = IntegerField()
-
-
-class SubquerySum(Subquery):
-    """SUM(column) of a correlated subquery, as SubqueryCount."""
-
-    template = "(SELECT sum(%(column)s) FROM (%(subquery)s) _sum)"
-    output_field = gis_models.FloatField()
-
-
-class AddDays(Func):
-    """date + integer days (PostgreSQL date arithmetic): per-row renewal periods."""
-
-    arg_joiner = " + "
-    template = "(%(expressions)s)"
-    output_field = gis_models.DateField()
 
 
 def _today() -> dt.date:
@@ -83,176 +59,12 @@ def active_on(on: dt.date | None = None, prefix: str = "") -> Q:
     )
 
 
-def households_for(user: User) -> QuerySet[Household]:
-    """Households whose pledges the user may see: a villager only their own."""
-    if not user.is_authenticated:
-        return Household.objects.none()
-    if user.is_villager:
-        return Household.objects.filter(pk=user.household_id)
-    return Household.objects.filter(transformer_area__district__in=districts_for(user))
-
-
 def segments_for(user: User) -> QuerySet[Segment]:
     return Segment.objects.filter(district__in=districts_for(user))
 
 
 def assignments_for(user: User) -> QuerySet[Assignment]:
     return Assignment.objects.filter(district__in=districts_for(user))
-
-
-def _active_pledge_exists(household_ref: str = "pk") -> Exists:
-    return Exists(
-        Pledge.objects.filter(household=OuterRef(household_ref), status=Pledge.Status.ACTIVE)
-    )
-
-
-def _bbox_polygon(bbox: Polygon | tuple[float, float, float, float]) -> Polygon:
-    poly = bbox.clone() if isinstance(bbox, Polygon) else Polygon.from_bbox(bbox)
-    poly.srid = 4326
-    return poly
-
-
-# --- compact and pledges -----------------------------------------------------------------
-
-
-def compacts_for(user: User) -> QuerySet[Compact]:
-    stations = districts_for(user).values("station")
-    return Compact.objects.filter(station__in=stations)
-
-
-def versions_for(user: User) -> QuerySet[CompactVersion]:
-    """Staff see drafts of their station's compacts; everyone else only published texts."""
-    if not user.is_authenticated:
-        return CompactVersion.objects.none()
-    qs = CompactVersion.objects.filter(compact__in=compacts_for(user))
-    if not (user.is_station_staff or user.is_superuser):
-        qs = qs.exclude(status=CompactVersion.Status.DRAFT)
-    return qs.select_related("compact")
-
-
-def compact_covers_village_q(village: Village) -> Q:
-    """Compacts that apply to a village: its own, its grids' (via its households), its station's."""
-    district_ids = District.objects.filter(transformer_areas__households__village=village).values(
-        "pk"
-    )
-    return (
-        Q(compact__scope=Compact.Scope.VILLAGE, compact__village=village)
-        | Q(compact__scope=Compact.Scope.DISTRICT, compact__district__in=district_ids)
-        | Q(compact__scope=Compact.Scope.STATION, compact__station_id=village.station_id)
-    )
-
-
-def compact_in_force(*, village: Village, on: dt.date | None = None) -> CompactVersion | None:
-    """The published version in force for a village; the most specific compact wins
-    (village over grid over station)."""
-    on = on or _today()
-    return (
-        CompactVersion.objects.filter(
-            compact_covers_village_q(village),
-            status=CompactVersion.Status.PUBLISHED,
-            effective_from__lte=on,
-        )
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
-        .annotate(
-            specificity=Case(
-                When(compact__scope=Compact.Scope.VILLAGE, then=Value(0)),
-                When(compact__scope=Compact.Scope.DISTRICT, then=Value(1)),
-                default=Value(2),
-            )
-        )
-        .order_by("specificity", "-effective_from", "-pk")
-        .select_related("compact")
-        .prefetch_related("clauses")
-        .first()
-    )
-
-
-def pledge_for_household(*, household: Household) -> Pledge | None:
-    """The household's current (active) pledge, newest first."""
-    return (
-        Pledge.objects.filter(household=household, status=Pledge.Status.ACTIVE)
-        .select_related("version__compact", "signed_by", "recorded_by")
-        .order_by("-signed_at", "-pk")
-        .first()
-    )
-
-
-def pledge_history(*, household: Household) -> QuerySet[Pledge]:
-    return (
-        Pledge.objects.filter(household=household)
-        .select_related("version__compact")
-        .prefetch_related("events")
-        .order_by("-signed_at", "-pk")
-    )
-
-
-def pledges_for(user: User) -> QuerySet[Pledge]:
-    return Pledge.objects.filter(household__in=households_for(user)).select_related(
-        "household", "version__compact"
-    )
-
-
-def visits_for(user: User) -> QuerySet[HouseholdVisit]:
-    """Visits to the households the user may see (a villager: visits to their own)."""
-    return HouseholdVisit.objects.filter(household__in=households_for(user)).select_related(
-        "household", "visited_by"
-    )
-
-
-def households_due_for_renewal(*, user: User, on: dt.date | None = None) -> QuerySet[Household]:
-    """Households (in the user's scope) whose active pledge is due: older than the renewal
-    period (the version's, or PLEDGES_RENEWAL_DAYS) or on a superseded/expired version.
-
-    Annotated with `pledge_id`, `signed_on`, `due_on` and `version_status`; a villager's
-    home page calls it with their own account for the reminder.
-    """
-    on = on or _today()
-    default_days = int(getattr(settings, "PLEDGES_RENEWAL_DAYS", 365))
-    # The due pledges of one household; the filter is an EXISTS (a semi-join), and the
-    # display columns are computed only for the households that pass it.
-    due = (
-        Pledge.objects.filter(household=OuterRef("pk"), status=Pledge.Status.ACTIVE)
-        .annotate(
-            d_signed_on=TruncDate("signed_at"),
-            d_due_on=AddDays(
-                TruncDate("signed_at"),
-                Coalesce(F("version__renew_after_days"), Value(default_days)),
-            ),
-        )
-        .filter(
-            Q(d_due_on__lte=on)
-            | Q(version__status=CompactVersion.Status.SUPERSEDED)
-            | Q(version__valid_until__lt=on)
-        )
-        .order_by("d_due_on", "pk")
-    )
-    return (
-        households_for(user)
-        .filter(is_active=True)
-        .filter(Exists(due))
-        .annotate(
-            pledge_id=Subquery(due.values("pk")[:1]),
-            signed_on=Subquery(due.values("d_signed_on")[:1]),
-            due_on=Subquery(due.values("d_due_on")[:1]),
-            version_status=Subquery(due.values("version__status")[:1]),
-        )
-        .select_related("village", "transformer_area")
-        .order_by("due_on", "village__name", "customer_number")
-    )
-
-
-def unsigned_households(
-    *, user: User, village: Village | int | None = None, district: District | int | None = None
-) -> QuerySet[Household]:
-    """Active households in scope without an active pledge: the manager's visit list."""
-    qs = households_for(user).filter(is_active=True).exclude(_active_pledge_exists())
-    if village is not None:
-        qs = qs.filter(village=village)
-    if district is not None:
-        qs = qs.filter(transformer_area__district=district)
-    return qs.select_related("village", "transformer_area").order_by(
-        "village__name", "customer_number"
-    )
 
 
 def _segment_responsible_q(on: dt.date | None) -> Q:
@@ -304,9 +116,6 @@ def unassigned_segments(
     )
 
 
-# --- responsibility ------------------------------------------------------------------------
-
-
 def _person(assignment: Assignment) -> tuple[int | None, str, str]:
     if assignment.user_id:
         user = assignment.user
@@ -350,7 +159,7 @@ def responsibles_for_segment(
     result = []
     for a in rows:
         if a.scope == Assignment.Scope.FRONT_DOOR:
-            account = a.household.accounts.filter(role="villager").values_list("pk", flat=True)
+            account = a.household.accounts.values_list("pk", flat=True)  # its villager
             user_id, name, phone = account.first(), a.household.head_name, a.household.phone
         else:
             user_id, name, phone = _person(a)
@@ -374,10 +183,7 @@ def villager_responsibilities(*, user: User, on: dt.date | None = None) -> dict[
     Assignments recorded by name and phone (no account at the time) are matched on the
     account's phone number.
     """
-    mine = Q(user=user)
-    if user.phone:
-        mine |= Q(user__isnull=True, person_phone=user.phone)
-    base = Assignment.objects.filter(active_on(on)).filter(mine)
+    base = Assignment.objects.filter(active_on(on)).filter(_mine_q(user))
     patches = list(base.filter(scope=Assignment.Scope.PATCH).order_by("valid_from", "pk"))
     segments = list(
         base.filter(scope=Assignment.Scope.SEGMENT)
@@ -407,33 +213,77 @@ def villager_responsibilities(*, user: User, on: dt.date | None = None) -> dict[
     }
 
 
-def villager_responsibilities_geojson(*, user: User, on: dt.date | None = None) -> dict:
-    """The few features of one person's responsibilities (small: built in Python)."""
-    data = villager_responsibilities(user=user, on=on)
-    features = []
+def _mine_q(user: User) -> Q:
+    """Assignments held by this person: by account, or recorded by name and phone before
+    they had one (matched on the account's phone number)."""
+    mine = Q(user=user)
+    if user.phone:
+        mine |= Q(user__isnull=True, person_phone=user.phone)
+    return mine
 
-    def feature(geom, **props):
-        features.append(
-            {"type": "Feature", "geometry": json.loads(geom.geojson), "properties": props}
+
+_MINE_COLUMNS = (
+    "u.kind AS scope, u.aid AS assignment_id, u.lbl AS label, u.dist AS distance_m, "
+    "u.st AS state, u.g AS geom"
+)
+
+
+def villager_responsibilities_geojson(*, user: User, on: dt.date | None = None) -> str:
+    """One person's patches, segments, front door and home as a FeatureCollection (the
+    project's one builder, in PostGIS). Properties: scope (patch, segment, front_door,
+    home), assignment_id, label, distance_m and state (front door only)."""
+    active = Assignment.objects.filter(active_on(on))
+
+    # The same columns in the same order and types in every part of the UNION (a bare NULL
+    # would be typed text); renamed below (an annotation may not take a field's name).
+    def part(qs: QuerySet, n: int, *, kind, label, geom, dist=None, state=None) -> QuerySet:
+        return qs.order_by().values(
+            part=Value(n),
+            kind=kind,
+            aid=F("pk") if qs.model is Assignment else Cast(Value(None), IntegerField()),
+            lbl=label,
+            dist=dist if dist is not None else Cast(Value(None), gis_models.FloatField()),
+            st=state if state is not None else Cast(Value(None), gis_models.TextField()),
+            g=geom,
         )
 
-    for a in data["patches"]:
-        feature(a.patch, scope="patch", assignment_id=a.pk, label=a.note)
-    for a in data["segments"]:
-        feature(a.segment.geom, scope="segment", assignment_id=a.pk, label=a.segment.code)
-    if data["front_door"] is not None:
-        fd = data["front_door"]
-        feature(
-            fd.segment.geom,
-            scope="front_door",
-            assignment_id=fd.pk,
-            label=fd.segment.code,
-            distance_m=fd.distance_m,
-            state=fd.front_door_state,
-        )
-    if data["household"] is not None:
-        feature(data["household"].location, scope="home", label=data["household"].head_name)
-    return {"type": "FeatureCollection", "features": features}
+    geometry = gis_models.GeometryField(srid=4326)
+    parts = [
+        part(
+            active.filter(_mine_q(user), scope=Assignment.Scope.PATCH),
+            1,
+            kind=F("scope"),
+            label=F("note"),
+            geom=Cast("patch", geometry),
+        ),
+        part(
+            active.filter(_mine_q(user), scope=Assignment.Scope.SEGMENT),
+            2,
+            kind=F("scope"),
+            label=F("segment__code"),
+            geom=Cast("segment__geom", geometry),
+        ),
+    ]
+    if user.household_id:
+        parts += [
+            part(
+                active.filter(scope=Assignment.Scope.FRONT_DOOR, household_id=user.household_id),
+                3, kind=F("scope"), label=F("segment__code"),
+                geom=Cast("segment__geom", geometry),
+                dist=F("distance_m"), state=F("front_door_state"),
+            ),
+            part(
+                Household.objects.filter(pk=user.household_id), 4,
+                kind=Value("home"), label=F("head_name"), geom=Cast("location", geometry),
+            ),
+        ]  # fmt: skip
+    union = parts[0].union(*parts[1:], all=True)
+    sql, params = union.query.sql_with_params()
+    # Django's compiled SQL inside, and fixed column names around it.
+    select = (
+        f"SELECT row_number() OVER (ORDER BY u.part, u.aid) AS id, {_MINE_COLUMNS} FROM ({sql}) u"  # noqa: S608
+    )
+    return geojson.from_sql(select, params)
 
 
 def _wrap_sql(qs: QuerySet, select: str) -> tuple[str, tuple]:
@@ -494,7 +344,7 @@ def coverage(*, level: str, user: User, on: dt.date | None = None) -> list[dict[
         .annotate(
             # `c_` prefixes: "households" is a reverse relation name on Village.
             c_households=SubqueryCount(hh_g.values("pk")),
-            c_signed=SubqueryCount(hh_g.filter(_active_pledge_exists()).values("pk")),
+            c_signed=SubqueryCount(hh_g.filter(active_pledge_exists()).values("pk")),
             c_front_doors=SubqueryCount(hh_g.filter(confirmed_fd).values("pk")),
             c_length=SubquerySum(
                 segs_g.annotate(len_m=length_m("geom")).values("len_m"), column="len_m"
@@ -536,26 +386,14 @@ def coverage(*, level: str, user: User, on: dt.date | None = None) -> list[dict[
         return [{"level": level, **dict(zip(columns, row, strict=True))} for row in cur.fetchall()]
 
 
-# --- GeoJSON layers (built in PostGIS: the stock serializer is ~70x slower) --------------
-
-
 def _feature_collection(qs: QuerySet, columns: list[str]) -> str:
-    # Features joined as text, as houhu/grid/layers.py measured: json_agg would parse and
-    # re-serialise every feature for nothing.
-    sql, params = _wrap_sql(
-        qs.values(*columns),
-        '\'{"type":"FeatureCollection","features":[\' || '
-        "COALESCE(string_agg(ST_AsGeoJSON(t.*, 'geom', 6), ',' ORDER BY t.id), '') || ']}'",
-    )
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.fetchone()[0]
+    return geojson.from_queryset(qs.values(*columns))
 
 
 def segment_coverage_geojson(
     *,
     user: User,
-    bbox: Polygon | tuple[float, float, float, float] | None = None,
+    bbox: Polygon | None = None,
     district: int | None = None,
     on: dt.date | None = None,
 ) -> str:
@@ -564,7 +402,7 @@ def segment_coverage_geojson(
     `signed_share` (null when no front door)."""
     qs = segments_for(user)
     if bbox is not None:
-        qs = qs.filter(geom__intersects=_bbox_polygon(bbox))
+        qs = qs.filter(geom__intersects=bbox)
     if district is not None:
         qs = qs.filter(district_id=district)
     fd = Assignment.objects.filter(
@@ -582,9 +420,7 @@ def segment_coverage_geojson(
             ).values("n")[:1]
         ),
         front_doors=SubqueryCount(fd.values("pk")),
-        front_doors_signed=SubqueryCount(
-            fd.filter(_active_pledge_exists("household")).values("pk")
-        ),
+        front_doors_signed=SubqueryCount(fd.filter(active_pledge_exists("household")).values("pk")),
         length_m=length_m("geom"),
         line_code=F("line__code"),
     ).annotate(
@@ -616,7 +452,7 @@ def segment_coverage_geojson(
 def assignments_geojson(
     *,
     user: User,
-    bbox: Polygon | tuple[float, float, float, float] | None = None,
+    bbox: Polygon | None = None,
     district: int | None = None,
     scope: str | None = None,
     on: dt.date | None = None,
@@ -643,7 +479,7 @@ def assignments_geojson(
         ),
     )
     if bbox is not None:
-        qs = qs.filter(geom__intersects=_bbox_polygon(bbox))
+        qs = qs.filter(geom__intersects=bbox)
     return _feature_collection(
         qs,
         [

@@ -1,29 +1,19 @@
-"""Shapes of the pledges API. No rules here: input serializers only parse and type the
-request; `pledges.services` decides."""
+"""Shapes of the compact's API. No rules here: input serializers only parse and type the
+request; the services decide."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework_gis.fields import GeometryField, GeometrySerializerMethodField
-from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from .models import Assignment, Clause, Compact, CompactVersion, HouseholdVisit, Pledge
+from houhu.grid.models import Household
+from houhu.lib.images import ProcessedImage
+from houhu.lib.limits import max_length
 
-GEOJSON_GEOMETRY_SCHEMA = {
-    "type": "object",
-    "description": "GeoJSON geometry, WGS-84 (EPSG:4326).",
-    "properties": {"type": {"type": "string"}, "coordinates": {"type": "array", "items": {}}},
-}
-
-
-@extend_schema_field(GEOJSON_GEOMETRY_SCHEMA)
-class GeoJSONGeometryField(GeometryField):
-    """A GeometryField the schema generator can describe."""
-
-
-# --- compact ----------------------------------------------------------------------------
+from ..errors import BadInput
+from . import scans
+from .models import Clause, Compact, CompactVersion, HouseholdVisit, Pledge
+from .signing import Signing
 
 
 class ClauseSerializer(serializers.ModelSerializer):
@@ -81,12 +71,12 @@ class ClauseInputSerializer(serializers.Serializer):
 
 
 class CompactCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
+    title = serializers.CharField(max_length=max_length(Compact, "title"))
     scope = serializers.ChoiceField(choices=Compact.Scope.choices, default="station")
     station = serializers.IntegerField(required=False, help_text=_("Default: your station."))
     district = serializers.IntegerField(required=False, allow_null=True)
     village = serializers.IntegerField(required=False, allow_null=True)
-    motto = serializers.CharField(max_length=200, required=False)
+    motto = serializers.CharField(max_length=max_length(Compact, "motto"), required=False)
     effective_from = serializers.DateField(required=False, allow_null=True)
     renew_after_days = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     clauses = ClauseInputSerializer(many=True, required=False)
@@ -102,9 +92,6 @@ class NewVersionSerializer(serializers.Serializer):
 
 class ClauseAddSerializer(ClauseInputSerializer):
     number = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-
-
-# --- pledges ----------------------------------------------------------------------------
 
 
 class PledgeSerializer(serializers.ModelSerializer):
@@ -139,18 +126,45 @@ class PledgeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PledgeCreateSerializer(serializers.Serializer):
+class _SigningFields(serializers.Serializer):
+    """The fields of a signing, limits from the model (`Pledge`). Turned into ONE typed
+    `Signing` for the service; the scan goes through the image intake here, once."""
+
+    confirm = serializers.BooleanField(required=False, default=False)
+    signatory = serializers.CharField(
+        max_length=max_length(Pledge, "signatory_name"), required=False, allow_blank=True
+    )
+    witness = serializers.CharField(
+        max_length=max_length(Pledge, "witness_name"), required=False, allow_blank=True
+    )
+    signed_on = serializers.DateField(required=False)
+    scan = serializers.FileField(required=False, allow_null=True)
+
+    def validate_scan(self, upload) -> ProcessedImage | None:
+        return scans.process(upload) if upload is not None else None
+
+    def signing(self, *, household: Household, version: CompactVersion, method: str) -> Signing:
+        data = self.validated_data
+        if method == Pledge.Method.PAPER and data.get("signed_on") is None:
+            raise BadInput(_("Give the date written on the signed sheet."), field="signed_on")
+        return Signing(
+            household=household,
+            method=method,
+            version=version,
+            confirm=data["confirm"],
+            signatory=data.get("signatory", ""),
+            witness=data.get("witness", ""),
+            signed_on=data.get("signed_on"),
+            scan=data.get("scan"),
+        )
+
+
+class PledgeCreateSerializer(_SigningFields):
     """Online (a villager, `confirm`: true) or paper (staff: signatory, witness, date, scan)."""
 
     household = serializers.IntegerField()
     version = serializers.IntegerField()
     method = serializers.ChoiceField(choices=Pledge.Method.choices, default="online")
-    confirm = serializers.BooleanField(required=False, default=False)
-    signatory = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    witness = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    signed_on = serializers.DateField(required=False)
-    # A plain file: the service decodes and re-encodes it, refusing what is not an image.
-    scan = serializers.FileField(required=False, allow_null=True)
 
 
 class HouseholdVisitSerializer(serializers.ModelSerializer):
@@ -184,122 +198,8 @@ class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class RenewSerializer(serializers.Serializer):
+class RenewSerializer(_SigningFields):
     version = serializers.IntegerField()
-    confirm = serializers.BooleanField(required=False, default=False)
-    signatory = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    witness = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    signed_on = serializers.DateField(required=False)
-    scan = serializers.FileField(required=False, allow_null=True)
-
-
-# --- assignments ------------------------------------------------------------------------
-
-
-class AssignmentSerializer(GeoFeatureModelSerializer):
-    """A feature: the patch polygon, or the segment (segment and front-door scopes)."""
-
-    # Its OpenAPI shape is given by pledges/schema.py (drf-spectacular cannot infer it).
-    geometry = GeometrySerializerMethodField()
-    person = serializers.CharField(source="person_label", read_only=True)
-    segment_code = serializers.CharField(source="segment.code", read_only=True, default=None)
-
-    class Meta:
-        model = Assignment
-        geo_field = "geometry"
-        fields = [
-            "id",
-            "scope",
-            "district",
-            "village",
-            "user",
-            "person",
-            "person_name",
-            "person_phone",
-            "segment",
-            "segment_code",
-            "household",
-            "valid_from",
-            "valid_until",
-            "is_primary",
-            "front_door_state",
-            "distance_m",
-            "note",
-            "cancelled_at",
-        ]
-        read_only_fields = fields
-
-    @extend_schema_field(GEOJSON_GEOMETRY_SCHEMA)
-    def get_geometry(self, obj: Assignment):
-        return obj.shape
-
-
-class AssignmentCreateSerializer(serializers.Serializer):
-    scope = serializers.ChoiceField(choices=[("segment", "segment"), ("patch", "patch")])
-    segments = serializers.ListField(
-        child=serializers.IntegerField(),
-        required=False,
-        help_text=_("Segment ids (scope segment)."),
-    )
-    polygon = GeoJSONGeometryField(required=False, help_text=_("GeoJSON Polygon (scope patch)."))
-    user = serializers.IntegerField(required=False, allow_null=True)
-    person_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    person_phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    district = serializers.IntegerField(required=False, allow_null=True)
-    village = serializers.IntegerField(required=False, allow_null=True)
-    valid_from = serializers.DateField(required=False)
-    valid_until = serializers.DateField(required=False, allow_null=True)
-    is_primary = serializers.BooleanField(required=False, default=True)
-    replace = serializers.BooleanField(required=False, default=False)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class EndSerializer(serializers.Serializer):
-    until = serializers.DateField(required=False)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class AdjustSerializer(serializers.Serializer):
-    segment = serializers.IntegerField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class DeriveSerializer(serializers.Serializer):
-    village = serializers.IntegerField()
-    max_distance_m = serializers.FloatField(required=False, min_value=1, max_value=1000)
-
-
-class TaskStatusSerializer(serializers.Serializer):
-    task_id = serializers.CharField()
-    state = serializers.CharField()
-    done = serializers.IntegerField(allow_null=True)
-    total = serializers.IntegerField(allow_null=True)
-    result = serializers.DictField(allow_null=True)
-
-
-# --- figures and lists ------------------------------------------------------------------
-
-
-class CoverageQuerySerializer(serializers.Serializer):
-    level = serializers.ChoiceField(
-        choices=[(x, x) for x in ("village", "transformer_area", "district", "station")],
-        default="district",
-    )
-
-
-class CoverageRowSerializer(serializers.Serializer):
-    level = serializers.CharField()
-    id = serializers.IntegerField()
-    code = serializers.CharField()
-    name = serializers.CharField()
-    households = serializers.IntegerField()
-    signed = serializers.IntegerField()
-    pledge_rate = serializers.FloatField(allow_null=True)
-    line_length_m = serializers.FloatField()
-    covered_length_m = serializers.FloatField()
-    responsibility_rate = serializers.FloatField(allow_null=True)
-    front_doors_confirmed = serializers.IntegerField()
-    front_door_rate = serializers.FloatField(allow_null=True)
 
 
 class ListQuerySerializer(serializers.Serializer):
@@ -314,15 +214,6 @@ class UnsignedHouseholdSerializer(serializers.Serializer):
     phone = serializers.CharField()
     village = serializers.CharField(source="village.name")
     transformer_area = serializers.CharField(source="transformer_area.name")
-
-
-class UnassignedSegmentSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    code = serializers.CharField()
-    line = serializers.CharField(source="line.name")
-    district = serializers.IntegerField(source="district_id")
-    length_m = serializers.FloatField()
-    in_patch = serializers.BooleanField()
 
 
 class ImportSerializer(serializers.Serializer):

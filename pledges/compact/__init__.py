@@ -1,0 +1,1 @@
+"""The compact and its pledges: see pledges/__init__.py."""

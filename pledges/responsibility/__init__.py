@@ -1,0 +1,1 @@
+"""Patch, segment and front-door responsibility: see pledges/__init__.py."""
