@@ -18,12 +18,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Job)
 class JobAdmin(ReadOnlyAdmin):
+    """Deleting stays allowed (Django's model permission): a job that can never succeed
+    (its handler was removed from the code) may be dropped by hand."""
+
     list_display = ["id", "name", "key", "run_after", "claimed_at", "attempts", "created_at"]
     list_filter = ["name"]
     search_fields = ["key", "last_error"]
     ordering = ["run_after", "id"]
-    # Deleting stays (Django's model permission): a job that can never succeed (its handler
-    # was removed from the code) may be dropped by hand.
 
 
 @admin.register(Heartbeat)
