@@ -306,7 +306,7 @@ def test_postgres_restart_costs_no_submission_and_no_request_after_it_fails(coll
     except Exception:
         pg.remove()
         raise
-    results: list[tuple[str, int, float]] = []  # (client id, status, time)
+    results: list[tuple[str, int, float]] = []  # (client id, status, time sent)
     lock = threading.Lock()
     restart_done = threading.Event()
     stop = threading.Event()
@@ -317,12 +317,13 @@ def test_postgres_restart_costs_no_submission_and_no_request_after_it_fails(coll
         while not stop.is_set():
             client_id = str(uuid.uuid4())
             for _attempt in range(50):  # the phone's retry: same client id
+                sent_at = time.monotonic()
                 try:
                     status, _h, _b = client.post_json(REPORTS, _submission(client_id))
                 except OSError:
                     status = 0
                 with lock:
-                    results.append((client_id, status, time.monotonic()))
+                    results.append((client_id, status, sent_at))
                 if status in (200, 201):
                     break
                 time.sleep(0.2)
@@ -343,7 +344,9 @@ def test_postgres_restart_costs_no_submission_and_no_request_after_it_fails(coll
         stop.set()
         for t in threads:
             t.join(timeout=60)
-        after = [status for _cid, status, at in results if at > restarted_at + 0.5]
+        # Every request sent once the restart was over succeeded (one in flight during it
+        # may have got a 503, and was retried).
+        after = [status for _cid, status, at in results if at > restarted_at]
         print(
             f"PostgreSQL restart {took:.2f} s; {len(results)} requests,"
             f" {sum(1 for r in results if r[1] >= 500)} 5xx (all before the restart ended)"
