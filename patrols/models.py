@@ -27,6 +27,7 @@ from houhu.grid.geo import geography
 # choices, and the migration must not change when a label is translated.
 KINDS = ["tree", "construction", "behaviour", "damage", "other", "nothing_found"]
 HAZARD_KINDS = ["tree", "behaviour", "damage", "other"]
+_HAZARD_KIND_VALUES = HAZARD_KINDS  # the class below has its own HAZARD_KINDS
 STATUSES = [
     "submitted", "confirmed", "rejected", "cleared", "verified", "reopened",
     "stopped", "permitted", "escalated", "recorded",
@@ -104,15 +105,25 @@ class Report(models.Model):
         SELF = "self", _("Villagers themselves")
         CREW = "crew", _("Station crew")
 
-    # Kinds that go through the hazard workflow (confirm → clear → verify).
-    HAZARD_KINDS = (Kind.TREE, Kind.BEHAVIOUR, Kind.DAMAGE, Kind.OTHER)
-    # A hazard still waiting for someone: counted as "open".
-    OPEN_STATUSES = (
-        Status.SUBMITTED,
-        Status.CONFIRMED,
-        Status.REOPENED,
-        Status.ESCALATED,
-    )
+    # Kinds that go through the hazard workflow (confirm → clear → verify): the plain list
+    # the constraints use, as members.
+    HAZARD_KINDS = tuple(map(Kind, _HAZARD_KIND_VALUES))
+
+    # The status groups, defined here ONCE. The live counts and the snapshots' SQL
+    # (patrols.figures), the serializers, templates and the pages' JavaScript (through
+    # their json_script config) all read these; none restates them.
+    # Waiting for a first decision: overdue once the confirmation target has passed.
+    AWAITING_DECISION = (Status.SUBMITTED,)
+    # Confirmed, or reopened ("it is not fixed"), and waiting to be cleared: overdue once
+    # the clearing target has passed since it entered that status.
+    AWAITING_CLEARING = (Status.CONFIRMED, Status.REOPENED)
+    # Waiting for someone (the station, a crew, another authority): "open".
+    OPEN_STATUSES = (*AWAITING_DECISION, *AWAITING_CLEARING, Status.ESCALATED)
+    # Everything else is closed. A cleared hazard is closed: it waits for a verification
+    # visit, but nothing is left to fix unless someone reopens it.
+    CLOSED_STATUSES = tuple(sorted(set(Status) - set(OPEN_STATUSES), key=list(Status).index))
+    # A clearing that stands: cleared, or cleared and verified (a reopened one does not).
+    CLEARING_STANDS = (Status.CLEARED, Status.VERIFIED)
 
     client_id = models.UUIDField(
         _("client id"),

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET
 
 from houhu.accounts.scopes import districts_for, is_read_only
 
-from . import services
+from . import services, workflow
 from .errors import PatrolError
 from .forms import ReportForm
 from .models import Report
@@ -185,6 +185,9 @@ def _workspace_config() -> dict:
     return {
         "kinds": dict(Report.Kind.choices),
         "statuses": dict(Report.Status.choices),
+        "openStatuses": list(Report.OPEN_STATUSES),
+        "triageStatuses": list(workflow.TRIAGE_STATUSES),
+        "toVerifyStatuses": list(workflow.HAZARD_TO_VERIFY_STATUSES),
         "actions": ACTION_LABELS,
         "clearedBy": dict(Report.ClearedBy.choices),
         "locationSources": dict(Report.LocationSource.choices),

@@ -16,8 +16,10 @@
   // The same colours as the phone's kind buttons (patrols.css).
   var KIND_COLOURS = { tree: "#2e7d32", construction: "#e65100", behaviour: "#c62828",
     damage: "#6a1b9a", other: "#546e7a", nothing_found: "#0277bd" };
-  var CLOSED = { verified: 1, rejected: 1, recorded: 1, permitted: 1, stopped: 1 };
-  var NEW = { submitted: 1, reopened: 1 };
+  // Status groups come from the server (Report.OPEN_STATUSES, the workflow's triage
+  // statuses) through the page config: never restated here.
+  function set(list) { var o = {}; list.forEach(function (k) { o[k] = 1; }); return o; }
+  var OPEN = set(C.openStatuses), NEW = set(C.triageStatuses), TO_VERIFY = set(C.toVerifyStatuses);
   var current = null; // id of the report in the panel
 
   function fmt(s, vars) { return String(s).replace(/\{(\w+)\}/g, function (_, k) { return vars[k]; }); }
@@ -60,7 +62,7 @@
     var open = 0, urgent = 0, children = cluster.getAllChildMarkers();
     children.forEach(function (m) {
       var p = m.feature.properties;
-      if (!CLOSED[p.status]) { open++; if (p.in_zone) urgent++; }
+      if (OPEN[p.status]) { open++; if (p.in_zone) urgent++; }
     });
     var level = urgent ? "urgent" : open ? "open" : "closed";
     return L.divIcon({
@@ -79,11 +81,11 @@
 
   function styleFor(p) {
     var colour = KIND_COLOURS[p.kind] || "#555";
-    var closed = CLOSED[p.status], fresh = NEW[p.status];
+    var closed = !OPEN[p.status], fresh = NEW[p.status];
     return {
       radius: p.in_zone ? 9 : 7, color: fresh ? "#fff" : closed ? colour : "#212121",
       weight: fresh ? 3 : 2, fillColor: colour, fillOpacity: closed ? 0.25 : 0.9,
-      opacity: closed ? 0.5 : 1, dashArray: p.status === "cleared" ? "3 3" : null,
+      opacity: closed ? 0.5 : 1, dashArray: TO_VERIFY[p.status] ? "3 3" : null,
       pane: "reports", renderer: renderer,
     };
   }
