@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from django.utils import timezone
 
-from .models import ServiceTarget
+from patrols.models import ServiceTarget
 
 
 def load_demo(*, stations: Sequence, seed: int) -> None:

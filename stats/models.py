@@ -8,10 +8,8 @@ period (a cohort); "open" and "overdue" are as of `computed_at`; coverage figure
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
-from django.db.models import Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -232,53 +230,3 @@ class SnapshotRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} {self.first_start}..{self.last_start} {self.status}"
-
-
-class ServiceTarget(models.Model):
-    """Service targets set by staff: the overdue counts are measured against these.
-
-    The row without a station is the default; a station's own row overrides it.
-    """
-
-    station = models.OneToOneField(
-        "grid.Station",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="service_target",
-        verbose_name=_("station"),
-        help_text=_("Empty: the default for every station."),
-    )
-    confirm_within_hours = models.PositiveIntegerField(
-        _("confirm a hazard within (hours)"), default=24
-    )
-    clear_within_days = models.PositiveIntegerField(
-        _("clear a confirmed hazard within (days)"), default=7
-    )
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("updated by"),
-    )
-
-    class Meta:
-        verbose_name = _("service target")
-        verbose_name_plural = _("service targets")
-        constraints = [
-            # One default row (station NULL) and one per station: a plain unique on a
-            # nullable column would let NULLs repeat.
-            models.UniqueConstraint(
-                Coalesce("station", Value(0)), name="stats_servicetarget_one_per_station"
-            ),
-            models.CheckConstraint(
-                condition=Q(confirm_within_hours__gt=0) & Q(clear_within_days__gt=0),
-                name="stats_servicetarget_positive",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return str(self.station) if self.station_id else str(_("Default service target"))

@@ -357,8 +357,7 @@ def _value(row: Snapshot, key: str):
 def service_targets(level: str, scope_id: int) -> tuple[int, int]:
     """(confirm within hours, clear within days) in force for an area's station."""
     from houhu.grid.models import District, TransformerArea
-
-    from .models import ServiceTarget
+    from patrols.models import ServiceTarget
 
     station_id = None
     if level == Level.STATION:
