@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET
 
 from houhu.accounts.scopes import districts_for, is_read_only
 
-from . import services, workflow
+from . import figures, services, workflow
 from .errors import PatrolError
 from .forms import ReportForm
 from .models import Report
@@ -136,12 +136,13 @@ WORKSPACE_TEXT = {
     "by": gettext_lazy("by {name}"),
     "trees": gettext_lazy("{n} trees"),
     "tree_distance": gettext_lazy("about {m} m from the conductor"),
-    "stat_tree_reported": gettext_lazy("Tree obstacles reported (places)"),
-    "stat_tree_cleared": gettext_lazy("cleared (places)"),
-    "stat_trees_removed": gettext_lazy("Trees removed"),
-    "stat_construction_stopped": gettext_lazy("Construction activities stopped"),
-    "stat_open_in_zone": gettext_lazy("Open hazards inside the zone"),
 }
+
+# The live figures the workspace shows above the map (for the filtered grid and dates).
+WORKSPACE_COUNTS = (
+    "tree_places_reported", "tree_places_cleared", "trees_removed", "construction_stopped",
+    "open_hazards", "open_in_zone", "overdue_confirm", "overdue_clear",
+)  # fmt: skip
 
 ACTION_LABELS = {
     "confirm": gettext_lazy("Confirm hazard"),
@@ -188,6 +189,12 @@ def _workspace_config() -> dict:
         "openStatuses": list(Report.OPEN_STATUSES),
         "triageStatuses": list(workflow.TRIAGE_STATUSES),
         "toVerifyStatuses": list(workflow.HAZARD_TO_VERIFY_STATUSES),
+        # The figures above the map, with their labels (patrols.figures).
+        "counts": [
+            {"key": f.key, "label": f.label}
+            for f in (*figures.FLOWS, *figures.STOCKS)
+            if f.key in WORKSPACE_COUNTS
+        ],
         "actions": ACTION_LABELS,
         "clearedBy": dict(Report.ClearedBy.choices),
         "locationSources": dict(Report.LocationSource.choices),

@@ -48,8 +48,8 @@ def test_dashboard_shows_ranking_formula_and_freshness(client, leader, county):
     assert (ranking[0].rank, ranking[1].rank) == (1, None)
     body = response.content.decode()
     assert "数据不足" in body  # not enough data, in Chinese by default
-    assert "0.25 \u00d7 签约率" in body  # the formula with its weights
-    assert "数据计算于" in body
+    assert "0.25 \u00d7 村规民约签约率" in body  # the formula with its weights
+    assert "数据计算于 2026-02-01 00:00 (Asia/Shanghai)" in body
 
 
 def test_villager_and_grid_manager_cannot_read_statistics(client, county):
@@ -185,3 +185,4 @@ def test_dashboard_before_any_computation_says_so(client):
     assert "本月数据尚未计算" in response.content.decode()
     assert response.context["ranking"] == []
     assert not Snapshot.objects.exists()
+

@@ -2,6 +2,7 @@
 
 - `{% url_if_exists "patrols:workspace" as url %}`: apps add their pages independently,
   so the navigation links only to the ones whose URL name exists.
+- `{{ when|local_time }}`: a computation time in the station's local time, zone named.
 - `{% houhu_map_config %}`: the basemap tiles, centre and zooms of `LEAFLET_CONFIG` as a
   JSON block that `static/js/houhu-map.js` reads, so pages build their map with the same
   settings as django-leaflet's own `{% leaflet_map %}` (none, OSM or Tianditu), plus the
@@ -20,6 +21,14 @@ from django.utils.translation import pgettext_lazy
 from leaflet import app_settings
 
 register = template.Library()
+
+
+@register.filter
+def local_time(value) -> str:
+    from houhu.figures import local_time_label
+
+    return local_time_label(value)
+
 
 # The map script's words (static/js/houhu-map.js), rendered in the active language.
 MAP_LABELS = {

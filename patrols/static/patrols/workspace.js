@@ -144,15 +144,14 @@
     getJSON(url + "?" + params.toString()).then(function (data) {
       var rows = data.results || data;
       if (!Array.isArray(rows)) rows = [rows];
-      var keys = [["tree_reported", "stat_tree_reported"], ["tree_cleared", "stat_tree_cleared"],
-        ["trees_removed", "stat_trees_removed"], ["construction_stopped", "stat_construction_stopped"],
-        ["open_in_zone", "stat_open_in_zone"]];
       box.innerHTML = "";
-      keys.forEach(function (k) {
-        // A handful of rows (one per grid) already aggregated in SQL by the API.
-        var total = rows.reduce(function (s, r) { return s + (+r[k[0]] || 0); }, 0);
-        var span = el("span", null, T[k[1]] + " ");
-        var b = el("b", null, total); b.setAttribute("data-count", k[0]);
+      // The figures and their labels come from patrols.figures through the page config.
+      C.counts.forEach(function (k) {
+        // A handful of rows (one per grid) already aggregated in SQL by the API; every
+        // figure shown here is a count, so the grids add up.
+        var total = rows.reduce(function (s, r) { return s + (+r[k.key] || 0); }, 0);
+        var span = el("span", null, k.label + " ");
+        var b = el("b", null, total); b.setAttribute("data-count", k.key);
         span.appendChild(b); box.appendChild(span);
       });
     }).catch(function () { box.innerHTML = ""; });
