@@ -281,10 +281,10 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     p = Params(request)
     ctx = _context(request, p)
     try:
-        headers, rows = exports.table(table, ctx)
+        columns, rows = exports.table(table, ctx)
     except KeyError as exc:
         raise Http404(_("Unknown table.")) from exc
     name = f"houhu-{table}-{p.level.value}-{p.scope_id}-{p.month:%Y-%m}"
     if fmt == "xlsx":
-        return exports.xlsx_response(name, str(ctx["scope_name"]), headers, rows)
-    return exports.csv_response(name, headers, rows)
+        return exports.xlsx_response(name, str(ctx["scope_name"]), columns, rows)
+    return exports.csv_response(name, columns, rows)
