@@ -100,6 +100,7 @@ WORKSPACE_TEXT = {
     "cluster_closed": gettext_lazy("group, all closed"),
     "count": gettext_lazy("{n} reports"),
     "load_failed": gettext_lazy("Could not load the reports. Check the connection."),
+    "counts_as_of": gettext_lazy("as of {at}"),
     "close": gettext_lazy("Close"),
     "submitted": gettext_lazy("Reported"),
     "reporter": gettext_lazy("Reported by"),
@@ -189,6 +190,7 @@ def _workspace_config() -> dict:
         "openStatuses": list(Report.OPEN_STATUSES),
         "triageStatuses": list(workflow.TRIAGE_STATUSES),
         "toVerifyStatuses": list(workflow.HAZARD_TO_VERIFY_STATUSES),
+        "timeZone": settings.TIME_ZONE,
         # The figures above the map, with their labels (patrols.figures).
         "counts": [
             {"key": f.key, "label": f.label}

@@ -311,7 +311,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "pledges/staff_home.html",
-        _staff_context(request, summary=[_rate_row(r) for r in rows]),
+        _staff_context(request, summary=[_rate_row(r) for r in rows], figures_at=timezone.now()),
     )
 
 
@@ -1007,6 +1007,7 @@ def coverage_map(request: HttpRequest) -> HttpResponse:
                 "no_households": COLOUR_NO_HOUSEHOLDS,
             },
             share_legend=share_legend,
+            figures_at=timezone.now(),
             map_config=_map_config(
                 coverageUrl=reverse("pledges-api:layer-segment-coverage") + query,
                 districtsUrl="/api/layers/districts/" + query,
@@ -1073,6 +1074,7 @@ def coverage_tables(request: HttpRequest) -> HttpResponse:
             districts=districts_for(user).order_by("name"),
             district=district,
             rate_tables=rate_tables,
+            figures_at=timezone.now(),
             unsigned=unsigned[:LIST_LIMIT],
             unsigned_count=unsigned_qs.count(),
             unsigned_truncated=len(unsigned) > LIST_LIMIT,

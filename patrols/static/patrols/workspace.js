@@ -154,6 +154,14 @@
         var b = el("b", null, total); b.setAttribute("data-count", k.key);
         span.appendChild(b); box.appendChild(span);
       });
+      // The one time these figures are taken at (the period's end, or now), station time.
+      if (rows.length && rows[0].as_of) {
+        var at = new Date(rows[0].as_of).toLocaleString(document.documentElement.lang || undefined,
+          { timeZone: C.timeZone, year: "numeric", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
+        var stamp = el("span", "hint", fmt(T.counts_as_of, { at: at + " (" + C.timeZone + ")" }));
+        stamp.setAttribute("data-testid", "counts-as-of");
+        box.appendChild(stamp);
+      }
     }).catch(function () { box.innerHTML = ""; });
   }
 
