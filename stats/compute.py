@@ -470,6 +470,8 @@ def _kind_statement(
         ps = "f.ps"
         as_of = "least(((f.ps + 1)::timestamp AT TIME ZONE %(tz)s), %(now)s::timestamptz)"
     flow_select = ", ".join(f"coalesce(f.{c}, 0) AS {c}" for c in FLOW_COLS)
+    # A quiet period counts every behaviour as 0, like the live counts.
+    no_behaviours = "jsonb_build_object(" + ", ".join(f"'{b.key}', 0" for b in pf.BEHAVIOURS) + ")"
     rated_cols = ",\n               ".join(f"{c.sql} AS {c.key}" for c in SCORE_COMPONENTS)
 
     # Only the latest month-to-date comparison is kept: the older ones are deleted.
@@ -495,7 +497,7 @@ def _kind_statement(
                {coverage_cols},
                {flow_select},
                {", ".join(f"f.{c}" for c in DURATION_COLS)},
-               coalesce(f.behaviours, '{{}}'::jsonb) AS behaviours
+               coalesce(f.behaviours, {no_behaviours}) AS behaviours
         FROM {from_clause}
         LEFT JOIN stats_tmp_denoms dn ON dn.level = b.level AND dn.scope_id = b.scope_id
         {coverage_joins}
