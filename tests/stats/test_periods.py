@@ -11,6 +11,7 @@ import pytest
 import time_machine
 
 from houhu.accounts.models import User
+from stats import selectors, services
 from stats.compute import compute_kinds, compute_snapshots
 from stats.models import Snapshot
 from tests.factories import UserFactory
@@ -177,3 +178,28 @@ def test_month_to_date_view_says_which_days_it_compares(client, county, leader):
     assert compared.startswith(days) and "对比 11月1日\u201311月7日" in compared
     assert response.context["previous"].period == "mtd"
     assert 'data-testid="last-complete"' in html
+
+
+def test_a_page_states_the_oldest_computation_of_the_rows_it_shows(county):
+    _hazard(county, on(2026, 11, 12))
+    compute_snapshots(kind="month", first=dt.date(2026, 10, 1), last=NOV, now=DEC1)
+    # A later refresh of one grid: its rows are newer than the station's.
+    compute_snapshots(kind="month", first=NOV, district_id=county.d1.pk, now=DEC1 + H)
+    rows = list(Snapshot.objects.filter(period="month"))
+    assert selectors.figures_time(rows) == DEC1
+    d1 = [r for r in rows if r.district_id == county.d1.pk and r.period_start == NOV]
+    assert selectors.figures_time(d1) == DEC1 + H
+
+
+def test_the_nightly_refresh_rechecks_every_month_of_the_trend(county):
+    _hazard(county, on(2026, 3, 12))
+    services.refresh_nightly(now=DEC1)
+    months = Snapshot.objects.filter(level="district", scope_id=county.d1.pk, period="month")
+    assert min(months.values_list("period_start", flat=True)) == dt.date(2025, 12, 1)
+    trend = selectors.trend(
+        UserFactory(role=User.Role.LEADER, county=county.station.county),
+        level="district", scope_id=county.d1.pk, until=NOV,
+    )  # fmt: skip
+    assert len(trend) == 12 and selectors.figures_time(trend) == DEC1
+    # The hazard of March is still open in each month's figures since.
+    assert [r.open_hazards for r in trend][3:] == [1] * 9

@@ -85,7 +85,8 @@ def test_a_burst_of_changes_schedules_one_district_refresh(celery_worker, settin
     assert services.schedule_district_refresh(c.d1.pk) is None
     first.get(timeout=60)
     runs = SnapshotRun.objects.filter(district=c.d1)
-    assert runs.count() == 3  # day, month, year of one refresh, not three refreshes
+    # Day, month, year and the previous month to date, of one refresh, not three refreshes.
+    assert runs.count() == 4
     assert not Snapshot.objects.filter(level="district", scope_id=c.d2.pk).exists()
     assert Snapshot.objects.filter(level="district", scope_id=c.d1.pk, period="year").exists()
     # The refresh cleared the key: the next change schedules again.
