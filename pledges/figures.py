@@ -3,9 +3,9 @@
 The coverage pages and API (`pledges.selectors.coverage`) use the ORM forms below; the
 statistics snapshots (`stats.compute`) use the SQL forms next to them. Each pair is one
 rule written twice only because one side is a Q object and the other a set-based
-statement over many periods; tests/pledges/test_figures.py checks that both give the same
-households and segments on generated data, and tests/stats/test_one_truth.py that every
-screen shows the same numbers.
+statement over many periods; tests/pledges/test_figures.py checks that both forms of
+"signed" count the same households on generated histories, and
+tests/stats/test_one_truth.py that every screen shows the same numbers.
 
 - A pledge is *in force* from its `signed_at` until its `ended_at` (renewed or withdrawn;
   an active pledge has none). A household is *signed* at an instant when one of its pledges
