@@ -404,39 +404,45 @@ def patrolled_aggregate(as_of: dt.datetime) -> Count:
 # --- The snapshot forms (SQL) -------------------------------------------------------------
 
 
-def flow_sql(alias: str = "") -> list[tuple[str, str]]:
-    """(column, SQL aggregate) of every flow, over rows of reports named by `alias`."""
+def fact_sql(alias: str) -> list[tuple[str, str]]:
+    """(column, SQL) per report of the flows and durations, for a table of facts: each
+    condition is evaluated once per report, not once per aggregate and grouping set."""
+
+    def col(name: str) -> str:
+        return f"{alias}.{name}" if alias else name
+
+    out = [(f"f_{f.key}", f.where.sql(alias)) for f in FLOWS]
+    out += [(f"b_{b.key}", b.where.sql(alias)) for b in BEHAVIOURS]
+    out += [(f.sum_of, col(f.sum_of)) for f in FLOWS if f.sum_of]
+    for d in DURATIONS:
+        hours = f"extract(epoch FROM ({col(d.end)} - {col(d.start)})) / 3600.0"
+        out.append((f"h_{d.key}", f"CASE WHEN {d.where.sql(alias)} THEN {hours} END"))
+    return list(dict.fromkeys(out))
+
+
+def flow_sql() -> list[tuple[str, str]]:
+    """(column, SQL aggregate) of every flow, over facts with the columns of fact_sql."""
     out = []
     for f in FLOWS:
-        where = f.where.sql(alias)
         if f.sum_of:
-            col = f"{alias}.{f.sum_of}" if alias else f.sum_of
-            out.append((f.key, f"coalesce(sum({col}) FILTER (WHERE {where}), 0)::int"))
+            out.append((f.key, f"coalesce(sum({f.sum_of}) FILTER (WHERE f_{f.key}), 0)::int"))
         else:
-            out.append((f.key, f"count(*) FILTER (WHERE {where})"))
+            out.append((f.key, f"count(*) FILTER (WHERE f_{f.key})"))
     behaviours = ", ".join(
-        f"{sql_literal(b.key)}, count(*) FILTER (WHERE {b.where.sql(alias)})" for b in BEHAVIOURS
+        f"{sql_literal(b.key)}, count(*) FILTER (WHERE b_{b.key})" for b in BEHAVIOURS
     )
     out.append(("behaviours", f"jsonb_build_object({behaviours})"))
     return out
 
 
-def duration_sql(alias: str = "") -> list[tuple[str, str]]:
-    def col(name: str) -> str:
-        return f"{alias}.{name}" if alias else name
-
-    out = []
-    for d in DURATIONS:
-        hours = f"extract(epoch FROM ({col(d.end)} - {col(d.start)})) / 3600.0"
-        for q, fraction in QUANTILES.items():
-            out.append(
-                (
-                    f"{d.key}_{q}_h",
-                    f"percentile_cont({fraction}) WITHIN GROUP (ORDER BY {hours})"
-                    f" FILTER (WHERE {d.where.sql(alias)})",
-                )
-            )
-    return out
+def duration_sql() -> list[tuple[str, str]]:
+    """(column, SQL aggregate) of the durations' quantiles, over facts of fact_sql (the
+    hours are empty where a report does not count)."""
+    return [
+        (f"{d.key}_{q}_h", f"percentile_cont({fraction}) WITHIN GROUP (ORDER BY h_{d.key})")
+        for d in DURATIONS
+        for q, fraction in QUANTILES.items()
+    ]
 
 
 def stock_interval_sql(alias: str, confirm: str, clear: str) -> list[tuple[str, str, str]]:

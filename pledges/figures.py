@@ -45,31 +45,16 @@ def household_signed(at: dt.datetime, household_ref: str = "pk") -> Exists:
     return Exists(Pledge.objects.filter(pledge_in_force(at), household=OuterRef(household_ref)))
 
 
-def signed_intervals_sql() -> str:
-    """The SQL form: one row per household and stretch of time it was signed without a
-    break, (household_id, since, until), until NULL while it still is. A household is
-    signed at T exactly when since < T and (until IS NULL OR until >= T) for one of its
-    rows: overlapping pledges (a renewal signed before the old one ended) are merged so
-    that each instant is counted once."""
-    table = Pledge._meta.db_table
-    return f"""
-    SELECT household_id, min(since) AS since,
-           nullif(max(until), 'infinity'::timestamptz) AS until
-    FROM (SELECT household_id, since, until,
-                 sum(starts) OVER (PARTITION BY household_id ORDER BY since, until) AS stretch
-          FROM (SELECT household_id, since, until,
-                       CASE WHEN since <= max(until) OVER (
-                                PARTITION BY household_id ORDER BY since, until
-                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-                            THEN 0 ELSE 1 END AS starts
-                FROM (SELECT household_id, signed_at AS since,
-                             coalesce(ended_at, 'infinity'::timestamptz) AS until
-                      FROM {table}
-                      -- A pledge ended before it was signed was never in force.
-                      WHERE ended_at IS NULL OR ended_at >= signed_at) AS p) AS marked
-         ) AS s
-    GROUP BY household_id, stretch
-    """  # noqa: S608 - the table name is the model's, never input
+def pledge_in_force_instants_sql(alias: str, instants: str, n: str) -> tuple[str, str]:
+    """The SQL form of `pledge_in_force` at many instants at once: for `instants`, an SQL
+    array of n sorted instants, a pledge is in force at the k-th (k = 1..n) exactly when
+    first <= k <= last for the two expressions returned. (width_bucket counts the
+    instants <= its argument: signed_at < T_k is k > width_bucket(signed_at), and
+    ended_at >= T_k is k <= width_bucket(ended_at).) A household is signed at the k-th
+    instant when one of its pledges is in force then."""
+    first = f"width_bucket({alias}.signed_at, {instants}) + 1"
+    last = f"coalesce(width_bucket({alias}.ended_at, {instants}), {n})"
+    return first, last
 
 
 def assignment_in_force(on: dt.date, prefix: str = "") -> Q:

@@ -46,7 +46,7 @@ from django.utils import timezone
 from patrols import figures as pf
 from patrols.models import Report, ReportEvent
 from pledges import figures as plf
-from pledges.models import Assignment, HouseholdVisit
+from pledges.models import Assignment, HouseholdVisit, Pledge
 
 from .figures import SCORE_COMPONENTS
 from .models import Level, PeriodKind, SnapshotRun
@@ -63,6 +63,7 @@ REPORTS = Report._meta.db_table
 EVENTS = ReportEvent._meta.db_table
 ASSIGNMENTS = Assignment._meta.db_table
 VISITS = HouseholdVisit._meta.db_table
+PLEDGES = Pledge._meta.db_table
 
 # Tests replace this to simulate a worker dying after the write, before the commit.
 _after_write_hook: Callable[[], None] | None = None
@@ -122,16 +123,15 @@ def _score_sql() -> tuple[str, dict]:
 
 
 def _report_facts_sql(district_filter: str, buckets: str | None = None) -> str:
-    """One row per report received in the range, with its area and the columns the
-    figures read.
+    """One row per report received in the range, with its area and, evaluated once, the
+    conditions and hours of the figures (patrols.figures.fact_sql).
 
     `buckets` replaces the period column (the benchmark's baseline groups by day, month and
     year at once)."""
     buckets = buckets or "date_trunc(%(trunc)s, r.received_at AT TIME ZONE %(tz)s)::date AS ps"
+    facts = ",\n           ".join(f"{sql} AS {col}" for col, sql in pf.fact_sql("r"))
     return f"""
-    SELECT r.id, r.segment_id, r.kind, r.status, r.in_zone, r.received_at, r.confirmed_at,
-           r.cleared_at, r.verified_at, r.cleared_by, r.behaviour, r.trees_removed,
-           r.construction_stopped,
+    SELECT r.id, {facts},
            r.transformer_area_id AS ta_id, r.district_id, d.station_id, s.county_id,
            {buckets}
     FROM {REPORTS} r
@@ -194,48 +194,87 @@ def _rollup(select_ta: str, levels: list[str], value_cols: str) -> str:
     """
 
 
-def _stock_steps_sql(district_id: int | None) -> str:
-    """The stocks of patrols.figures and the signed households of pledges.figures as steps:
-    per (grid, transformer area, as-of instant number k) the +1s of the intervals that
-    start counting at instant k and the -1s of those that stop.
+# Bits per mask: a bigint holds 63 usable bits; more instants take more masks.
+MASK_BITS = 62
 
-    An interval (since, until) counts at the as-of instant T when since < T <= until;
-    `width_bucket(x, instants)` is the number of instants <= x, so the interval counts for
-    k from width_bucket(since) + 1 to width_bucket(until). Summed along k (a window over a
-    handful of instants per area) the steps give every stock at every instant: joining
-    every interval to every period instead was 2.8 million rows for the households alone.
 
-    Reports: a report's status intervals are its events, each lasting until the next one;
-    only reports still in a stock status or changed since the first instant can count, the
-    others were closed before any instant of the range.
+def _signed_sql(district_id: int | None, n_instants: int) -> str:
+    """Households signed at every as-of instant, per (grid, transformer area, k): each
+    pledge covers the instants k from `first` to `last` (pledges.figures); a household's
+    pledges are OR-ed into one bit mask per household (a renewal signed before the old
+    pledge ended counts once), and each area counts the households with bit k set, in one
+    aggregate. No sort of the pledges, no join of households to periods (2.8 million rows
+    for a county's months, once)."""
+    household_filter = "AND ta.district_id = %(district)s" if district_id else ""
+    first, last = plf.pledge_in_force_instants_sql("p", "%(instants)s", "%(n_instants)s")
+    chunks = range((n_instants + MASK_BITS - 1) // MASK_BITS)
+    masks, ors, counts = [], [], []
+    for c in chunks:
+        lo, hi = c * MASK_BITS + 1, (c + 1) * MASK_BITS  # the instants of this mask
+        # Bits (max(first, lo) - lo) .. (min(last, hi) - lo), empty when they cross.
+        a, b = f"greatest(k_first, {lo}) - {lo}", f"least(k_last, {hi}) - {lo}"
+        masks.append(
+            f"CASE WHEN {a} <= {b} THEN ((1::bigint << ({b} + 1)) - 1)"
+            f" # ((1::bigint << ({a})) - 1) ELSE 0 END AS m{c}"
+        )
+        ors.append(f"bit_or(m{c}) AS m{c}")
+        for k in range(lo, min(hi, n_instants) + 1):
+            counts.append(f"count(*) FILTER (WHERE m{c} & {1 << (k - lo)}::bigint <> 0)")
+    return f"""
+    SELECT ta.district_id, h.transformer_area_id AS ta_id,
+           unnest(ARRAY[{", ".join(counts)}]) AS households_signed,
+           generate_series(1, %(n_instants)s) AS k
+    FROM (SELECT household_id, {", ".join(ors)}
+          FROM (SELECT household_id, {", ".join(masks)}
+                FROM (SELECT p.household_id, {first} AS k_first, {last} AS k_last
+                      FROM {PLEDGES} p
+                      WHERE (p.ended_at IS NULL OR p.ended_at >= %(first_instant)s)
+                        AND p.signed_at < %(last_instant)s) AS p) AS m
+          GROUP BY household_id) AS hm
+    JOIN grid_household h ON h.id = hm.household_id AND h.is_active
+    JOIN grid_transformerarea ta ON ta.id = h.transformer_area_id
+    WHERE TRUE {household_filter}
+    GROUP BY ta.district_id, h.transformer_area_id
+    """
+
+
+def _stock_steps_sql(district_id: int | None, n_instants: int) -> str:
+    """The stocks of patrols.figures and the signed households of pledges.figures at every
+    as-of instant (numbered k = 1..n in time order), per (grid, transformer area, k).
+
+    Reports, as steps: the +1s of the status intervals that start counting at instant k
+    and the -1s of those that stop. An interval (since, until) counts at the as-of instant
+    T when since < T <= until; `width_bucket(x, instants)` is the number of instants <= x,
+    so the interval counts for k from width_bucket(since) + 1 to width_bucket(until).
+    Summed along k (a window over a handful of instants per area) the steps give every
+    stock at every instant. A report's status intervals are its events, each lasting until
+    the next one. Only two kinds of reports can count at an instant of the range: those in a
+    stock status now, and those that left one since the first instant (an event whose
+    from_status is one: services write it from the report's status). Every other report,
+    patrols with nothing found among them, was never in a stock status within the range.
+
+    Households: see _signed_sql.
     """
     report_filter = "AND r.district_id = %(district)s" if district_id else ""
-    household_filter = "AND ta.district_id = %(district)s" if district_id else ""
     statuses = ", ".join(f"'{v}'" for v in pf.STOCK_STATUSES)
     joins, confirm, clear = pf.target_sql("x.station_id")
     steps = []
     for key, cond, start in pf.stock_interval_sql("iv", "iv.confirm_target", "iv.clear_target"):
         # An overdue interval starts `target` after its status did, if it lasts that long.
         live = f"{cond} AND (iv.until IS NULL OR {start} < iv.until)"
+        # Each branch is summed per (grid, area, instant) first: a handful of rows per
+        # area instead of one per interval for the pivot below to sort or hash.
+        # (Two rows per interval by unnest in the select list: a lateral join would be a
+        # nested loop per interval.)
         steps.append(
-            f"SELECT iv.district_id, iv.ta_id, '{key}' AS key,"
-            f" width_bucket({start}, %(instants)s) + 1 AS k, 1 AS n"
-            f" FROM iv WHERE {live}"
+            f"SELECT district_id, ta_id, '{key}' AS key, k, sum(n) AS n FROM ("
+            f" SELECT iv.district_id, iv.ta_id,"
+            f" unnest(ARRAY[width_bucket({start}, %(instants)s) + 1,"
+            f" width_bucket(iv.until, %(instants)s) + 1]) AS k,"
+            f" unnest(ARRAY[1, -1]) AS n FROM iv WHERE {live}) AS b"
+            f" WHERE k IS NOT NULL GROUP BY 1, 2, 4"
         )
-        steps.append(
-            f"SELECT iv.district_id, iv.ta_id, '{key}', width_bucket(iv.until, %(instants)s) + 1,"
-            f" -1 FROM iv WHERE {live} AND iv.until IS NOT NULL"
-        )
-    for bound, n in (("since", 1), ("until", -1)):
-        steps.append(
-            f"SELECT ta.district_id, h.transformer_area_id, 'households_signed',"
-            f" width_bucket(si.{bound}, %(instants)s) + 1, {n}"
-            f" FROM signed si JOIN grid_household h ON h.id = si.household_id AND h.is_active"
-            f" JOIN grid_transformerarea ta ON ta.id = h.transformer_area_id"
-            f" WHERE (si.until IS NULL OR si.until >= %(first_instant)s) {household_filter}"
-            + (" AND si.until IS NOT NULL" if n < 0 else "")
-        )
-    keys = (*pf.STOCK_KEYS, "households_signed")
+    keys = pf.STOCK_KEYS
     pivot = ", ".join(f"coalesce(sum(n) FILTER (WHERE key = '{k}'), 0) AS {k}" for k in keys)
     running = ", ".join(
         f"sum(coalesce(st.{k}, 0)) OVER (PARTITION BY u.district_id, u.ta_id ORDER BY g.k) AS {k}"
@@ -247,31 +286,45 @@ def _stock_steps_sql(district_id: int | None) -> str:
         FROM {REPORTS} r JOIN grid_district d ON d.id = r.district_id
         WHERE r.received_at < %(last_instant)s {report_filter}
           AND (r.status IN ({statuses})
-               OR r.id IN (SELECT report_id FROM {EVENTS} WHERE at >= %(first_instant)s))
+               OR r.id IN (SELECT report_id FROM {EVENTS}
+                           WHERE at >= %(first_instant)s AND from_status IN ({statuses})))
     ),
     iv AS MATERIALIZED (
         SELECT x.*, {confirm} AS confirm_target, {clear} AS clear_target
         FROM (
-            SELECT c.*, e.to_status AS status, e.at AS since,
-                   lead(e.at) OVER (PARTITION BY e.report_id ORDER BY e.at, e.id) AS until
-            FROM cand c JOIN {EVENTS} e ON e.report_id = c.id) AS x
+            SELECT c.*, e.status, e.since, e.until
+            -- The candidates' events first (the small side hashed), then their reports.
+            FROM (SELECT report_id, to_status AS status, at AS since,
+                         lead(at) OVER (PARTITION BY report_id ORDER BY at, id) AS until
+                  FROM {EVENTS} WHERE report_id IN (SELECT id FROM cand)) AS e
+            JOIN cand c ON c.id = e.report_id) AS x
         {joins}
         WHERE x.status IN ({statuses}) AND (x.until IS NULL OR x.until >= %(first_instant)s)
     ),
-    signed AS ({plf.signed_intervals_sql()}),
     steps AS (
         SELECT district_id, ta_id, k, {pivot}
         FROM ({" UNION ALL ".join(steps)}) AS s
         WHERE k <= %(n_instants)s
         GROUP BY 1, 2, 3
-    )
-    SELECT u.district_id, u.ta_id, d.station_id, s.county_id, g.k, {running}
-    FROM (SELECT DISTINCT district_id, ta_id FROM steps) AS u
-    CROSS JOIN generate_series(1, %(n_instants)s) AS g(k)
-    -- Transformer area 0 stands for "none" (a report off any area): ids start at 1.
-    LEFT JOIN steps st ON st.district_id = u.district_id
-         AND coalesce(st.ta_id, 0) = coalesce(u.ta_id, 0) AND st.k = g.k
-    JOIN grid_district d ON d.id = u.district_id JOIN grid_station s ON s.id = d.station_id
+    ),
+    reports AS (
+        SELECT u.district_id, u.ta_id, g.k, {running}
+        FROM (SELECT DISTINCT district_id, ta_id FROM steps) AS u
+        CROSS JOIN generate_series(1, %(n_instants)s) AS g(k)
+        -- Transformer area 0 stands for "none" (a report off any area): ids start at 1.
+        LEFT JOIN steps st ON st.district_id = u.district_id
+             AND coalesce(st.ta_id, 0) = coalesce(u.ta_id, 0) AND st.k = g.k
+    ),
+    signed AS ({_signed_sql(district_id, n_instants)})
+    SELECT x.district_id, x.ta_id, d.station_id, s.county_id, x.k,
+           {", ".join(f"coalesce(x.{k}, 0) AS {k}" for k in keys)},
+           coalesce(x.households_signed, 0) AS households_signed
+    FROM (SELECT coalesce(r.district_id, sg.district_id) AS district_id,
+                 coalesce(r.ta_id, sg.ta_id) AS ta_id, coalesce(r.k, sg.k) AS k,
+                 {", ".join(f"r.{k}" for k in keys)}, sg.households_signed
+          FROM reports r FULL JOIN signed sg ON sg.district_id = r.district_id
+               AND coalesce(sg.ta_id, 0) = coalesce(r.ta_id, 0) AND sg.k = r.k) AS x
+    JOIN grid_district d ON d.id = x.district_id JOIN grid_station s ON s.id = d.station_id
     """
 
 
@@ -811,7 +864,7 @@ def compute_kinds(
                 # read once for every dense kind (the pledges alone are 0.5 s on a county).
                 cur.execute(
                     "CREATE TEMP TABLE stats_tmp_stocks ON COMMIT DROP AS "
-                    + _stock_steps_sql(district_id),
+                    + _stock_steps_sql(district_id, len(instants)),
                     shared,
                 )
                 cur.execute(

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from houhu.accounts.scopes import districts_for
 
 from .figures import (
+    LABELS,
     PATROL_COVERAGE,
     PLEDGE_RATE,
     RESPONSIBILITY_RATE,
@@ -48,7 +49,7 @@ class Measure:
 MEASURES: dict[str, Measure] = {
     m.key: m
     for m in (
-        Measure("score", _("Compliance score"), "s.score"),
+        Measure("score", LABELS["score"], "s.score"),
         Measure(PLEDGE_RATE.key, PLEDGE_RATE.label, PLEDGE_RATE.sql(alias="s"), is_rate=True),
         Measure(
             RESPONSIBILITY_RATE.key,
@@ -76,29 +77,25 @@ MEASURES: dict[str, Measure] = {
             "s.hazards_reported * 10000.0 / nullif(s.line_length_m, 0)",
             higher_is_better=False,
         ),
-        Measure("open_hazards", _("Open hazards"), "s.open_hazards", higher_is_better=False),
+        Measure("open_hazards", LABELS["open_hazards"], "s.open_hazards", higher_is_better=False),
         Measure(
             "open_in_zone",
-            _("Open inside the protection zone"),
+            LABELS["open_in_zone"],
             "s.open_in_zone",
             higher_is_better=False,
         ),
         Measure(
             "overdue",
-            _("Overdue against service targets"),
+            LABELS["overdue"],
             overdue_sql("s"),
             higher_is_better=False,
         ),
-        Measure(
-            "tree_places_cleared", _("Tree obstacles cleared (places)"), "s.tree_places_cleared"
-        ),
-        Measure("trees_removed", _("Trees removed"), "s.trees_removed"),
-        Measure(
-            "construction_stopped", _("Construction activities stopped"), "s.construction_stopped"
-        ),
+        Measure("tree_places_cleared", LABELS["tree_places_cleared"], "s.tree_places_cleared"),
+        Measure("trees_removed", LABELS["trees_removed"], "s.trees_removed"),
+        Measure("construction_stopped", LABELS["construction_stopped"], "s.construction_stopped"),
         Measure(
             "confirm_median_h",
-            _("Time to confirm, median (h)"),
+            LABELS["confirm_median_h"],
             "s.confirm_median_h",
             higher_is_better=False,
         ),
