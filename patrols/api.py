@@ -27,6 +27,7 @@ from .serializers import (
     ReportSerializer,
     ReportSubmitSerializer,
 )
+from .throttles import ReportSubmitThrottle
 
 FILTER_PARAMS = [
     OpenApiParameter("kind", str, description="tree, construction, … (comma-separated)"),
@@ -67,6 +68,8 @@ class ReportListCreate(DomainErrorsMixin, generics.ListAPIView):
     serializer_class = ReportSerializer
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     filter_backends: list = []
+    # Instead of the general write limit: replays of a stored client_id must never count.
+    throttle_classes = [ReportSubmitThrottle]
 
     def get_queryset(self):
         qs = selectors.reports_for(self.request.user).select_related(
@@ -87,6 +90,7 @@ class ReportListCreate(DomainErrorsMixin, generics.ListAPIView):
             201: ReportDetailSerializer,
             200: OpenApiResponse(ReportDetailSerializer, description="Replay: the first answer"),
             422: OpenApiResponse(description="Same client_id, different content"),
+            429: OpenApiResponse(description="Too many new reports from this account"),
             **ERRORS,
         },
         summary="Submit a patrol report (idempotent on client_id)",

@@ -41,7 +41,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from houhu.figures import ALWAYS, Col, Cond, Ratio, sql_literal
+from houhu.lib.figures import ALWAYS, Col, Cond, Ratio, sql_literal
 
 from .models import Report, ReportEvent, ServiceTarget
 

@@ -22,7 +22,7 @@ import datetime as dt
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from houhu.figures import Col, Ratio, sql_literal
+from houhu.lib.figures import Col, Ratio, sql_literal
 
 from .models import Assignment, Pledge
 

@@ -236,3 +236,12 @@ def login(page, base_url: str, username: str, password: str = PASSWORD) -> None:
     # The header also holds forms (log-out, language): submit the log-in form itself.
     page.click("main button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_write_throttle():
+    """The write throttle counts in Redis, which outlives a test (and a run): start each
+    test with no writes counted, as the database starts with no rows."""
+    from django.core.cache import caches
+
+    caches["throttle"].clear()

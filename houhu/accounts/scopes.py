@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 if TYPE_CHECKING:
     from houhu.accounts.models import User
@@ -46,3 +46,33 @@ def can_act_in_district(user: User, district_id: int) -> bool:
 
 def is_read_only(user: User) -> bool:
     return user.role == user.Role.LEADER
+
+
+def accounts_unlockable_by(user: User) -> QuerySet[User]:
+    """Whose log-in lock-out this user may lift: a grid manager the villagers of their
+    grids; station staff and admins every account of their station (villagers of its
+    grids, its managers and staff) except superusers; a superuser everyone. Nobody else,
+    nobody themselves (a locked-out user is not signed in anyway)."""
+    from houhu.accounts.models import User as UserModel
+
+    if not user.is_authenticated:
+        return UserModel.objects.none()
+    qs = UserModel.objects.exclude(pk=user.pk)
+    if user.is_superuser:
+        return qs
+    qs = qs.exclude(is_superuser=True)
+    villagers_in_scope = Q(
+        role=UserModel.Role.VILLAGER,
+        household__transformer_area__district__in=districts_for(user),
+    )
+    if user.role == user.Role.GRID_MANAGER:
+        return qs.filter(villagers_in_scope)
+    if user.role in (user.Role.STAFF, user.Role.ADMIN):
+        if not user.station_id:
+            return qs
+        return qs.filter(villagers_in_scope | Q(station=user.station_id))
+    return qs.none()
+
+
+def can_unlock_login(user: User, account: User) -> bool:
+    return accounts_unlockable_by(user).filter(pk=account.pk).exists()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
+from houhu.accounts.lockout import locked_usernames
 from houhu.accounts.models import User
-from houhu.accounts.scopes import districts_for
+from houhu.accounts.scopes import accounts_unlockable_by, districts_for
 from houhu.grid.models import Household
 
 
@@ -35,3 +36,16 @@ def households_with_accounts(*, user: User, query: str = "") -> QuerySet[Househo
             | Q(accounts__phone__icontains=query)
         ).distinct()
     return qs
+
+
+def locked_out_accounts(*, user: User) -> QuerySet[User]:
+    """Accounts this user may unlock that are locked out of logging in right now."""
+    locked = locked_usernames()
+    if not locked:
+        return User.objects.none()
+    return (
+        accounts_unlockable_by(user)
+        .filter(username__in=locked)
+        .select_related("household__village")
+        .order_by("username")
+    )

@@ -30,3 +30,12 @@ class MeSerializer(serializers.ModelSerializer):
 
     def get_read_only(self, user: User) -> bool:
         return user.is_leader
+
+
+class CredentialsSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150, trim_whitespace=True)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()

@@ -16,8 +16,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from houhu.accounts import lockout
 from houhu.accounts.models import User
-from houhu.accounts.scopes import can_act_in_district
+from houhu.accounts.scopes import can_act_in_district, can_unlock_login
 from houhu.grid.models import Household
 
 logger = logging.getLogger(__name__)
@@ -108,7 +109,8 @@ def create_villager_account(*, household: Household, phone: str, by: User) -> tu
 def reset_villager_password(*, user: User, by: User) -> str:
     """Give villager `user` a new temporary password and return it (shown once).
 
-    Their other sessions end: Django ties a session to the password hash.
+    Their other sessions end (Django ties a session to the password hash), their API
+    tokens are revoked, and a log-in lock-out is lifted: the new password starts clean.
     """
     with transaction.atomic():
         user = (
@@ -123,5 +125,28 @@ def reset_villager_password(*, user: User, by: User) -> str:
         password = generate_password()
         user.set_password(password)
         user.save(update_fields=["password"])
+        revoke_api_tokens(user=user)
+        lockout.unlock(user.username)
     logger.info("villager account %s password reset by %s", user.pk, by.pk)
     return password
+
+
+def revoke_api_tokens(*, user: User) -> int:
+    """A changed password must also end API access given with the old one."""
+    from rest_framework.authtoken.models import Token
+
+    deleted, _rows = Token.objects.filter(user=user).delete()
+    return deleted
+
+
+def unlock_login(*, account: User, by: User) -> int:
+    """Lift `account`'s log-in lock-out from every address (houhu.accounts.lockout).
+
+    A grid manager may do it for a villager of their grid, staff for anyone of their
+    station (houhu.accounts.scopes.can_unlock_login). Returns the attempts forgotten.
+    """
+    if not can_unlock_login(by, account):
+        raise PermissionDenied(_("You may not unlock this account."))
+    forgotten = lockout.unlock(account.username)
+    logger.info("log-in lock-out of account %s lifted by %s", account.pk, by.pk)
+    return forgotten

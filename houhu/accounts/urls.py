@@ -16,5 +16,6 @@ urlpatterns = [
     ),
     path("villagers/<int:user_pk>/reset/", views.villager_reset, name="villager_reset"),
     path("villagers/<int:user_pk>/issued/", views.villager_issued, name="villager_issued"),
+    path("villagers/<int:user_pk>/unlock/", views.login_unlock, name="login_unlock"),
     path("", views.home, name="home"),
 ]

@@ -107,8 +107,23 @@ def villager_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/villager_list.html",
-        {"form": form, "query": query, "page": page},
+        {
+            "form": form,
+            "query": query,
+            "page": page,
+            "locked_out": selectors.locked_out_accounts(user=request.user),
+        },
     )
+
+
+@account_managers_only
+@require_http_methods(["POST"])
+def login_unlock(request: HttpRequest, user_pk: int) -> HttpResponse:
+    """Lift a log-in lock-out (houhu.accounts.lockout), from the villager accounts page."""
+    account = get_object_or_404(User, pk=user_pk)
+    services.unlock_login(account=account, by=request.user)
+    messages.success(request, _("%(account)s can log in again.") % {"account": account.username})
+    return redirect("accounts:villagers")
 
 
 def _household_in_scope(request: HttpRequest, pk: int) -> Household:
@@ -199,3 +214,8 @@ class PasswordChange(SuccessMessageMixin, auth_views.PasswordChangeView):
     template_name = "registration/password_change.html"
     success_url = reverse_lazy("accounts:home")
     success_message = gettext_lazy("Your password has been changed.")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.revoke_api_tokens(user=form.user)
+        return response

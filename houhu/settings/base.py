@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_float, env_int, env_list, env_str
+from .env import env_bool, env_float, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -24,12 +27,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "rest_framework",
+    "rest_framework.authtoken",
     "rest_framework_gis",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "leaflet",
     "django_celery_beat",
+    "csp",
+    "axes",
     "houhu.accounts",
     "houhu.grid",
     "pledges",
@@ -39,6 +45,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Every answer, static files included, carries the CSP and Permissions-Policy headers.
+    "csp.middleware.CSPMiddleware",
+    "houhu.lib.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Map layers are megabytes of GeoJSON on weak rural signal; gzip shrinks them ~5x.
     # (BREACH: Django masks the CSRF token per response, and no secret is echoed in JSON.)
@@ -50,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a lock-out noted during authentication into the "try again at" answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "houhu.urls"
@@ -89,7 +100,11 @@ DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["houhu.accounts.backends.UsernameOrPhoneBackend"]
+# Axes first: it refuses a locked-out (account, address) before any password is hashed.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "houhu.accounts.backends.UsernameOrPhoneBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -117,14 +132,23 @@ MEDIA_ROOT = Path(env_str("HOUHU_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # No HTTP Basic: it hashes a password on every request and bypasses the log-in
+        # throttle. Scripts get a token from /api/auth/token/ (throttled like the log-in page).
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Writes are limited per user (docs/security.md); reads are not. Report submissions
+    # have their own rule (patrols.throttles): replays of a stored client_id never count.
+    "DEFAULT_THROTTLE_CLASSES": ["houhu.lib.throttling.UserWriteThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "writes": env_rate("HOUHU_THROTTLE_WRITES", "60/minute"),
+        "reports": env_rate("HOUHU_THROTTLE_REPORTS", "60/hour"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Houhu patrol ledger API",
@@ -136,6 +160,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No badge fetched from swagger.io: sites are offline and the CSP allows no such image.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # --- Maps ---------------------------------------------------------------------------
@@ -282,3 +308,96 @@ PLEDGES_FRONT_DOOR_MAX_DISTANCE_M = env_float("PLEDGES_FRONT_DOOR_MAX_DISTANCE_M
 PLEDGES_SCAN_MAX_BYTES = env_int("PLEDGES_SCAN_MAX_BYTES", 15 * 1024 * 1024)
 PLEDGES_SCAN_MAX_SIDE_PX = env_int("PLEDGES_SCAN_MAX_SIDE_PX", 2400)
 PLEDGES_CSV_MAX_ROWS = env_int("PLEDGES_CSV_MAX_ROWS", 20000)
+
+# --- Security: log-in throttling, write throttling, browser policies (docs/security.md) ---
+# django-axes counts failed log-ins per (account, address): the HTML log-in, /admin/login/
+# and /api/auth/token/ all authenticate through it. Per account *and* address, so a guesser
+# elsewhere cannot lock the real villager out; the typed phone number or username is
+# mapped to the account first (houhu.accounts.lockout.login_key), so both count together.
+AXES_FAILURE_LIMIT = env_int("HOUHU_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("HOUHU_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "houhu.accounts.lockout.login_key"
+AXES_CLIENT_IP_CALLABLE = "houhu.accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "houhu.accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lock-out are refused unread and do not push the end of the lock-out
+# further: the time the page promises holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Behind a reverse proxy the client's address is the N-th from the right in
+# X-Forwarded-For (N = the number of proxies you run). 0 trusts only REMOTE_ADDR: a
+# forged header must never buy a guesser a fresh address.
+HOUHU_TRUSTED_PROXIES = env_int("HOUHU_TRUSTED_PROXIES", 0)
+
+
+def _redis_db(url: str, db: int) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{db}"))
+
+
+# The write throttle's counters live in Redis (db 1 of the broker's server unless
+# HOUHU_CACHE_URL says otherwise), so every server process counts against one limit. The
+# throttle lets writes through if Redis is down (houhu.lib.throttling): a flood guard must
+# not stop the ledger.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env_str("HOUHU_CACHE_URL", _redis_db(CELERY_BROKER_URL, 1)),
+        "KEY_PREFIX": "houhu-throttle",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    },
+}
+
+
+def _tile_sources(tiles: list) -> list[str]:
+    """The origins of the basemap tiles, for img-src: "https://t{s}.tianditu.gov.cn/..."
+    becomes "https://*.tianditu.gov.cn"."""
+    sources = []
+    for _label, url, _options in tiles:
+        parts = urlsplit(url)
+        host = parts.netloc
+        if "{" in host:
+            host = "*." + host.split(".", 1)[1]
+        sources.append(f"{parts.scheme}://{host}")
+    return sorted(set(sources))
+
+
+# Content-Security-Policy: no inline script anywhere (page data travels in json_script
+# blocks, behaviour in static files); the few third-party templates that still write an
+# inline <script> or <style> (django-leaflet's admin widget) carry the request's nonce.
+# Style *attributes* stay allowed (style-src-attr): they cannot run script, and colour
+# swatches and bars are drawn with them.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", *_tile_sources(LEAFLET_CONFIG["TILES"])],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+SECURE_REFERRER_POLICY = "same-origin"
+# Permissions-Policy (houhu.lib.security): the villager's phone page asks for the position
+# and takes photos; nothing else is ever needed, and nothing from another origin may ask.
+HOUHU_PERMISSIONS_POLICY = {
+    "geolocation": ["self"],
+    "camera": ["self"],
+    "microphone": [],
+    "payment": [],
+    "usb": [],
+    "serial": [],
+    "bluetooth": [],
+    "midi": [],
+    "accelerometer": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "display-capture": [],
+}

@@ -66,7 +66,7 @@ def open_map(page, base_url: str, username: str) -> dict:
     login(page, base_url, username)
     page.goto(f"{base_url}/map/")
     try:
-        page.wait_for_function("window.houhuMapReady === true", timeout=WAIT_MS)
+        page.wait_for_function("() => window.houhuMapReady === true", timeout=WAIT_MS)
     except Exception:
         state = (page.url, page.content()[:3000])
         pytest.fail(f"map never became ready; browser errors: {errors}; state: {state}")
@@ -117,7 +117,7 @@ def test_district_filter_shows_only_that_grid(live_server, page, station):
     open_map(page, live_server.url, station["staff"].username)
     page.select_option("#district-filter", str(station["d2"].pk))
     page.wait_for_function(
-        "JSON.parse(document.getElementById('map').dataset.layerCounts).districts === 1"
+        "() => JSON.parse(document.getElementById('map').dataset.layerCounts).districts === 1"
         " && window.houhuMapReady === true",
         timeout=WAIT_MS,
     )
@@ -145,7 +145,7 @@ def test_switching_to_english_changes_the_interface(live_server, page, station):
     open_map(page, live_server.url, station["staff"].username)
     assert "供电所地图" in page.locator("h1").inner_text()
     page.click("button[name=language][value=en]")
-    page.wait_for_function("window.houhuMapReady === true", timeout=WAIT_MS)
+    page.wait_for_function("() => window.houhuMapReady === true", timeout=WAIT_MS)
     assert page.locator("h1").inner_text() == "Station map"
     assert "Legend" in page.locator(".houhu-legend").inner_text()
     assert page.locator("nav.topnav a[data-nav=map]").inner_text() == "Map"
@@ -166,7 +166,7 @@ def test_households_are_hidden_when_zoomed_out_and_come_back_when_zoomed_in(
     open_map(page, live_server.url, station["staff"].username)
     min_zoom = page.evaluate("HouhuMap.HOUSEHOLD_MIN_ZOOM")
     page.evaluate(f"window.houhuMapReady = false; void stationMap.map.setZoom({min_zoom - 2})")
-    page.wait_for_function("window.houhuMapReady === true", timeout=WAIT_MS)
+    page.wait_for_function("() => window.houhuMapReady === true", timeout=WAIT_MS)
     counts = json.loads(page.get_attribute("#map", "data-layer-counts"))
     assert counts["households"] == 0
     assert counts["districts"] == 2
@@ -175,6 +175,6 @@ def test_households_are_hidden_when_zoomed_out_and_come_back_when_zoomed_in(
     )
 
     page.evaluate("window.houhuMapReady = false; stationMap.fitToDistricts()")
-    page.wait_for_function("window.houhuMapReady === true", timeout=WAIT_MS)
+    page.wait_for_function("() => window.houhuMapReady === true", timeout=WAIT_MS)
     counts = json.loads(page.get_attribute("#map", "data-layer-counts"))
     assert counts["households"] == 8

@@ -176,7 +176,7 @@ def _counts(user) -> dict:
 
 def _click_marker(page, report_id):
     # The shared map fits itself to the grids once its layers are in: let it settle first.
-    page.wait_for_function("window.houhuMapReady === true", timeout=WAIT_MS)
+    page.wait_for_function("() => window.houhuMapReady === true", timeout=WAIT_MS)
     x, y = page.evaluate(
         """id => { const w = window.patrolsWorkspace, m = w.markers[id];
                    w.map.setView(m.getLatLng(), 17, {animate: false});
@@ -218,7 +218,7 @@ def test_staff_confirm_and_verify_a_clearing_on_the_map_and_the_counts_change(
 
     login(page, live_server.url, staff.username)
     page.goto(f"{live_server.url}/patrols/workspace/")
-    page.wait_for_function("window.patrolsWorkspaceReady === true", timeout=WAIT_MS)
+    page.wait_for_function("() => window.patrolsWorkspaceReady === true", timeout=WAIT_MS)
     assert page.get_attribute("#ws-map", "data-report-count") == "1"
     _click_marker(page, report.pk)
     panel = page.locator("#ws-panel")
@@ -339,7 +339,9 @@ def test_report_page_opens_without_signal_once_visited_and_queues_the_report(
     login(phone_page, live_server.url, villager.username)
     phone_page.goto(f"{live_server.url}/patrols/report/")
     # The service worker has taken over the page (and cached its shell).
-    phone_page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=WAIT_MS)
+    phone_page.wait_for_function(
+        "() => navigator.serviceWorker.controller !== null", timeout=WAIT_MS
+    )
 
     phone_page.context.set_offline(True)
     phone_page.reload()
@@ -362,7 +364,7 @@ def test_grid_manager_is_notified_by_the_worker_and_opens_the_report_from_the_wo
     report = _submit_as(demo_district["villager"], *demo_district["near"])
     login(page, live_server.url, manager.username)
     page.goto(f"{live_server.url}/patrols/workspace/")
-    page.wait_for_function("window.patrolsWorkspaceReady === true", timeout=WAIT_MS)
+    page.wait_for_function("() => window.patrolsWorkspaceReady === true", timeout=WAIT_MS)
     # The real worker writes the notification after the report's commit: ask the API
     # until it is there (the browser polls; the test does not sleep).
     page.wait_for_function(
@@ -477,14 +479,16 @@ def test_log_out_drops_the_pages_kept_for_offline_use_but_not_the_waiting_report
     lon, lat = demo_district["near"]
     login(phone_page, live_server.url, villager.username)
     phone_page.goto(f"{live_server.url}/patrols/report/")
-    phone_page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=WAIT_MS)
+    phone_page.wait_for_function(
+        "() => navigator.serviceWorker.controller !== null", timeout=WAIT_MS
+    )
     phone_page.goto(f"{live_server.url}/patrols/mine/")
     cached = """() => caches.keys().then(keys => Promise.all(
         keys.filter(k => k.startsWith("houhu-patrols-"))
             .map(k => caches.open(k).then(c => c.keys()).then(r => r.map(q => q.url)))))
         .then(lists => lists.flat())"""
     phone_page.wait_for_function(
-        f"({cached})().then(urls => urls.some(u => u.endsWith('/patrols/mine/')))",
+        f"() => ({cached})().then(urls => urls.some(u => u.endsWith('/patrols/mine/')))",
         timeout=WAIT_MS,
     )
     phone_page.evaluate(

@@ -90,7 +90,7 @@ def test_villager_signs_on_a_phone_and_staff_sees_coverage_change(
     # Staff open the coverage map first: the segment's households are all unsigned.
     login(page, live_server.url, scene["staff"].username)
     page.goto(f"{live_server.url}/pledges/staff/coverage/")
-    page.wait_for_function("window.pledgesCoverageMap && window.pledgesCoverageMap.ready")
+    page.wait_for_function("() => window.pledgesCoverageMap && window.pledgesCoverageMap.ready")
     page.check("input[name=colour-by][value=share]")
     before = _segment_state(page, seg_id)
     assert before == {"share": 0.0, "colour": UNSIGNED_COLOUR}

@@ -154,7 +154,7 @@ def test_villager_pages_on_a_phone(live_server, phone_page, scene, tmp_path):
     )
     assert phone_page.evaluate("typeof window.L") == "undefined"
     phone_page.click("#show-my-map")
-    phone_page.wait_for_function("document.getElementById('my-map').dataset.loaded")
+    phone_page.wait_for_function("() => document.getElementById('my-map').dataset.loaded")
     # Home, the segment they guard and their front door.
     assert phone_page.evaluate("document.getElementById('my-map').dataset.loaded") == "3"
     phone_page.screenshot(path=str(out / "villager-resp-map.png"), full_page=True)
@@ -226,7 +226,7 @@ def test_assignment_map_selects_segments_by_click(live_server, page, scene, tmp_
     page.on("pageerror", lambda e: errors.append(str(e)))
     login(page, live_server.url, scene["manager"].username)
     page.goto(f"{live_server.url}/pledges/staff/assign/")
-    page.wait_for_function("document.getElementById('assign-map').dataset.loaded === '1'")
+    page.wait_for_function("() => document.getElementById('assign-map').dataset.loaded === '1'")
     # Toggle the first segment through Leaflet's own click event on its layer.
     page.evaluate(
         "() => { const l = window.pledgesAssignMap.segments.getLayers()[0]; l.fire('click'); }"
@@ -242,7 +242,7 @@ def test_coverage_map_draws_segments_with_a_legend(live_server, page, scene, tmp
     page.on("pageerror", lambda e: errors.append(str(e)))
     login(page, live_server.url, scene["manager"].username)
     page.goto(f"{live_server.url}/pledges/staff/coverage/")
-    page.wait_for_function("window.pledgesCoverageMap && window.pledgesCoverageMap.ready")
+    page.wait_for_function("() => window.pledgesCoverageMap && window.pledgesCoverageMap.ready")
     assert page.evaluate("window.pledgesCoverageMap.features.length") == 4
     page.screenshot(path=str(out / "coverage-responsible.png"))
     page.check("input[name=colour-by][value=share]")

@@ -200,23 +200,22 @@ def test_replay_a_week_later_is_still_recognised(g):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_racing_http_posts_make_one_report(live_server):
-    import base64
     import json
     import urllib.error
     import urllib.request
 
-    from tests.conftest import PASSWORD
+    from rest_framework.authtoken.models import Token
 
     g = build_grid()
     body = json.dumps({"client_id": str(uuid.uuid4()), **tree_data()}).encode()
-    token = base64.b64encode(f"{g.villager.username}:{PASSWORD}".encode()).decode()
+    token = Token.objects.create(user=g.villager).key  # what /api/auth/token/ hands out
     barrier = threading.Barrier(2)
     answers = []
 
     def post():
         request = urllib.request.Request(  # noqa: S310 - the live test server
             f"{live_server.url}/api/patrols/reports/", data=body, method="POST",
-            headers={"Content-Type": "application/json", "Authorization": f"Basic {token}"},
+            headers={"Content-Type": "application/json", "Authorization": f"Token {token}"},
         )  # fmt: skip
         barrier.wait(timeout=10)
         try:

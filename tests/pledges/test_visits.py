@@ -13,7 +13,6 @@ from pledges import errors, services
 from pledges.models import HouseholdVisit
 from stats.compute import compute_snapshots
 from stats.models import Snapshot
-from tests.conftest import PASSWORD
 from tests.factories import villager_for
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +73,7 @@ def test_the_same_visit_sent_twice_is_recorded_once(world):
 
 
 def test_visit_page_records_and_the_visit_list_shows_the_last_visit(world, client):
-    client.login(username=world.m1.username, password=PASSWORD)
+    client.force_login(world.m1)
     url = reverse("pledges:visit_new")
     day = timezone.localdate() - dt.timedelta(days=3)
     page = client.get(url, {"household": world.h1.pk}, HTTP_ACCEPT_LANGUAGE="en")
@@ -99,7 +98,7 @@ def test_visit_page_records_and_the_visit_list_shows_the_last_visit(world, clien
 
 
 def test_a_county_leader_cannot_post_a_visit(world, client):
-    client.login(username=world.leader.username, password=PASSWORD)
+    client.force_login(world.leader)
     answer = client.post(
         reverse("pledges:visit_new"),
         {"household": world.h1.pk, "visited_on": timezone.localdate(), "outcome": "explained"},
@@ -138,7 +137,7 @@ def test_monthly_snapshots_count_the_visits_of_the_month(world):
 
 
 def test_visits_through_the_api_follow_the_same_rules(world, client):
-    client.login(username=world.m1.username, password=PASSWORD)
+    client.force_login(world.m1)
     url = "/api/pledges/visits/"
     made = client.post(url, {"household": world.h1.pk, "outcome": "signed"}, "application/json")
     assert made.status_code == 201, made.content

@@ -25,7 +25,7 @@ register = template.Library()
 
 @register.filter
 def local_time(value) -> str:
-    from houhu.figures import local_time_label
+    from houhu.lib.figures import local_time_label
 
     return local_time_label(value)
 

@@ -13,7 +13,8 @@
  *     layers: ["districts", "transformer-areas", "lines", "segments", "households"],
  *     district: null,             // or a district id: every layer is filtered by ?district=
  *     labels: {...},              // optional overrides of the translated words (keys: LABELS)
- *     popups: {segments: function (props) { return "<b>…</b>"; }},  // optional overrides
+ *     popups: {segments: function (props) { return HouhuDom.el("b", {text: props.code}); }},
+ *                                 // optional overrides: return a DOM node, never HTML
  *     hidden: ["lines"],          // optional: overlays that start switched off
  *     onFeatureClick: function (layerName, feature, leafletLayer) {}, // optional
  *   });
@@ -86,16 +87,16 @@
   var DISTRICT_FILLS = ["#8fd3b6", "#f6d88a", "#a9c8f0", "#f3b0a6", "#c9b3e6", "#b7e39b", "#f0c3e0", "#9fe0e0"];
   var VOLTAGE_COLOURS = { 10: "#d4480b", 35: "#b3261e", 110: "#7a1fa2", 220: "#1d3fbf", 500: "#000000" };
 
-  function esc(value) {
-    if (value === null || value === undefined) return "";
-    return String(value).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
+  // Every user-written value (names, phones) goes into the page as text: houhu-dom.js.
+  var D = window.HouhuDom;
 
   function row(label, value) {
-    if (value === null || value === undefined || value === "") return "";
-    return "<tr><th>" + esc(label) + "</th><td>" + value + "</td></tr>";
+    if (value === null || value === undefined || value === "") return null;
+    return D.el("tr", null, [D.el("th", { text: label }), D.el("td", null, [value])]);
+  }
+
+  function table(rows) {
+    return D.el("table", { className: "popup-table" }, rows);
   }
 
   function readConfig() {
@@ -112,44 +113,43 @@
     return {
       districts: function (p) {
         var phone = p.manager_phone
-          ? '<a class="tel" href="tel:' + esc(p.manager_phone) + '">' + esc(p.manager_phone) + "</a>"
-          : "";
-        return (
-          "<strong>" + esc(p.name) + "</strong><table class=\"popup-table\">" +
-          row(T.manager, esc(p.manager_name)) +
-          row(T.phone, phone) +
-          row(T.householdCount, esc(p.household_count)) +
-          row(T.transformerAreaCount, esc(p.transformer_area_count)) +
-          "</table>"
-        );
+          ? D.el("a", { className: "tel", href: "tel:" + p.manager_phone, text: p.manager_phone })
+          : null;
+        return D.el("div", null, [
+          D.el("strong", { text: p.name }),
+          table([
+            row(T.manager, p.manager_name),
+            row(T.phone, phone),
+            row(T.householdCount, p.household_count),
+            row(T.transformerAreaCount, p.transformer_area_count),
+          ]),
+        ]);
       },
       "transformer-areas": function (p) {
-        return (
-          "<strong>" + esc(p.name) + "</strong><table class=\"popup-table\">" +
-          row(T.householdCount, esc(p.household_count)) +
-          "</table>"
-        );
+        return D.el("div", null, [
+          D.el("strong", { text: p.name }),
+          table([row(T.householdCount, p.household_count)]),
+        ]);
       },
       lines: function (p) {
-        return "<strong>" + esc(p.name) + "</strong> " + esc(p.voltage_kv) + " kV";
+        return D.el("div", null, [D.el("strong", { text: p.name }), " " + p.voltage_kv + " kV"]);
       },
       segments: function (p) {
-        return (
-          "<strong>" + esc(p.code) + "</strong><table class=\"popup-table\">" +
-          row(T.line, esc(p.line_name)) +
-          row(T.seq, esc(p.seq)) +
-          row(T.length, esc(p.length_m) + " " + esc(T.metres)) +
-          "</table>"
-        );
+        return D.el("div", null, [
+          D.el("strong", { text: p.code }),
+          table([
+            row(T.line, p.line_name),
+            row(T.seq, p.seq),
+            row(T.length, p.length_m === null || p.length_m === undefined ? null : p.length_m + " " + T.metres),
+          ]),
+        ]);
       },
       households: function (p) {
-        return (
-          "<table class=\"popup-table\">" +
-          row(T.customerNumber, esc(p.customer_number)) +
-          row(T.headName, esc(p.head_name)) + // null for leaders: the row is left out
-          (p.is_aquaculture ? "<tr><td colspan=\"2\">" + esc(T.aquaculture) + "</td></tr>" : "") +
-          "</table>"
-        );
+        return table([
+          row(T.customerNumber, p.customer_number),
+          row(T.headName, p.head_name), // null for leaders: the row is left out
+          p.is_aquaculture ? D.el("tr", null, [D.el("td", { colSpan: 2, text: T.aquaculture })]) : null,
+        ]);
       },
     };
   }
@@ -193,6 +193,7 @@
 
   function create(elementOrId, options) {
     if (!window.L) throw new Error("HouhuMap needs Leaflet: add {% leaflet_js %} before houhu-map.js");
+    if (!D) throw new Error("HouhuMap needs houhu-dom.js (base.html loads it)");
     options = options || {};
     var el = typeof elementOrId === "string" ? document.getElementById(elementOrId) : elementOrId;
     var config = L.Util.extend(readConfig(), options.config || {});
@@ -246,7 +247,7 @@
         onEachFeature: function (feature, layer) {
           var build = popups[name];
           if (build) {
-            layer.bindPopup(function () {
+            D.popup(layer, function () {
               return build(feature.properties || {}, feature);
             });
           }
@@ -267,7 +268,8 @@
 
     var overlayLabels = {};
     names.forEach(function (name) {
-      overlayLabels['<span class="swatch swatch-' + name + '"></span>' + esc(T[name] || name)] = overlays[name];
+      // Leaflet's layer control takes only an HTML string: the one escaped use.
+      overlayLabels['<span class="swatch swatch-' + D.escape(name) + '"></span>' + D.escape(T[name] || name)] = overlays[name];
     });
     var layerControl = L.control
       .layers(Object.keys(baseLayers).length > 1 ? baseLayers : {}, overlayLabels, {
@@ -284,25 +286,26 @@
     legend.addTo(map);
 
     function renderLegend() {
-      var html = "<strong>" + esc(T.legend) + "</strong><ul>";
-      names.forEach(function (name) {
+      var items = names.map(function (name) {
         var st = states[name];
         var text;
-        if (st.error) text = esc(T.failed);
-        else if (name === "households" && map.getZoom() < HOUSEHOLD_MIN_ZOOM) text = esc(T.zoomIn);
-        else if (!st.loaded) text = esc(T.loading);
+        if (st.error) text = T.failed;
+        else if (name === "households" && map.getZoom() < HOUSEHOLD_MIN_ZOOM) text = T.zoomIn;
+        else if (!st.loaded) text = T.loading;
         else text = String(counts[name]);
-        html +=
-          '<li data-layer="' + esc(name) + '"><span class="swatch swatch-' + esc(name) + '"></span>' +
-          esc(T[name] || name) + ' <span class="count">' + text + "</span></li>";
+        return D.el("li", { dataset: { layer: name } }, [
+          D.el("span", { className: "swatch swatch-" + name }),
+          (T[name] || name) + " ",
+          D.el("span", { className: "count", text: text }),
+        ]);
       });
       if (overlays.households) {
-        html +=
-          '<li data-layer="aquaculture" class="sub"><span class="swatch swatch-aquaculture"></span>' +
-          esc(T.aquaculture) + "</li>";
+        items.push(D.el("li", { className: "sub", dataset: { layer: "aquaculture" } }, [
+          D.el("span", { className: "swatch swatch-aquaculture" }), T.aquaculture,
+        ]));
       }
-      html += "</ul>";
-      legend.getContainer().innerHTML = html;
+      D.clear(legend.getContainer()).appendChild(D.el("strong", { text: T.legend }));
+      legend.getContainer().appendChild(D.el("ul", null, items));
     }
 
     function url(name, withBbox) {

@@ -66,7 +66,7 @@
     });
     var level = urgent ? "urgent" : open ? "open" : "closed";
     return L.divIcon({
-      html: "<div><span>" + children.length + "</span></div>",
+      html: HouhuDom.el("div", null, [HouhuDom.el("span", { text: children.length })]),
       className: "marker-cluster report-cluster " + level,
       iconSize: L.point(40, 40),
     });
@@ -108,7 +108,7 @@
         var c = f.geometry.coordinates, p = f.properties;
         var m = L.circleMarker([c[1], c[0]], styleFor(p));
         m.feature = f;
-        m.bindTooltip((p.kind_label || p.kind) + " · " + (p.status_label || p.status));
+        HouhuDom.tooltip(m, (p.kind_label || p.kind) + " · " + (p.status_label || p.status));
         m.on("click", function () { openReport(p.id); });
         markers[p.id] = m;
         return m;

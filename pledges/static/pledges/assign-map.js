@@ -47,7 +47,7 @@
     H.getJSON(cfg.patchesUrl).then(function (fc) {
       L.geoJSON(fc, {
         style: { color: "#6a4fb3", weight: 2, fillOpacity: 0.08 },
-        onEachFeature: function (f, l) { if (f.properties.person) { l.bindTooltip(f.properties.person); } }
+        onEachFeature: function (f, l) { if (f.properties.person) { HouhuDom.tooltip(l, f.properties.person); } }
       }).addTo(map).bringToBack();
     }).catch(function () { /* patches are context only */ });
   }
@@ -56,7 +56,7 @@
     style: base,
     onEachFeature: function (f, l) {
       var who = f.properties.responsible_name ? " · " + f.properties.responsible_name : "";
-      l.bindTooltip((f.properties.code || String(featureId(f))) + who, { sticky: true });
+      HouhuDom.tooltip(l, (f.properties.code || String(featureId(f))) + who, { sticky: true });
       l.on("click", function () {
         var id = String(featureId(f));
         if (selected[id]) { delete selected[id]; } else { selected[id] = true; }

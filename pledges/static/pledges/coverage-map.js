@@ -58,7 +58,7 @@
     }).catch(function () { /* outlines are context only */ });
   }
 
-  var layer = L.geoJSON(null, { style: styleFor, onEachFeature: function (f, l) { l.bindPopup(function () { return popup(f); }); } }).addTo(map);
+  var layer = L.geoJSON(null, { style: styleFor, onEachFeature: function (f, l) { HouhuDom.popup(l, function () { return popup(f); }); } }).addTo(map);
   var state = { layer: layer, features: [], ready: false };
   window.pledgesCoverageMap = state;
 

@@ -38,7 +38,7 @@
           return L.circleMarker(latlng, { radius: 8, color: "#fff", weight: 2, fillOpacity: 1,
                                           fillColor: (styles[f.properties.scope] || styles.context).color });
         },
-        onEachFeature: function (f, l) { if (f.properties.label) { l.bindTooltip(f.properties.label); } }
+        onEachFeature: function (f, l) { if (f.properties.label) { HouhuDom.tooltip(l, f.properties.label); } }
       }).addTo(map);
       H.fitTo(map, layer);
       el.dataset.loaded = String((fc.features || []).length);

@@ -104,9 +104,10 @@
       },
       onEachFeature: function (f, lyr) {
         var p = f.properties;
-        var text = "<b>" + L.Util.template("{n}", { n: p.name }) + "</b><br>" + cfg.measureLabel + ": " + fmt(p.value);
-        if (p.enough_data === false && cfg.measure === "score") { text += " (" + L10N.notEnough + ")"; }
-        lyr.bindTooltip(text, { sticky: true });
+        var figure = cfg.measureLabel + ": " + fmt(p.value);
+        if (p.enough_data === false && cfg.measure === "score") { figure += " (" + L10N.notEnough + ")"; }
+        // Names are typed by people: text nodes only (houhu-dom.js).
+        HouhuDom.tooltip(lyr, HouhuDom.el("span", null, [HouhuDom.el("b", { text: p.name }), HouhuDom.el("br"), figure]), { sticky: true });
         lyr.on("click", function () { drill(level, p.id); });
       },
     });
@@ -116,15 +117,20 @@
   function showLegend(br) {
     legend.onAdd = function () {
       var div = L.DomUtil.create("div", "houhu-legend stats-legend");
-      var html = "<strong>" + cfg.measureLabel + "</strong><ul>";
+      var E = HouhuDom.el, items = [];
       var edges = [null].concat(br);
       for (var i = 0; i < ramp.length; i++) {
         var lo = edges[i], hi = br[i];
         var label = lo === null ? "< " + fmt(hi) : (hi === undefined ? "≥ " + fmt(lo) : fmt(lo) + " – " + fmt(hi));
-        html += '<li><span class="swatch" style="background:' + ramp[i] + '"></span>' + label + "</li>";
+        var swatch = E("span", { className: "swatch" });
+        swatch.style.background = ramp[i];
+        items.push(E("li", null, [swatch, label]));
       }
-      html += '<li><span class="swatch" style="background:#d9d9d9"></span>' + L10N.noData + "</li></ul>";
-      div.innerHTML = html;
+      var none = E("span", { className: "swatch" });
+      none.style.background = "#d9d9d9";
+      items.push(E("li", null, [none, L10N.noData]));
+      div.appendChild(E("strong", { text: cfg.measureLabel }));
+      div.appendChild(E("ul", null, items));
       return div;
     };
     legend.addTo(map);
@@ -164,6 +170,6 @@
     })
     .catch(function () {
       mapEl.dataset.ready = "error";
-      mapEl.insertAdjacentHTML("beforeend", '<p class="map-error">' + L10N.failed + "</p>");
+      mapEl.appendChild(HouhuDom.el("p", { className: "map-error", text: L10N.failed }));
     });
 })();
