@@ -147,6 +147,51 @@ FROM w
 """
 
 
+def ensure_events() -> int:
+    """The events the services would have written for the generated reports (the stocks
+    read a report's status at each period's end from its events): submitted at receipt,
+    confirmed, cleared and verified at their milestones, then the final status."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(GENERATE_EVENTS)
+        added = cur.rowcount
+        if added:
+            cur.execute("ANALYZE patrols_reportevent")
+    return added
+
+
+GENERATE_EVENTS = """
+WITH bare AS (
+    SELECT r.*,
+           CASE WHEN r.kind = 'nothing_found' THEN 'recorded' ELSE 'submitted' END AS born,
+           CASE WHEN r.verified_at IS NOT NULL THEN 'verified'
+                WHEN r.cleared_at IS NOT NULL THEN 'cleared'
+                WHEN r.confirmed_at IS NOT NULL THEN 'confirmed' END AS milestone,
+           greatest(r.received_at, r.confirmed_at, r.cleared_at, r.verified_at) AS last_at
+    FROM patrols_report r
+    WHERE NOT EXISTS (SELECT 1 FROM patrols_reportevent e WHERE e.report_id = r.id)
+)
+INSERT INTO patrols_reportevent (report_id, actor_id, at, action, from_status, to_status,
+                                 note, data)
+SELECT b.id, b.reporter_id, v.at, v.action, v.from_status, v.to_status, '', '{}'::jsonb
+FROM bare b CROSS JOIN LATERAL (VALUES
+    (b.received_at, 'submit', '', b.born),
+    (b.confirmed_at, 'confirm', 'submitted', 'confirmed'),
+    (b.cleared_at, 'clear', 'confirmed', 'cleared'),
+    (b.verified_at, 'verify', 'cleared', 'verified'),
+    (CASE WHEN b.status <> coalesce(b.milestone, b.born)
+          THEN greatest(b.status_changed_at, b.last_at + interval '1 second') END,
+     CASE b.status WHEN 'rejected' THEN 'reject' WHEN 'stopped' THEN 'stop'
+                   WHEN 'permitted' THEN 'permit' WHEN 'escalated' THEN 'escalate'
+                   WHEN 'reopened' THEN 'reopen' WHEN 'cleared' THEN 'clear'
+                   WHEN 'confirmed' THEN 'confirm' ELSE 'verify' END,
+     coalesce(b.milestone, b.born), b.status)
+) AS v(at, action, from_status, to_status)
+WHERE v.at IS NOT NULL
+"""
+
+
 def baseline_sql() -> str:
     from stats import compute
 
@@ -176,6 +221,7 @@ def main() -> None:
 
     ensure_county()
     n_reports = ensure_reports()
+    ensure_events()
     today = timezone.localdate()
     first = today - dt.timedelta(days=364)
     now = timezone.now()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import admin
 from leaflet.admin import LeafletGeoAdmin
 
-from .models import Notification, Report, ReportEvent, ReportPhoto
+from .models import Notification, Report, ReportEvent, ReportPhoto, ServiceTarget
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -81,3 +81,13 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ["verb"]
     list_select_related = ["recipient", "report"]
     raw_id_fields = ["recipient", "report", "event"]
+
+
+@admin.register(ServiceTarget)
+class ServiceTargetAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "confirm_within_hours", "clear_within_days", "updated_at"]
+    readonly_fields = ["updated_at", "updated_by"]
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)

@@ -166,6 +166,9 @@ def _load_station(station, rng: random.Random) -> None:
         received = written + dt.timedelta(
             seconds=rng.uniform(1, 30) if rng.random() > 0.05 else rng.uniform(3600, 5 * 86400)
         )
+        # Never in the future: a report's events (and its status at any instant) follow
+        # its receipt.
+        received = min(received, now)
         hazard = kind != K.CONSTRUCTION
         steps, at = [], received
         path = [] if kind == K.NOTHING_FOUND else PATHS[(hazard, status)]

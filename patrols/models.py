@@ -17,7 +17,8 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GistIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +29,7 @@ from houhu.grid.geo import geography
 # choices, and the migration must not change when a label is translated.
 KINDS = ["tree", "construction", "behaviour", "damage", "other", "nothing_found"]
 HAZARD_KINDS = ["tree", "behaviour", "damage", "other"]
+_HAZARD_KIND_VALUES = HAZARD_KINDS  # the class below has its own HAZARD_KINDS
 STATUSES = [
     "submitted", "confirmed", "rejected", "cleared", "verified", "reopened",
     "stopped", "permitted", "escalated", "recorded",
@@ -105,15 +107,25 @@ class Report(models.Model):
         SELF = "self", _("Villagers themselves")
         CREW = "crew", _("Station crew")
 
-    # Kinds that go through the hazard workflow (confirm → clear → verify).
-    HAZARD_KINDS = (Kind.TREE, Kind.BEHAVIOUR, Kind.DAMAGE, Kind.OTHER)
-    # A hazard still waiting for someone: counted as "open".
-    OPEN_STATUSES = (
-        Status.SUBMITTED,
-        Status.CONFIRMED,
-        Status.REOPENED,
-        Status.ESCALATED,
-    )
+    # Kinds that go through the hazard workflow (confirm → clear → verify): the plain list
+    # the constraints use, as members.
+    HAZARD_KINDS = tuple(map(Kind, _HAZARD_KIND_VALUES))
+
+    # The status groups, defined here ONCE. The live counts and the snapshots' SQL
+    # (patrols.figures), the serializers, templates and the pages' JavaScript (through
+    # their json_script config) all read these; none restates them.
+    # Waiting for a first decision: overdue once the confirmation target has passed.
+    AWAITING_DECISION = (Status.SUBMITTED,)
+    # Confirmed, or reopened ("it is not fixed"), and waiting to be cleared: overdue once
+    # the clearing target has passed since it entered that status.
+    AWAITING_CLEARING = (Status.CONFIRMED, Status.REOPENED)
+    # Waiting for someone (the station, a crew, another authority): "open".
+    OPEN_STATUSES = (*AWAITING_DECISION, *AWAITING_CLEARING, Status.ESCALATED)
+    # Everything else is closed. A cleared hazard is closed: it waits for a verification
+    # visit, but nothing is left to fix unless someone reopens it.
+    CLOSED_STATUSES = tuple(sorted(set(Status) - set(OPEN_STATUSES), key=list(Status).index))
+    # A clearing that stands: cleared, or cleared and verified (a reopened one does not).
+    CLEARING_STANDS = (Status.CLEARED, Status.VERIFIED)
 
     client_id = models.UUIDField(
         _("client id"),
@@ -512,3 +524,56 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class ServiceTarget(models.Model):
+    """Service targets set by staff: "overdue" (patrols.figures) is measured against these.
+
+    The row without a station is the default; a station's own row overrides it; without
+    any row, settings.STATS_CONFIRM_WITHIN_HOURS / STATS_CLEAR_WITHIN_DAYS apply. The
+    table kept the name it had when the statistics app owned the model.
+    """
+
+    station = models.OneToOneField(
+        "grid.Station",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="service_target",
+        verbose_name=_("station"),
+        help_text=_("Empty: the default for every station."),
+    )
+    confirm_within_hours = models.PositiveIntegerField(
+        _("confirm a hazard within (hours)"), default=24
+    )
+    clear_within_days = models.PositiveIntegerField(
+        _("clear a confirmed hazard within (days)"), default=7
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        db_table = "stats_servicetarget"
+        verbose_name = _("service target")
+        verbose_name_plural = _("service targets")
+        constraints = [
+            # One default row (station NULL) and one per station: a plain unique on a
+            # nullable column would let NULLs repeat.
+            models.UniqueConstraint(
+                Coalesce("station", Value(0)), name="stats_servicetarget_one_per_station"
+            ),
+            models.CheckConstraint(
+                condition=Q(confirm_within_hours__gt=0) & Q(clear_within_days__gt=0),
+                name="stats_servicetarget_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.station) if self.station_id else str(_("Default service target"))

@@ -2,8 +2,8 @@
 
 Map layers and counts are single SQL statements (PostGIS builds the GeoJSON; the counts
 are one aggregation with FILTER clauses and ordered-set aggregates for medians); nothing
-here loops over report rows in Python. (The statistics compute their snapshots in their
-own SQL, stats/compute.py; `report_counts` serves the workspace's live counts.)
+here loops over report rows in Python. The figures are defined in `patrols.figures`, which
+the statistics snapshots render as SQL: the live counts and the snapshots agree.
 """
 
 from __future__ import annotations
@@ -17,13 +17,11 @@ from django.db.models import (
     Aggregate,
     Case,
     CharField,
-    Count,
     F,
     FloatField,
     Func,
     Q,
     QuerySet,
-    Sum,
     Value,
     When,
 )
@@ -36,6 +34,7 @@ from houhu.lib import geojson
 from houhu.lib.bbox import parse_bbox
 from pledges.responsibility.selectors import responsibles_for_segment
 
+from . import figures
 from .errors import InvalidInput
 from .models import Notification, Report, ReportEvent
 from .snapping import distance_to, within_m
@@ -215,6 +214,16 @@ COUNT_LEVELS = {
 }
 
 
+def period_bounds(
+    since: dt.date | None, until: dt.date | None, now: dt.datetime
+) -> tuple[dt.datetime | None, dt.datetime]:
+    """[start, as-of) of a period of local dates (inclusive): the as-of instant is the end
+    of `until`, or now while the period is running (patrols.figures)."""
+    start = _day_start(since) if since else None
+    end = _day_start(until + dt.timedelta(days=1)) if until else now
+    return start, min(end, now)
+
+
 def report_counts(
     *,
     user: User,
@@ -222,75 +231,52 @@ def report_counts(
     since: dt.date | None = None,
     until: dt.date | None = None,
     district_id: int | None = None,
+    now: dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """The station's counts per district / transformer area / village / station, in ONE
-    aggregation. Period = local dates, inclusive.
+    """The live figures per district / transformer area / village / station, in ONE
+    aggregation, for the local dates `since`..`until` (inclusive; open-ended if omitted).
 
-    - tree obstacles reported (places): tree reports written in the period, not rejected;
-    - tree obstacles cleared (places), self vs crew, trees removed: tree reports now cleared
-      or verified whose clearing was recorded in the period;
-    - construction stopped: construction reports written in the period that were stopped
-      (by the villager on the spot or by the stop action), not rejected;
-    - unsafe behaviours by category: behaviour reports written in the period, not rejected;
-    - open hazards inside the zone: now (not a period figure);
-    - hours from receipt to first confirmation / to the verified clearing (median, p90) for
-      reports received in the period;
-    - segments patrolled in the 30 days up to `until` (any report, incl. nothing found).
+    Every figure is defined in `patrols.figures` (the snapshots read the same
+    definitions): flows over the reports received in the period, stocks (open, overdue) at
+    the period's end or now, segments patrolled in the 30 days before that instant, and the
+    hours to confirmation and to a verified clearing (median, 90th percentile).
     """
     if level not in COUNT_LEVELS:
         raise InvalidInput(_("Unknown level."), field="level")
     key, name = COUNT_LEVELS[level]
-    now = timezone.now()
-    start = _day_start(since) if since else None
-    end = _day_start(until + dt.timedelta(days=1)) if until else now
+    now = now or timezone.now()
+    start, as_of = period_bounds(since, until, now)
 
-    def period(field: str) -> Q:
-        q = Q(**{f"{field}__lt": end})
-        return q & Q(**{f"{field}__gte": start}) if start else q
-
-    written = period("submitted_at") & ~Q(status=S.REJECTED)
-    received = period("received_at") & ~Q(status=S.REJECTED)
-    tree_cleared = Q(kind=K.TREE, status__in=[S.CLEARED, S.VERIFIED]) & period("cleared_at")
-    confirm_hours = EpochHours(F("confirmed_at"), F("received_at"))
-    verify_hours = EpochHours(F("verified_at"), F("received_at"))
-    confirmed = received & Q(confirmed_at__isnull=False)
-    verified = received & Q(kind__in=Report.HAZARD_KINDS, status=S.VERIFIED)
-    patrolled = (
-        ~Q(status=S.REJECTED)
-        & Q(segment__isnull=False)
-        & Q(submitted_at__gte=end - dt.timedelta(days=30), submitted_at__lt=end)
-    )
+    received = Q(**{f"{figures.PERIOD_FIELD}__lt": as_of})
+    if start:
+        received &= Q(**{f"{figures.PERIOD_FIELD}__gte": start})
     aggregates: dict[str, Any] = {
-        "tree_reported": Count("pk", filter=written & Q(kind=K.TREE)),
-        "tree_cleared": Count("pk", filter=tree_cleared),
-        "tree_cleared_self": Count("pk", filter=tree_cleared & Q(cleared_by="self")),
-        "tree_cleared_crew": Count("pk", filter=tree_cleared & Q(cleared_by="crew")),
-        "trees_removed": Sum("trees_removed", filter=tree_cleared, default=0),
-        "construction_stopped": Count(
-            "pk", filter=written & Q(kind=K.CONSTRUCTION, construction_stopped=True)
-        ),
-        "open_in_zone": Count(
-            "pk",
-            filter=Q(in_zone=True, status__in=Report.OPEN_STATUSES) & ~Q(kind=K.NOTHING_FOUND),
-        ),
-        "confirm_hours_median": Percentile(confirm_hours, 0.5, filter=confirmed),
-        "confirm_hours_p90": Percentile(confirm_hours, 0.9, filter=confirmed),
-        "clear_verified_hours_median": Percentile(verify_hours, 0.5, filter=verified),
-        "clear_verified_hours_p90": Percentile(verify_hours, 0.9, filter=verified),
-        "segments_patrolled_30d": Count("segment", distinct=True, filter=patrolled),
+        **figures.flow_aggregates(received),
+        **figures.stock_aggregates(as_of),
+        figures.PATROLLED: figures.patrolled_aggregate(as_of),
     }
-    for value in Report.Behaviour.values:
-        aggregates[f"behaviour__{value}"] = Count(
-            "pk", filter=written & Q(kind=K.BEHAVIOUR, behaviour=value)
-        )
+    for d in figures.DURATIONS:
+        hours = EpochHours(F(d.end), F(d.start))
+        for q, fraction in figures.QUANTILES.items():
+            aggregates[f"{d.key}_{q}_h"] = Percentile(
+                hours, fraction, filter=received & d.where.q()
+            )
     qs = Report.objects.filter(district__in=districts_for(user))
     if district_id is not None:
         qs = qs.filter(district_id=district_id)
+    qs = qs.annotate(**figures.status_at_annotations(as_of, now)).annotate(
+        **figures.stock_annotations()
+    )
     rows = qs.values(key, name).annotate(**aggregates).order_by(name, key)
 
     result = []
     for row in rows:
-        out: dict[str, Any] = {"id": row.pop(key), "name": row.pop(name), "behaviours": {}}
+        out: dict[str, Any] = {
+            "id": row.pop(key),
+            "name": row.pop(name),
+            "as_of": as_of,
+            "behaviours": {},
+        }
         for field, value in row.items():
             if field.startswith("behaviour__"):
                 out["behaviours"][field.removeprefix("behaviour__")] = value

@@ -15,7 +15,7 @@ from rest_framework import serializers
 
 from houhu.lib import limits
 
-from . import selectors, workflow
+from . import figures, selectors, workflow
 from .errors import InvalidInput
 from .models import Notification, Report, ReportEvent, ReportPhoto
 from .services import Step, Submission
@@ -354,19 +354,24 @@ class NotificationSerializer(serializers.ModelSerializer):
         )
 
 
-class CountRowSerializer(serializers.Serializer):
-    id = serializers.IntegerField(allow_null=True)
-    name = serializers.CharField(allow_null=True)
-    tree_reported = serializers.IntegerField()
-    tree_cleared = serializers.IntegerField()
-    tree_cleared_self = serializers.IntegerField()
-    tree_cleared_crew = serializers.IntegerField()
-    trees_removed = serializers.IntegerField()
-    construction_stopped = serializers.IntegerField()
-    behaviours = serializers.DictField(child=serializers.IntegerField())
-    open_in_zone = serializers.IntegerField()
-    confirm_hours_median = serializers.FloatField(allow_null=True)
-    confirm_hours_p90 = serializers.FloatField(allow_null=True)
-    clear_verified_hours_median = serializers.FloatField(allow_null=True)
-    clear_verified_hours_p90 = serializers.FloatField(allow_null=True)
-    segments_patrolled_30d = serializers.IntegerField()
+def _count_row_fields() -> dict[str, serializers.Field]:
+    """The fields of a row of /api/patrols/counts/: one per figure of patrols.figures."""
+    fields: dict[str, serializers.Field] = {
+        "id": serializers.IntegerField(allow_null=True),
+        "name": serializers.CharField(allow_null=True),
+        "as_of": serializers.DateTimeField(
+            help_text="The instant the stocks are taken at: the period's end, or now."
+        ),
+    }
+    for f in figures.FLOWS:
+        fields[f.key] = serializers.IntegerField(help_text=str(f.doc))
+    fields["behaviours"] = serializers.DictField(child=serializers.IntegerField())
+    for s in figures.STOCKS:
+        fields[s.key] = serializers.IntegerField(help_text=str(s.doc))
+    fields[figures.PATROLLED] = serializers.IntegerField(help_text=str(figures.PATROLLED_DOC))
+    for key in figures.duration_keys():
+        fields[key] = serializers.FloatField(allow_null=True)
+    return fields
+
+
+CountRowSerializer = type("CountRowSerializer", (serializers.Serializer,), _count_row_fields())

@@ -28,7 +28,7 @@ from houhu.accounts.scopes import Can, can, districts_for
 from houhu.lib import limits
 from houhu.lib.errors import DomainError
 
-from . import services
+from . import figures, services, workflow
 from .errors import InvalidInput
 from .forms import ReportForm
 from .models import Report, ReportEvent
@@ -103,6 +103,7 @@ WORKSPACE_TEXT = {
     "cluster_closed": gettext_lazy("group, all closed"),
     "count": gettext_lazy("{n} reports"),
     "load_failed": gettext_lazy("Could not load the reports. Check the connection."),
+    "counts_as_of": gettext_lazy("as of {at}"),
     "close": gettext_lazy("Close"),
     "submitted": gettext_lazy("Reported"),
     "reporter": gettext_lazy("Reported by"),
@@ -139,12 +140,13 @@ WORKSPACE_TEXT = {
     "by": gettext_lazy("by {name}"),
     "trees": gettext_lazy("{n} trees"),
     "tree_distance": gettext_lazy("about {m} m from the conductor"),
-    "stat_tree_reported": gettext_lazy("Tree obstacles reported (places)"),
-    "stat_tree_cleared": gettext_lazy("cleared (places)"),
-    "stat_trees_removed": gettext_lazy("Trees removed"),
-    "stat_construction_stopped": gettext_lazy("Construction activities stopped"),
-    "stat_open_in_zone": gettext_lazy("Open hazards inside the zone"),
 }
+
+# The live figures the workspace shows above the map (for the filtered grid and dates).
+WORKSPACE_COUNTS = (
+    "tree_places_reported", "tree_places_cleared", "trees_removed", "construction_stopped",
+    "open_hazards", "open_in_zone", "overdue_confirm", "overdue_clear",
+)  # fmt: skip
 
 ACTION_LABELS = {
     "confirm": gettext_lazy("Confirm hazard"),
@@ -193,6 +195,16 @@ def _workspace_config() -> dict:
         },
         "kinds": dict(Report.Kind.choices),
         "statuses": dict(Report.Status.choices),
+        "openStatuses": list(Report.OPEN_STATUSES),
+        "triageStatuses": list(workflow.TRIAGE_STATUSES),
+        "toVerifyStatuses": list(workflow.HAZARD_TO_VERIFY_STATUSES),
+        "timeZone": settings.TIME_ZONE,
+        # The figures above the map, with their labels (patrols.figures).
+        "counts": [
+            {"key": f.key, "label": f.label}
+            for f in (*figures.FLOWS, *figures.STOCKS)
+            if f.key in WORKSPACE_COUNTS
+        ],
         "actions": ACTION_LABELS,
         "clearedBy": dict(Report.ClearedBy.choices),
         "locationSources": dict(Report.LocationSource.choices),

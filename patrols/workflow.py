@@ -76,6 +76,16 @@ TRANSITIONS: tuple[Transition, ...] = (
 # "Patrolled, nothing found" reports are born `recorded` and have no transitions.
 
 ACTIONS = tuple(dict.fromkeys(t.action for t in TRANSITIONS))
+# Reports waiting for triage (confirm or reject): the workspace marks them as new.
+TRIAGE_STATUSES = tuple(
+    s for s in S if any(t.action == A.CONFIRM and s in t.sources for t in TRANSITIONS)
+)
+# Hazards cleared and waiting for a verification visit: the workspace dashes them.
+HAZARD_TO_VERIFY_STATUSES = tuple(
+    s
+    for s in S
+    if any(t.action == A.VERIFY and t.kinds == HAZARD and s in t.sources for t in TRANSITIONS)
+)
 
 
 def transition_for(report: Report, action: str) -> Transition:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from .compact import selectors as compact_selectors
@@ -25,7 +26,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "pledges/staff_home.html",
-        staff_context(request, summary=[rate_row(r) for r in rows]),
+        staff_context(request, summary=[rate_row(r) for r in rows], figures_at=timezone.now()),
     )
 
 

@@ -1,21 +1,12 @@
-"""Admin: staff set the service targets; snapshots and runs are read-only (Celery writes
-them). The refresh schedule itself is django-celery-beat's "Periodic tasks" admin."""
+"""Admin: snapshots and runs are read-only (Celery writes them). The refresh schedule
+itself is django-celery-beat's "Periodic tasks" admin; the service targets the overdue
+figures are measured against are the patrols app's."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import ServiceTarget, Snapshot, SnapshotRun
-
-
-@admin.register(ServiceTarget)
-class ServiceTargetAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "confirm_within_hours", "clear_within_days", "updated_at"]
-    readonly_fields = ["updated_at", "updated_by"]
-
-    def save_model(self, request, obj, form, change):
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
+from .models import Snapshot, SnapshotRun
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

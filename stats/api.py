@@ -32,7 +32,7 @@ class CanReadStats(permissions.BasePermission):
 
 def _month(raw: str | None, user) -> dt.date:
     if not raw:
-        return selectors.latest_month(user)
+        return selectors.last_complete_month()
     try:
         return dt.datetime.strptime(raw[:7], "%Y-%m").date()  # noqa: DTZ007 - calendar month
     except ValueError as exc:

@@ -1,30 +1,38 @@
 """The snapshot computation: set-based SQL in PostGIS, one transaction per refresh.
 
-A refresh covers one or more period kinds (day, month, year) over a range of periods, for
-the whole county or for one service grid. Per kind, one statement computes the new set and,
-in the same statement, inserts new rows, updates rows whose figures changed and deletes
-rows the sources no longer produce; all kinds commit together, so
+A refresh covers one or more period kinds (day, month, year, and the previous month to the
+same day: "mtd") over a range of periods, for the whole county or for one service grid. Per
+kind, one statement computes the new set and, in the same statement, inserts new rows,
+updates rows whose figures changed and deletes rows the sources no longer produce; all
+kinds commit together, so
 
 - re-running gives the same rows (nothing is added to a running total),
 - a worker killed mid-run rolls back and leaves the previous complete set,
 - readers never see a half-written set (MVCC: they read the old rows until COMMIT).
 
-The figures (see stats/models.py for what each means):
-- report flows group the reports *received* in the period with GROUPING SETS, so one scan
-  of the reports yields the transformer-area, district, station and county rows together
+What each figure means is NOT written here: the SQL below is generated from the
+definitions in `patrols.figures` (flows, stocks, segments patrolled), `pledges.figures`
+(signed households, assignments in force, front doors, rates) and `stats.figures` (score),
+which the live counts and the coverage pages render as Django queries. Here:
+
+- flows group the reports *received* in the period with GROUPING SETS, so one scan of the
+  reports yields the transformer-area, district, station and county rows together
   (medians and 90th percentiles cannot be added up from smaller areas);
-- coverage stocks (pledges, responsibility, patrols in the last 30 days) are taken as of
-  the period's end, for month and year rows;
+- stocks are taken at each period's *as-of* instant (its end, or now while it runs): every
+  report's status history (its events) and every household's signed stretches become +1/-1
+  steps at the first as-of instant they reach, summed along the instants by a window; so
+  an open hazard reported in April is still open in November's row;
 - the compliance score is computed in the same statement from settings.STATS_SCORE_WEIGHTS.
 
-Each kind appends a SnapshotRun (when, how long, the sources' row counts and highest ids,
-rows changed); a row's `computed_at`/`run` say when its figures last changed.
+Each kind appends a SnapshotRun (when, as of when, how long, the sources' row counts and
+highest ids, rows changed); a row's `computed_at`/`run` say when its figures last changed.
 """
 
 from __future__ import annotations
 
-# The SQL is assembled from fragments written in this module (level names, column names,
-# GROUPING SETS); every value (dates, ids, weights, targets) is a bound query parameter.
+# The SQL is assembled from fragments written in this module and in the figures modules
+# (level names, column names, conditions on the models' constants, GROUPING SETS); every
+# value (dates, ids, weights, targets) is a bound query parameter.
 # ruff: noqa: S608
 import datetime as dt
 import time
@@ -35,30 +43,39 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from patrols import figures as pf
+from patrols.models import Report, ReportEvent
+from pledges import figures as plf
+from pledges.models import Assignment, HouseholdVisit, Pledge
+
+from .figures import SCORE_COMPONENTS
 from .models import Level, PeriodKind, SnapshotRun
 
-BEHAVIOURS = (
-    "unauthorised_wiring", "clothes_on_lines", "building_under_lines", "fishing_under_lines",
-    "live_cable_laying", "wet_hands", "cattle_on_stay_wire", "fuse_replaced_by_wire",
-    "appliances_moved_carelessly",
-)  # fmt: skip
-SCORE_COMPONENTS = (
-    "pledge_rate", "responsibility_rate", "patrol_coverage", "resolution_rate", "timeliness",
-)  # fmt: skip
-STEP = {PeriodKind.DAY: "1 day", PeriodKind.MONTH: "1 month", PeriodKind.YEAR: "1 year"}
+STEP = {
+    PeriodKind.DAY: "1 day",
+    PeriodKind.MONTH: "1 month",
+    PeriodKind.YEAR: "1 year",
+    PeriodKind.MONTH_TO_DATE: "1 month",
+}
+# Kinds with a row for every area and period (a quiet month is a real zero) and stocks.
+DENSE = (PeriodKind.MONTH, PeriodKind.YEAR, PeriodKind.MONTH_TO_DATE)
+REPORTS = Report._meta.db_table
+EVENTS = ReportEvent._meta.db_table
+ASSIGNMENTS = Assignment._meta.db_table
+VISITS = HouseholdVisit._meta.db_table
+PLEDGES = Pledge._meta.db_table
 
 # Tests replace this to simulate a worker dying after the write, before the commit.
 _after_write_hook: Callable[[], None] | None = None
 
+FLOW_COLS = tuple(pf.FLOW_KEYS)
+DURATION_COLS = tuple(pf.duration_keys())
+STOCK_COLS = tuple(pf.STOCK_KEYS)
 TABLE_COLS = (
     "level", "scope_id", "scope_name", "county_id", "station_id", "district_id", "period",
-    "period_start", "households", "segments", "line_length_m", "households_signed",
+    "period_start", "as_of", "households", "segments", "line_length_m", "households_signed",
     "covered_length_m", "front_doors_confirmed", "segments_patrolled_30d", "household_visits",
-    "reports", "hazards_reported", "confirmed", "rejected", "cleared", "cleared_self",
-    "cleared_crew", "verified", "open_hazards", "open_in_zone", "overdue_confirm",
-    "overdue_clear", "tree_places_cleared", "trees_removed", "construction_stopped",
-    "confirm_median_h", "confirm_p90_h", "clear_median_h", "clear_p90_h", "behaviours",
-    "score", "enough_data",
+    *FLOW_COLS, *STOCK_COLS, *DURATION_COLS, "behaviours", "score", "enough_data",
 )  # fmt: skip
 
 # A matched pair is equal on the join key (level, scope, period start) and the period kind
@@ -78,16 +95,27 @@ class RunResult:
 def period_start(kind: str, day: dt.date) -> dt.date:
     if kind == PeriodKind.YEAR:
         return day.replace(month=1, day=1)
-    if kind == PeriodKind.MONTH:
+    if kind in (PeriodKind.MONTH, PeriodKind.MONTH_TO_DATE):
         return day.replace(day=1)
     return day
 
 
+def previous_month_window(now: dt.datetime) -> tuple[dt.date, dt.datetime]:
+    """The previous month up to the same point as the running month: its start and its
+    end (the same time after its start as `now` is after this month's, at most its end)."""
+    today = timezone.localdate(now)
+    this_start = today.replace(day=1)
+    prev_start = (this_start - dt.timedelta(days=1)).replace(day=1)
+    elapsed = now - _local_midnight(this_start)
+    return prev_start, min(_local_midnight(prev_start) + elapsed, _local_midnight(this_start))
+
+
 def _score_sql() -> tuple[str, dict]:
     """Weighted mean of the available rates, x100; components without data drop out."""
-    weights = {k: float(settings.STATS_SCORE_WEIGHTS.get(k, 0)) for k in SCORE_COMPONENTS}
-    num = " + ".join(f"coalesce(%(w_{k})s * {k}, 0)" for k in SCORE_COMPONENTS)
-    den = " + ".join(f"(CASE WHEN {k} IS NULL THEN 0 ELSE %(w_{k})s END)" for k in SCORE_COMPONENTS)
+    keys = [c.key for c in SCORE_COMPONENTS]
+    weights = {k: float(settings.STATS_SCORE_WEIGHTS.get(k, 0)) for k in keys}
+    num = " + ".join(f"coalesce(%(w_{k})s * {k}, 0)" for k in keys)
+    den = " + ".join(f"(CASE WHEN {k} IS NULL THEN 0 ELSE %(w_{k})s END)" for k in keys)
     return (
         f"round((100.0 * ({num}) / nullif({den}, 0))::numeric, 1)::float8",
         {f"w_{k}": v for k, v in weights.items()},
@@ -95,84 +123,30 @@ def _score_sql() -> tuple[str, dict]:
 
 
 def _report_facts_sql(district_filter: str, buckets: str | None = None) -> str:
-    """One row per report received in the range, with its area and service targets.
+    """One row per report received in the range, with its area and, evaluated once, the
+    conditions and hours of the figures (patrols.figures.fact_sql).
 
     `buckets` replaces the period column (the benchmark's baseline groups by day, month and
     year at once)."""
     buckets = buckets or "date_trunc(%(trunc)s, r.received_at AT TIME ZONE %(tz)s)::date AS ps"
+    facts = ",\n           ".join(f"{sql} AS {col}" for col, sql in pf.fact_sql("r"))
     return f"""
-    SELECT r.id, r.segment_id, r.kind, r.status, r.in_zone, r.received_at, r.confirmed_at,
-           r.cleared_at, r.verified_at, r.cleared_by, r.behaviour,
-           coalesce(r.trees_removed, 0) AS trees_removed,
+    SELECT r.id, {facts},
            r.transformer_area_id AS ta_id, r.district_id, d.station_id, s.county_id,
-           {buckets},
-           r.kind IN ('tree', 'behaviour', 'damage', 'other') AS is_hazard,
-           (r.kind = 'construction' AND (r.construction_stopped IS TRUE OR r.status = 'stopped'
-              OR EXISTS (SELECT 1 FROM patrols_reportevent e
-                         WHERE e.report_id = r.id AND e.to_status = 'stopped'))) AS was_stopped,
-           -- The first decision on a report: its confirmation, else its current status
-           -- if staff already moved it on (rejected, stopped, permitted, escalated).
-           coalesce(r.confirmed_at,
-                    CASE WHEN r.status <> 'submitted' THEN r.status_changed_at END) AS decided_at,
-           make_interval(hours => coalesce(st.confirm_within_hours, df.confirm_within_hours,
-                                           %(confirm_h)s)) AS confirm_target,
-           make_interval(days => coalesce(st.clear_within_days, df.clear_within_days,
-                                          %(clear_d)s)) AS clear_target
-    FROM patrols_report r
+           {buckets}
+    FROM {REPORTS} r
     JOIN grid_district d ON d.id = r.district_id
     JOIN grid_station s ON s.id = d.station_id
-    LEFT JOIN stats_servicetarget st ON st.station_id = d.station_id
-    LEFT JOIN stats_servicetarget df ON df.station_id IS NULL
-    WHERE r.received_at >= %(range_start)s AND r.received_at < %(range_end)s {district_filter}
+    WHERE r.{pf.PERIOD_FIELD} >= %(range_start)s AND r.{pf.PERIOD_FIELD} < %(range_end)s
+          {district_filter}
     """
-
-
-def _hours(expr: str) -> str:
-    return f"extract(epoch FROM ({expr})) / 3600.0"
 
 
 def _flow_aggregates() -> str:
-    confirm_h = _hours("confirmed_at - received_at")
-    clear_h = _hours("verified_at - received_at")
-    behaviours = ", ".join(f"'{b}', count(*) FILTER (WHERE behaviour = '{b}')" for b in BEHAVIOURS)
-    return f"""
-        count(*) AS reports,
-        count(*) FILTER (WHERE kind <> 'nothing_found') AS hazards_reported,
-        count(*) FILTER (WHERE confirmed_at IS NOT NULL) AS confirmed,
-        count(*) FILTER (WHERE status = 'rejected') AS rejected,
-        count(*) FILTER (WHERE is_hazard AND cleared_at IS NOT NULL) AS cleared,
-        count(*) FILTER (WHERE is_hazard AND cleared_at IS NOT NULL AND cleared_by = 'self')
-            AS cleared_self,
-        count(*) FILTER (WHERE is_hazard AND cleared_at IS NOT NULL AND cleared_by = 'crew')
-            AS cleared_crew,
-        count(*) FILTER (WHERE is_hazard AND verified_at IS NOT NULL) AS verified,
-        count(*) FILTER (WHERE kind <> 'nothing_found'
-                         AND status IN ('submitted', 'confirmed', 'reopened', 'escalated'))
-            AS open_hazards,
-        count(*) FILTER (WHERE kind <> 'nothing_found' AND in_zone
-                         AND status IN ('submitted', 'confirmed', 'reopened', 'escalated'))
-            AS open_in_zone,
-        count(*) FILTER (WHERE kind <> 'nothing_found'
-                         AND coalesce(decided_at, %(now)s) - received_at > confirm_target)
-            AS overdue_confirm,
-        count(*) FILTER (WHERE is_hazard AND confirmed_at IS NOT NULL
-                         AND coalesce(cleared_at,
-                                      CASE WHEN status = 'rejected' THEN received_at END,
-                                      %(now)s) - confirmed_at > clear_target)
-            AS overdue_clear,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY {confirm_h})
-            FILTER (WHERE confirmed_at IS NOT NULL) AS confirm_median_h,
-        percentile_cont(0.9) WITHIN GROUP (ORDER BY {confirm_h})
-            FILTER (WHERE confirmed_at IS NOT NULL) AS confirm_p90_h,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY {clear_h})
-            FILTER (WHERE is_hazard AND verified_at IS NOT NULL) AS clear_median_h,
-        percentile_cont(0.9) WITHIN GROUP (ORDER BY {clear_h})
-            FILTER (WHERE is_hazard AND verified_at IS NOT NULL) AS clear_p90_h,
-        count(*) FILTER (WHERE kind = 'tree' AND cleared_at IS NOT NULL) AS tree_places_cleared,
-        coalesce(sum(trees_removed) FILTER (WHERE kind = 'tree'), 0)::int AS trees_removed,
-        count(*) FILTER (WHERE was_stopped) AS construction_stopped,
-        jsonb_build_object({behaviours}) AS behaviours
-    """
+    """The flows and durations of patrols.figures, as aggregates over the facts."""
+    return ",\n        ".join(
+        f"{sql} AS {key}" for key, sql in (*pf.flow_sql(), *pf.duration_sql())
+    )
 
 
 def _grouping(levels: list[str]) -> tuple[str, str, str]:
@@ -220,93 +194,177 @@ def _rollup(select_ta: str, levels: list[str], value_cols: str) -> str:
     """
 
 
-def _signed_sql(district_id: int | None) -> str:
-    """Steps of the count of signed households, per transformer area and month: +n in
-    the month households signed in, -n in the month they ended in (none while a pledge
-    is active). The month and year statements sum them along their periods.
+# Bits per mask: a bigint holds 63 usable bits; more instants take more masks.
+MASK_BITS = 62
 
-    On aligned periods `signed < period end <= ended` is exactly "from the period it
-    signed in until the period it ended in". A household's signing history is folded to
-    one interval (first signed .. last ended if none is active): one that withdrew and
-    signed again counts from its first pledge. An end before the start (the pledges'
-    constraints do not allow it) cancels out.
+
+def _signed_sql(district_id: int | None, n_instants: int) -> str:
+    """Households signed at every as-of instant, per (grid, transformer area, k): each
+    pledge covers the instants k from `first` to `last` (pledges.figures); a household's
+    pledges are OR-ed into one bit mask per household (a renewal signed before the old
+    pledge ended counts once), and each area counts the households with bit k set, in one
+    aggregate. No sort of the pledges, no join of households to periods (2.8 million rows
+    for a county's months, once)."""
+    household_filter = "AND ta.district_id = %(district)s" if district_id else ""
+    first, last = plf.pledge_in_force_instants_sql("p", "%(instants)s", "%(n_instants)s")
+    chunks = range((n_instants + MASK_BITS - 1) // MASK_BITS)
+    masks, ors, counts = [], [], []
+    for c in chunks:
+        lo, hi = c * MASK_BITS + 1, (c + 1) * MASK_BITS  # the instants of this mask
+        # Bits (max(first, lo) - lo) .. (min(last, hi) - lo), empty when they cross.
+        a, b = f"greatest(k_first, {lo}) - {lo}", f"least(k_last, {hi}) - {lo}"
+        masks.append(
+            f"CASE WHEN {a} <= {b} THEN ((1::bigint << ({b} + 1)) - 1)"
+            f" # ((1::bigint << ({a})) - 1) ELSE 0 END AS m{c}"
+        )
+        ors.append(f"bit_or(m{c}) AS m{c}")
+        for k in range(lo, min(hi, n_instants) + 1):
+            counts.append(f"count(*) FILTER (WHERE m{c} & {1 << (k - lo)}::bigint <> 0)")
+    return f"""
+    SELECT ta.district_id, h.transformer_area_id AS ta_id,
+           unnest(ARRAY[{", ".join(counts)}]) AS households_signed,
+           generate_series(1, %(n_instants)s) AS k
+    FROM (SELECT household_id, {", ".join(ors)}
+          FROM (SELECT household_id, {", ".join(masks)}
+                FROM (SELECT p.household_id, {first} AS k_first, {last} AS k_last
+                      FROM {PLEDGES} p
+                      WHERE (p.ended_at IS NULL OR p.ended_at >= %(first_instant)s)
+                        AND p.signed_at < %(last_instant)s) AS p) AS m
+          GROUP BY household_id) AS hm
+    JOIN grid_household h ON h.id = hm.household_id AND h.is_active
+    JOIN grid_transformerarea ta ON ta.id = h.transformer_area_id
+    WHERE TRUE {household_filter}
+    GROUP BY ta.district_id, h.transformer_area_id
     """
-    area_filter = (
-        "AND h.transformer_area_id IN"
-        " (SELECT id FROM grid_transformerarea WHERE district_id = %(district)s)"
-        if district_id
-        else ""
+
+
+def _stock_steps_sql(district_id: int | None, n_instants: int) -> str:
+    """The stocks of patrols.figures and the signed households of pledges.figures at every
+    as-of instant (numbered k = 1..n in time order), per (grid, transformer area, k).
+
+    Reports, as steps: the +1s of the status intervals that start counting at instant k
+    and the -1s of those that stop. An interval (since, until) counts at the as-of instant
+    T when since < T <= until; `width_bucket(x, instants)` is the number of instants <= x,
+    so the interval counts for k from width_bucket(since) + 1 to width_bucket(until).
+    Summed along k (a window over a handful of instants per area) the steps give every
+    stock at every instant. A report's status intervals are its events, each lasting until
+    the next one. Only two kinds of reports can count at an instant of the range: those in a
+    stock status now, and those that left one since the first instant (an event whose
+    from_status is one: services write it from the report's status). Every other report,
+    patrols with nothing found among them, was never in a stock status within the range.
+
+    Households: see _signed_sql.
+    """
+    report_filter = "AND r.district_id = %(district)s" if district_id else ""
+    statuses = ", ".join(f"'{v}'" for v in pf.STOCK_STATUSES)
+    joins, confirm, clear = pf.target_sql("x.station_id")
+    steps = []
+    for key, cond, start in pf.stock_interval_sql("iv", "iv.confirm_target", "iv.clear_target"):
+        # An overdue interval starts `target` after its status did, if it lasts that long.
+        live = f"{cond} AND (iv.until IS NULL OR {start} < iv.until)"
+        # Each branch is summed per (grid, area, instant) first: a handful of rows per
+        # area instead of one per interval for the pivot below to sort or hash.
+        # (Two rows per interval by unnest in the select list: a lateral join would be a
+        # nested loop per interval.)
+        steps.append(
+            f"SELECT district_id, ta_id, '{key}' AS key, k, sum(n) AS n FROM ("
+            f" SELECT iv.district_id, iv.ta_id,"
+            f" unnest(ARRAY[width_bucket({start}, %(instants)s) + 1,"
+            f" width_bucket(iv.until, %(instants)s) + 1]) AS k,"
+            f" unnest(ARRAY[1, -1]) AS n FROM iv WHERE {live}) AS b"
+            f" WHERE k IS NOT NULL GROUP BY 1, 2, 4"
+        )
+    keys = pf.STOCK_KEYS
+    pivot = ", ".join(f"coalesce(sum(n) FILTER (WHERE key = '{k}'), 0) AS {k}" for k in keys)
+    running = ", ".join(
+        f"sum(coalesce(st.{k}, 0)) OVER (PARTITION BY u.district_id, u.ta_id ORDER BY g.k) AS {k}"
+        for k in keys
     )
     return f"""
-    SELECT ta_id, mm, sum(n) AS n
-    FROM (SELECT h.transformer_area_id AS ta_id,
-                 unnest(ARRAY[hs.since_mm,
-                              CASE WHEN hs.until IS NOT NULL THEN greatest(
-                                  date_trunc('month', hs.until AT TIME ZONE %(tz)s)::date,
-                                  hs.since_mm) END]) AS mm,
-                 unnest(ARRAY[1, -1]) AS n
-          FROM (SELECT household_id,
-                       date_trunc('month', min(signed_at) AT TIME ZONE %(tz)s)::date
-                           AS since_mm,
-                       CASE WHEN bool_or(status = 'active') THEN NULL
-                            ELSE max(ended_at) END AS until
-                FROM pledges_pledge GROUP BY household_id) AS hs
-          JOIN grid_household h ON h.id = hs.household_id AND h.is_active
-          WHERE TRUE {area_filter}) AS steps
-    WHERE mm IS NOT NULL
-    GROUP BY 1, 2
+    WITH cand AS MATERIALIZED (
+        SELECT r.id, r.district_id, r.transformer_area_id AS ta_id, r.in_zone, d.station_id
+        FROM {REPORTS} r JOIN grid_district d ON d.id = r.district_id
+        WHERE r.received_at < %(last_instant)s {report_filter}
+          AND (r.status IN ({statuses})
+               OR r.id IN (SELECT report_id FROM {EVENTS}
+                           WHERE at >= %(first_instant)s AND from_status IN ({statuses})))
+    ),
+    iv AS MATERIALIZED (
+        SELECT x.*, {confirm} AS confirm_target, {clear} AS clear_target
+        FROM (
+            SELECT c.*, e.status, e.since, e.until
+            -- The candidates' events first (the small side hashed), then their reports.
+            FROM (SELECT report_id, to_status AS status, at AS since,
+                         lead(at) OVER (PARTITION BY report_id ORDER BY at, id) AS until
+                  FROM {EVENTS} WHERE report_id IN (SELECT id FROM cand)) AS e
+            JOIN cand c ON c.id = e.report_id) AS x
+        {joins}
+        WHERE x.status IN ({statuses}) AND (x.until IS NULL OR x.until >= %(first_instant)s)
+    ),
+    steps AS (
+        SELECT district_id, ta_id, k, {pivot}
+        FROM ({" UNION ALL ".join(steps)}) AS s
+        WHERE k <= %(n_instants)s
+        GROUP BY 1, 2, 3
+    ),
+    reports AS (
+        SELECT u.district_id, u.ta_id, g.k, {running}
+        FROM (SELECT DISTINCT district_id, ta_id FROM steps) AS u
+        CROSS JOIN generate_series(1, %(n_instants)s) AS g(k)
+        -- Transformer area 0 stands for "none" (a report off any area): ids start at 1.
+        LEFT JOIN steps st ON st.district_id = u.district_id
+             AND coalesce(st.ta_id, 0) = coalesce(u.ta_id, 0) AND st.k = g.k
+    ),
+    signed AS ({_signed_sql(district_id, n_instants)})
+    SELECT x.district_id, x.ta_id, d.station_id, s.county_id, x.k,
+           {", ".join(f"coalesce(x.{k}, 0) AS {k}" for k in keys)},
+           coalesce(x.households_signed, 0) AS households_signed
+    FROM (SELECT coalesce(r.district_id, sg.district_id) AS district_id,
+                 coalesce(r.ta_id, sg.ta_id) AS ta_id, coalesce(r.k, sg.k) AS k,
+                 {", ".join(f"r.{k}" for k in keys)}, sg.households_signed
+          FROM reports r FULL JOIN signed sg ON sg.district_id = r.district_id
+               AND coalesce(sg.ta_id, 0) = coalesce(r.ta_id, 0) AND sg.k = r.k) AS x
+    JOIN grid_district d ON d.id = x.district_id JOIN grid_station s ON s.id = d.station_id
     """
 
 
 def _patrols_sql(district_id: int | None) -> str:
-    """The (segment, period) pairs of "segments patrolled in the last 30 days" of months
-    and years: a report on a segment counts for a period when it was received in the 30
-    days before the period's end. That can only be the month it falls in or the next one,
-    and the year it falls in, so each report is tested against those, once for both
-    kinds, with the period ends computed once per month rather than once per report.
+    """The distinct (segment, as-of instant number k) pairs of "segments patrolled": a
+    report counts for the instants T with received_at < T <= received_at + PATROL_WINDOW,
+    i.e. k from width_bucket(received_at) + 1 to width_bucket(received_at + window).
 
     A grid's refresh takes the reports on its segments, wherever the report was filed.
     """
     segment_filter = (
-        "AND segment_id IN (SELECT id FROM grid_segment WHERE district_id = %(district)s)"
+        "AND r.segment_id IN (SELECT id FROM grid_segment WHERE district_id = %(district)s)"
         if district_id
         else ""
     )
     return f"""
-    WITH reports AS MATERIALIZED (
-        SELECT segment_id, received_at,
-               date_trunc('month', received_at AT TIME ZONE %(tz)s) AS mm
-        FROM patrols_report
-        WHERE received_at >= %(range_start)s - interval '30 days'
-          AND received_at < %(range_end)s
-          AND segment_id IS NOT NULL {segment_filter}
-    ),
-    months AS (
-        SELECT mm,
-               ((mm + interval '1 month') AT TIME ZONE %(tz)s) - interval '30 days' AS own_from,
-               ((mm + interval '2 month') AT TIME ZONE %(tz)s) - interval '30 days' AS next_from,
-               ((date_trunc('year', mm) + interval '1 year') AT TIME ZONE %(tz)s)
-                   - interval '30 days' AS year_from
-        FROM (SELECT DISTINCT mm FROM reports) AS m
-    )
-    SELECT DISTINCT segment_id, period, ps::date AS ps FROM (
-        SELECT r.segment_id, 'month' AS period, r.mm AS ps
-        FROM reports r JOIN months m ON m.mm = r.mm WHERE r.received_at >= m.own_from
-        UNION ALL
-        SELECT r.segment_id, 'month', r.mm + interval '1 month'
-        FROM reports r JOIN months m ON m.mm = r.mm WHERE r.received_at >= m.next_from
-        UNION ALL
-        SELECT r.segment_id, 'year', date_trunc('year', r.mm)
-        FROM reports r JOIN months m ON m.mm = r.mm WHERE r.received_at >= m.year_from
-    ) AS pairs
+    SELECT DISTINCT r.segment_id, g.k
+    FROM {REPORTS} r
+    CROSS JOIN LATERAL generate_series(
+        width_bucket(r.received_at, %(instants)s) + 1,
+        width_bucket(r.received_at + %(window)s, %(instants)s)) AS g(k)
+    WHERE r.received_at >= %(first_instant)s - %(window)s
+      AND r.received_at < %(last_instant)s
+      AND {pf.patrol_sql("r")} {segment_filter}
     """
 
 
 def _kind_statement(
-    kind: PeriodKind, first: dt.date, last: dt.date, district_id: int | None, now: dt.datetime
+    kind: PeriodKind,
+    first: dt.date,
+    last: dt.date,
+    district_id: int | None,
+    now: dt.datetime,
+    periods: list[tuple[dt.date, int, dt.datetime, dt.date]],
 ) -> tuple[str, dict, str]:
     """The one statement that writes a period kind's rows, its parameters, and the SQL of
-    the shared denominators it reads from `stats_tmp_denoms`."""
+    the shared denominators it reads from `stats_tmp_denoms`.
+
+    `periods`: (start, number of its as-of instant, as-of instant, as-of local date) of
+    each period of a dense kind."""
     tz = settings.TIME_ZONE
     levels = [Level.TRANSFORMER_AREA, Level.DISTRICT]
     if district_id is None:
@@ -314,20 +372,23 @@ def _kind_statement(
     sets, level_case, scope = _grouping(levels)
     score_sql, score_params = _score_sql()
     params: dict = {
-        "trunc": kind.value,
+        # A month-to-date row is a part of a month.
+        "trunc": "month" if kind == PeriodKind.MONTH_TO_DATE else kind.value,
         "tz": tz,
         "step": STEP[kind],
         "first": first,
         "last": last,
         "now": now,
         "district": district_id,
-        "confirm_h": settings.STATS_CONFIRM_WITHIN_HOURS,
-        "clear_d": settings.STATS_CLEAR_WITHIN_DAYS,
         "min_reports": settings.STATS_MIN_REPORTS,
         "kind": kind.value,
+        "p_ps": [p[0] for p in periods],
+        "p_k": [p[1] for p in periods],
+        "p_as_of": [p[2] for p in periods],
+        "p_as_of_day": [p[3] for p in periods],
         **score_params,
     }
-    dense = kind != PeriodKind.DAY
+    dense = kind in DENSE
     scopes = SCOPES_SQL.format(
         ta_filter="AND d.id = %(district)s" if district_id else "",
         d_filter="AND d.id = %(district)s" if district_id else "",
@@ -337,70 +398,44 @@ def _kind_statement(
     seg_filter = "AND sg.district_id = %(district)s" if district_id else ""
 
     # Denominators: households per transformer area, segments per area and grid.
-    denominators = f"""
-    hh AS ({
-        _rollup(
-            f'''
+    hh_select = f"""
         SELECT ta.id AS ta_id, ta.district_id, d.station_id, s.county_id, NULL::date AS ps,
                count(h.id) AS n
         FROM grid_transformerarea ta JOIN grid_district d ON d.id = ta.district_id
         JOIN grid_station s ON s.id = d.station_id
         JOIN grid_household h ON h.transformer_area_id = ta.id AND h.is_active
-        WHERE TRUE {hh_filter} GROUP BY ta.id, d.station_id, s.county_id''',
-            levels,
-            "sum(n)::int AS households",
-        )
-    }),
-    seg AS ({
-        _rollup(
-            f'''
+        WHERE TRUE {hh_filter} GROUP BY ta.id, d.station_id, s.county_id"""
+    seg_select = f"""
         SELECT sg.id, sg.transformer_area_id AS ta_id, sg.district_id, d.station_id,
                s.county_id, NULL::date AS ps,
                ST_Length(sg.geom::geography) AS len
         FROM grid_segment sg JOIN grid_district d ON d.id = sg.district_id
-        JOIN grid_station s ON s.id = d.station_id WHERE TRUE {seg_filter}''',
-            levels,
-            "count(*)::int AS segments, sum(len) AS line_length_m",
-        )
-    })
+        JOIN grid_station s ON s.id = d.station_id WHERE TRUE {seg_filter}"""
+    denominators = f"""
+    hh AS ({_rollup(hh_select, levels, "sum(n)::int AS households")}),
+    seg AS ({_rollup(seg_select, levels, "count(*)::int AS segments, sum(len) AS line_length_m")})
     """
 
+    stock_keys = (*STOCK_COLS, "households_signed")
     coverage = ""
-    coverage_cols = (
-        "NULL::int AS households_signed, NULL::float8 AS covered_length_m, "
-        "NULL::int AS front_doors_confirmed, NULL::int AS segments_patrolled_30d, "
-        "NULL::int AS household_visits"
+    coverage_cols = ", ".join(
+        f"NULL::{t} AS {c}"
+        for c, t in (
+            *((k, "int") for k in stock_keys),
+            ("covered_length_m", "float8"),
+            ("front_doors_confirmed", "int"),
+            ("segments_patrolled_30d", "int"),
+            ("household_visits", "int"),
+        )
     )
     coverage_joins = ""
     if dense:
-        # Stocks as of each period's end (its last day, local time). Households signed
-        # come from `stats_tmp_signed` (see _signed_sql): on aligned periods a household
-        # counts from the period it signed in (+n) until the period it ended in (-n).
-        # Those steps, per area and period (earlier ones in the first period), are summed
-        # along the periods by a window: joining every household to every period was 2.8
-        # million rows and 2.4 s of a county's month statement.
-        coverage = f""",
-    signed AS ({
-            _rollup(
-                f'''
-        SELECT ta.id AS ta_id, ta.district_id, d.station_id, s.county_id, p.ps,
-               sum(coalesce(st.n, 0)) OVER (PARTITION BY ta.id ORDER BY p.ps) AS n
-        FROM (SELECT ta_id, greatest(step_ps, %(first)s::date) AS ps, sum(n) AS n
-              FROM (SELECT ta_id, date_trunc(%(trunc)s, mm::timestamp)::date AS step_ps, n
-                    FROM stats_tmp_signed) AS steps
-              WHERE step_ps <= %(last)s
-              GROUP BY 1, 2) AS st
-        RIGHT JOIN (grid_transformerarea ta CROSS JOIN periods p)
-             ON st.ta_id = ta.id AND st.ps = p.ps
-        JOIN grid_district d ON d.id = ta.district_id JOIN grid_station s ON s.id = d.station_id
-        WHERE TRUE {hh_filter}''',
-                levels,
-                "sum(n)::int AS households_signed",
-            )
-        }),
-    covered AS ({
-            _rollup(
-                f'''
+        in_force = plf.assignment_in_force_sql("a", "p.as_of_day")
+        stocks_select = f"""
+        SELECT x.ta_id, x.district_id, x.station_id, x.county_id, p.ps,
+               {", ".join(f"x.{k}" for k in stock_keys)}
+        FROM stats_tmp_stocks x JOIN periods p ON p.k = x.k"""
+        covered_select = f"""
         SELECT sg.transformer_area_id AS ta_id, sg.district_id, d.station_id, s.county_id,
                p.ps, sg.len
         -- OFFSET 0: each segment's length is computed once, not once per period.
@@ -409,76 +444,67 @@ def _kind_statement(
         JOIN grid_district d ON d.id = sg.district_id
         JOIN grid_station s ON s.id = d.station_id
         JOIN periods p ON EXISTS (
-            SELECT 1 FROM pledges_assignment a
-            WHERE a.segment_id = sg.id AND a.scope = 'segment' AND a.cancelled_at IS NULL
-              AND a.valid_from <= p.last_day
-              AND (a.valid_until IS NULL OR a.valid_until >= p.last_day))
-        WHERE TRUE {seg_filter}''',
-                levels,
-                "sum(len) AS covered_length_m",
-            )
-        }),
-    -- Visits by grid managers and staff to households (pledges.HouseholdVisit), a flow:
-    -- counted in the period they were made in.
-    visits AS ({
-            _rollup(
-                f'''
+            SELECT 1 FROM {ASSIGNMENTS} a
+            WHERE a.segment_id = sg.id AND {plf.scope_sql("a", "segment")} AND {in_force})
+        WHERE TRUE {seg_filter}"""
+        visits_select = f"""
         SELECT h.transformer_area_id AS ta_id, ta.district_id, d.station_id, s.county_id,
-               date_trunc(%(trunc)s, v.visited_on::timestamp)::date AS ps, count(*) AS n
-        FROM pledges_householdvisit v
+               p.ps, count(*) AS n
+        FROM {VISITS} v
         JOIN grid_household h ON h.id = v.household_id
         JOIN grid_transformerarea ta ON ta.id = h.transformer_area_id
         JOIN grid_district d ON d.id = ta.district_id JOIN grid_station s ON s.id = d.station_id
-        WHERE v.visited_on >= %(first)s
-          AND v.visited_on < (%(last)s::date + %(step)s::interval) {hh_filter}
-        GROUP BY 1, 2, 3, 4, 5''',
-                levels,
-                "sum(n)::int AS household_visits",
-            )
-        }),
-    doors AS ({
-            _rollup(
-                f'''
+        JOIN periods p ON p.ps = date_trunc(%(trunc)s, v.visited_on::timestamp)::date
+        WHERE v.visited_on >= %(first)s AND v.visited_on <= p.as_of_day {hh_filter}
+        GROUP BY 1, 2, 3, 4, 5"""
+        doors_select = f"""
         SELECT h.transformer_area_id AS ta_id, ta.district_id, d.station_id, s.county_id,
                p.ps, count(DISTINCT a.household_id) AS n
-        FROM pledges_assignment a
+        FROM {ASSIGNMENTS} a
         JOIN grid_household h ON h.id = a.household_id AND h.is_active
         JOIN grid_transformerarea ta ON ta.id = h.transformer_area_id
         JOIN grid_district d ON d.id = ta.district_id JOIN grid_station s ON s.id = d.station_id
-        JOIN periods p ON a.valid_from <= p.last_day
-             AND (a.valid_until IS NULL OR a.valid_until >= p.last_day)
-        WHERE a.scope = 'front_door' AND a.cancelled_at IS NULL
-          AND a.front_door_state IN ('confirmed', 'adjusted') {hh_filter}
-        GROUP BY 1, 2, 3, 4, 5''',
-                levels,
-                "sum(n)::int AS front_doors_confirmed",
-            )
-        }),
-    -- The (segment, period) pairs come from `stats_tmp_patrols` (see _patrols_sql),
+        JOIN periods p ON {in_force}
+        WHERE {plf.scope_sql("a", "front_door")} AND {plf.FRONT_DOOR_CONFIRMED.sql("a")}
+              {hh_filter}
+        GROUP BY 1, 2, 3, 4, 5"""
+        stock_sums = ", ".join(f"sum({k})::int AS {k}" for k in stock_keys)
+        coverage = f""",
+    -- Open, overdue and signed at each period's as-of instant: the running sums of
+    -- `stats_tmp_stocks` (see _stock_steps_sql) at the period's instant number.
+    stocks AS ({_rollup(stocks_select, levels, stock_sums)}),
+    covered AS ({_rollup(covered_select, levels, "sum(len) AS covered_length_m")}),
+    -- Visits by grid managers and staff to households (pledges.HouseholdVisit), a flow:
+    -- counted in the period they were made in, up to its as-of day.
+    visits AS ({_rollup(visits_select, levels, "sum(n)::int AS household_visits")}),
+    doors AS ({_rollup(doors_select, levels, "sum(n)::int AS front_doors_confirmed")}),
+    -- The (segment, instant) pairs come from `stats_tmp_patrols` (see _patrols_sql),
     -- distinct already, so the areas count rows (hashed) instead of sorting each level's
-    -- rows for a count(DISTINCT): 0.95 s of the month statement before, 0.5 s of the year.
+    -- rows for a count(DISTINCT).
     patrolled AS (
         SELECT {level_case} AS level, {scope} AS scope_id, ps,
                count(*)::int AS segments_patrolled_30d
         FROM (SELECT sp.segment_id, sg.transformer_area_id AS ta_id, sg.district_id,
-                     d.station_id, s.county_id, sp.ps
+                     d.station_id, s.county_id, p.ps
               FROM stats_tmp_patrols sp
+              JOIN periods p ON p.k = sp.k
               JOIN grid_segment sg ON sg.id = sp.segment_id
               JOIN grid_district d ON d.id = sg.district_id
               JOIN grid_station s ON s.id = d.station_id
-              WHERE sp.period = %(kind)s AND sp.ps BETWEEN %(first)s AND %(last)s
-                {seg_filter}) AS x
+              WHERE TRUE {seg_filter}) AS x
         GROUP BY GROUPING SETS ({sets}))
     """
-        coverage_cols = (
-            "coalesce(sg2.households_signed, 0) AS households_signed, "
-            "coalesce(cv.covered_length_m, 0) AS covered_length_m, "
-            "coalesce(dr.front_doors_confirmed, 0) AS front_doors_confirmed, "
-            "coalesce(pt.segments_patrolled_30d, 0) AS segments_patrolled_30d, "
-            "coalesce(vi.household_visits, 0) AS household_visits"
+        coverage_cols = ", ".join(
+            [f"coalesce(st.{k}, 0) AS {k}" for k in stock_keys]
+            + [
+                "coalesce(cv.covered_length_m, 0) AS covered_length_m",
+                "coalesce(dr.front_doors_confirmed, 0) AS front_doors_confirmed",
+                "coalesce(pt.segments_patrolled_30d, 0) AS segments_patrolled_30d",
+                "coalesce(vi.household_visits, 0) AS household_visits",
+            ]
         )
         coverage_joins = """
-        LEFT JOIN signed sg2 ON sg2.level = b.level AND sg2.scope_id = b.scope_id AND sg2.ps = b.ps
+        LEFT JOIN stocks st ON st.level = b.level AND st.scope_id = b.scope_id AND st.ps = b.ps
         LEFT JOIN covered cv ON cv.level = b.level AND cv.scope_id = b.scope_id AND cv.ps = b.ps
         LEFT JOIN visits vi ON vi.level = b.level AND vi.scope_id = b.scope_id AND vi.ps = b.ps
         LEFT JOIN doors dr ON dr.level = b.level AND dr.scope_id = b.scope_id AND dr.ps = b.ps
@@ -488,69 +514,58 @@ def _kind_statement(
     # Dense kinds get a row for every area and period (a quiet month is a real zero); day
     # rows exist only where something was reported that day.
     if dense:
-        from_clause = """(SELECT sc.*, p.ps FROM scopes sc CROSS JOIN periods p) AS b
+        from_clause = """(SELECT sc.*, p.ps, p.as_of FROM scopes sc CROSS JOIN periods p) AS b
         LEFT JOIN flows f ON f.level = b.level AND f.scope_id = b.scope_id AND f.ps = b.ps"""
-        ps = "b.ps"
+        ps, as_of = "b.ps", "b.as_of"
     else:
         # Joining the flows back a second time made a 22-million-row merge: read them once.
         from_clause = "flows f JOIN scopes b ON b.level = f.level AND b.scope_id = f.scope_id"
         ps = "f.ps"
-    flow_cols = (
-        "reports", "hazards_reported", "confirmed", "rejected", "cleared", "cleared_self",
-        "cleared_crew", "verified", "open_hazards", "open_in_zone", "overdue_confirm",
-        "overdue_clear", "tree_places_cleared", "trees_removed", "construction_stopped",
-    )  # fmt: skip
-    flow_select = ", ".join(f"coalesce(f.{c}, 0) AS {c}" for c in flow_cols)
+        as_of = "least(((f.ps + 1)::timestamp AT TIME ZONE %(tz)s), %(now)s::timestamptz)"
+    flow_select = ", ".join(f"coalesce(f.{c}, 0) AS {c}" for c in FLOW_COLS)
+    # A quiet period counts every behaviour as 0, like the live counts.
+    no_behaviours = "jsonb_build_object(" + ", ".join(f"'{b.key}', 0" for b in pf.BEHAVIOURS) + ")"
+    rated_cols = ",\n               ".join(f"{c.sql} AS {c.key}" for c in SCORE_COMPONENTS)
 
-    existing_filter = "s.period = %(kind)s AND s.period_start BETWEEN %(first)s AND %(last)s" + (
-        " AND s.district_id = %(district)s" if district_id else ""
+    # Only the latest month-to-date comparison is kept: the older ones are deleted.
+    existing_filter = "s.period = %(kind)s"
+    if kind != PeriodKind.MONTH_TO_DATE:
+        existing_filter += " AND s.period_start BETWEEN %(first)s AND %(last)s"
+    if district_id:
+        existing_filter += " AND s.district_id = %(district)s"
+    periods_sql = (
+        "SELECT * FROM unnest(%(p_ps)s::date[], %(p_k)s::int[], %(p_as_of)s::timestamptz[],"
+        " %(p_as_of_day)s::date[]) AS p(ps, k, as_of, as_of_day)"
     )
     sql = f"""
-    WITH periods AS (
-        SELECT ps::date AS ps,
-               (ps + %(step)s::interval)::date - 1 AS last_day,
-               ((ps + %(step)s::interval)::timestamp AT TIME ZONE %(tz)s) AS pe_ts
-        FROM generate_series(%(first)s::date, %(last)s::date, %(step)s::interval) AS ps
-    ),
+    WITH periods AS ({periods_sql}),
     flows AS (SELECT * FROM stats_tmp_flows WHERE period = %(kind)s),
     scopes AS ({scopes}){coverage},
     assembled AS (
         SELECT b.level, b.scope_id, b.scope_name, b.county_id, b.station_id, b.district_id,
-               {ps} AS ps,
+               {ps} AS ps, {as_of} AS as_of,
                coalesce(dn.households, 0) AS households,
                coalesce(dn.segments, 0) AS segments,
                coalesce(dn.line_length_m, 0) AS line_length_m,
                {coverage_cols},
                {flow_select},
-               f.confirm_median_h, f.confirm_p90_h, f.clear_median_h, f.clear_p90_h,
-               coalesce(f.behaviours, '{{}}'::jsonb) AS behaviours
+               {", ".join(f"f.{c}" for c in DURATION_COLS)},
+               coalesce(f.behaviours, {no_behaviours}) AS behaviours
         FROM {from_clause}
         LEFT JOIN stats_tmp_denoms dn ON dn.level = b.level AND dn.scope_id = b.scope_id
         {coverage_joins}
     ),
     rated AS (
         SELECT a.*,
-               CASE WHEN households > 0 THEN households_signed::float8 / households END
-                   AS pledge_rate,
-               CASE WHEN line_length_m > 0 THEN least(covered_length_m / line_length_m, 1) END
-                   AS responsibility_rate,
-               CASE WHEN segments > 0 THEN segments_patrolled_30d::float8 / segments END
-                   AS patrol_coverage,
-               CASE WHEN confirmed > 0 THEN verified::float8 / confirmed ELSE 1 END
-                   AS resolution_rate,
-               CASE WHEN hazards_reported > 0
-                    THEN greatest(0, 1 - (overdue_confirm + overdue_clear)::float8
-                                         / (hazards_reported + confirmed))
-                    ELSE 1 END AS timeliness
+               {rated_cols}
         FROM assembled a
     ),
     new AS (
         SELECT level, scope_id, scope_name, county_id, station_id, district_id,
-               %(kind)s::varchar AS period, ps AS period_start,
+               %(kind)s::varchar AS period, ps AS period_start, as_of,
                households, segments, line_length_m, households_signed, covered_length_m,
                front_doors_confirmed, segments_patrolled_30d, household_visits,
-               {", ".join(flow_cols)},
-               confirm_median_h, confirm_p90_h, clear_median_h, clear_p90_h, behaviours,
+               {", ".join((*FLOW_COLS, *STOCK_COLS, *DURATION_COLS))}, behaviours,
                CASE WHEN %(dense)s THEN {score_sql} END AS score,
                reports >= %(min_reports)s AS enough_data
         FROM rated
@@ -621,12 +636,22 @@ def _kind_statement(
     return sql, params, denominators
 
 
-BUCKET = {PeriodKind.DAY: "dd", PeriodKind.MONTH: "mm", PeriodKind.YEAR: "yy"}
+BUCKET = {
+    PeriodKind.DAY: "dd",
+    PeriodKind.MONTH: "mm",
+    PeriodKind.YEAR: "yy",
+    PeriodKind.MONTH_TO_DATE: "md",
+}
 FACT_BUCKETS = (
     "date_trunc('day', r.received_at AT TIME ZONE %(tz)s)::date AS dd, "
     "date_trunc('month', r.received_at AT TIME ZONE %(tz)s)::date AS mm, "
-    "date_trunc('year', r.received_at AT TIME ZONE %(tz)s)::date AS yy"
+    "date_trunc('year', r.received_at AT TIME ZONE %(tz)s)::date AS yy, "
+    # The month-to-date comparison window (see previous_month_window), if computed.
+    "CASE WHEN r.received_at >= %(mtd_from)s AND r.received_at < %(mtd_to)s"
+    " THEN %(mtd_ps)s::date END AS md"
 )
+# Kinds whose periods nest and share one aggregate (see _flows_sql).
+NESTING = (PeriodKind.DAY, PeriodKind.MONTH, PeriodKind.YEAR)
 
 
 def _flows_sql(
@@ -641,8 +666,8 @@ def _flows_sql(
     grouping by (period, area) alone, so are the figures. In that pass every fact feeds
     every chained kind, so a fact outside a kind's range has its period column emptied
     (one leftover group per area, dropped) and a kind most of whose facts lie outside its
-    range (today's rows in an hourly refresh over this year's facts) is grouped on its
-    own, from its own facts, as before.
+    range (today's rows in an hourly refresh over this year's facts), or that does not nest
+    (the month-to-date window), is grouped on its own, from its own facts.
     """
     cols = {
         Level.TRANSFORMER_AREA: "ta_id",
@@ -660,7 +685,7 @@ def _flows_sql(
                {_flow_aggregates()}
         FROM stats_tmp_facts WHERE {b} BETWEEN %(first_{k.value})s AND %(last_{k.value})s
         GROUP BY GROUPING SETS ({", ".join(f"({b}, {cols[lv]})" for lv in levels)})""")
-    kinds = [k for k in (PeriodKind.DAY, PeriodKind.MONTH, PeriodKind.YEAR) if k in chained]
+    kinds = [k for k in NESTING if k in chained]
     if kinds:
         # p_dd, p_mm, p_yy: the period columns, emptied outside a chained kind's range.
         period_cols = ", ".join(
@@ -669,6 +694,7 @@ def _flows_sql(
             if k in chained
             else f"{b} AS p_{b}"
             for k, b in BUCKET.items()
+            if k in NESTING
         )
         prefix = {
             PeriodKind.YEAR: "p_yy",
@@ -708,6 +734,11 @@ def compute_snapshots(
     return compute_kinds(kinds=[kind], first=first, last=last, district_id=district_id, now=now)[0]
 
 
+def _as_of_day(as_of: dt.datetime) -> dt.date:
+    """The local date whose end the as-of instant is (or which it is in, while it runs)."""
+    return timezone.localdate(as_of - dt.timedelta(microseconds=1))
+
+
 def compute_kinds(
     *,
     kinds: list[str],
@@ -719,16 +750,37 @@ def compute_kinds(
     """Every period of each kind between two dates, in ONE transaction.
 
     The reports of the whole range are read once into a temporary table with their day,
-    month and year, their flows for every kind are grouped once (see _flows_sql) and the
-    denominators are computed once; each kind's statement then reads those (reading the
+    month and year, their flows for every kind are grouped once (see _flows_sql), the
+    denominators are computed once, and so are the stocks at every as-of instant of every
+    dense kind (see _stock_steps_sql); each kind's statement then reads those (reading the
     reports three times was a third of a county-wide run).
+
+    The month-to-date kind ignores `first` and `last`: it is the previous month up to the
+    same point as the month of `now`.
     """
     now = now or timezone.now()
     last = last or first
     spans = []
+    mtd_ps, mtd_to = previous_month_window(now)
     for k in kinds:
         k = PeriodKind(k)
-        spans.append((k, period_start(k, first), period_start(k, last)))
+        if k == PeriodKind.MONTH_TO_DATE:
+            spans.append((k, mtd_ps, mtd_ps))
+        else:
+            spans.append((k, period_start(k, first), period_start(k, last)))
+    # The as-of instants of every dense period, numbered in time order (see _stock_steps_sql).
+    period_ends: dict[PeriodKind, list[tuple[dt.date, dt.datetime]]] = {}
+    for k, f, lst in spans:
+        if k == PeriodKind.MONTH_TO_DATE:
+            period_ends[k] = [(f, mtd_to)]
+        elif k in DENSE:
+            ends, ps = [], f
+            while ps <= lst:
+                ends.append((ps, min(_local_midnight(_next_start(k, ps)), now)))
+                ps = _next_start(k, ps)
+            period_ends[k] = ends
+    instants = sorted({t for ends in period_ends.values() for _ps, t in ends})
+    number = {t: i + 1 for i, t in enumerate(instants)}
     levels = [Level.TRANSFORMER_AREA, Level.DISTRICT]
     if district_id is None:
         levels += [Level.STATION, Level.COUNTY]
@@ -748,20 +800,28 @@ def compute_kinds(
             # small side (areas, periods) that a hash join does in one pass.
             cur.execute("SET LOCAL enable_nestloop = off")
             cur.execute("SET LOCAL enable_mergejoin = off")
+            has_mtd = PeriodKind.MONTH_TO_DATE in period_ends
             shared = {
                 "tz": settings.TIME_ZONE,
                 "district": district_id,
-                "confirm_h": settings.STATS_CONFIRM_WITHIN_HOURS,
-                "clear_d": settings.STATS_CLEAR_WITHIN_DAYS,
                 "range_start": _local_midnight(min(f for _k, f, _l in spans)),
                 "range_end": _local_midnight(max(_next_start(k, lst) for k, _f, lst in spans)),
+                "mtd_ps": mtd_ps if has_mtd else None,
+                "mtd_from": _local_midnight(mtd_ps) if has_mtd else None,
+                "mtd_to": mtd_to if has_mtd else None,
+                "instants": instants,
+                "n_instants": len(instants),
+                "first_instant": instants[0] if instants else None,
+                "last_instant": instants[-1] if instants else None,
+                "window": pf.PATROL_WINDOW,
+                **pf.target_params(),
             }
             district_filter = "AND r.district_id = %(district)s" if district_id else ""
             # ON COMMIT DROP does not fire when this block is a savepoint inside a longer
             # transaction (tests, a caller's atomic block): start clean either way.
             cur.execute(
                 "DROP TABLE IF EXISTS stats_tmp_facts, stats_tmp_flows, stats_tmp_denoms,"
-                " stats_tmp_signed, stats_tmp_patrols"
+                " stats_tmp_stocks, stats_tmp_patrols"
             )
             cur.execute(
                 "CREATE TEMP TABLE stats_tmp_facts ON COMMIT DROP AS "
@@ -775,29 +835,49 @@ def compute_kinds(
                 **{f"first_{k.value}": f for k, f, _l in spans},
                 **{f"last_{k.value}": lst for k, _f, lst in spans},
             }
-            # Which kinds share the one-pass aggregate: those with at most a tenth of the
-            # facts outside their range (a back-fill), see _flows_sql.
-            cur.execute(
-                "SELECT count(*), "
-                + ", ".join(
-                    f"count(*) FILTER (WHERE {BUCKET[k]} NOT BETWEEN %(first_{k.value})s"
-                    f" AND %(last_{k.value})s)"
-                    for k, _f, _l in spans
+            # Which kinds share the one-pass aggregate: those that nest with at most a
+            # tenth of the facts outside their range (a back-fill), see _flows_sql.
+            nesting = [(k, f, lst) for k, f, lst in spans if k in NESTING]
+            chained: set[PeriodKind] = set()
+            if nesting:
+                cur.execute(
+                    "SELECT count(*), "
+                    + ", ".join(
+                        f"count(*) FILTER (WHERE {BUCKET[k]} NOT BETWEEN %(first_{k.value})s"
+                        f" AND %(last_{k.value})s)"
+                        for k, _f, _l in nesting
+                    )
+                    + " FROM stats_tmp_facts",
+                    ranges,
                 )
-                + " FROM stats_tmp_facts",
-                ranges,
-            )
-            total, *outside = cur.fetchone()
-            chained = {k for (k, _f, _l), n in zip(spans, outside, strict=True) if n <= 0.1 * total}
+                total, *outside = cur.fetchone()
+                chained = {
+                    k for (k, _f, _l), n in zip(nesting, outside, strict=True) if n <= 0.1 * total
+                }
             cur.execute(
                 "CREATE TEMP TABLE stats_tmp_flows ON COMMIT DROP AS "
                 + _flows_sql(spans, levels, chained),
                 {"now": now, **ranges},
             )
+            if instants:
+                # Stocks at every as-of instant and the patrolled (segment, instant) pairs,
+                # read once for every dense kind (the pledges alone are 0.5 s on a county).
+                cur.execute(
+                    "CREATE TEMP TABLE stats_tmp_stocks ON COMMIT DROP AS "
+                    + _stock_steps_sql(district_id, len(instants)),
+                    shared,
+                )
+                cur.execute(
+                    "CREATE TEMP TABLE stats_tmp_patrols ON COMMIT DROP AS "
+                    + _patrols_sql(district_id),
+                    shared,
+                )
             for k, f, lst in spans:
                 started = time.perf_counter()
-                sql, params, denominators = _kind_statement(k, f, lst, district_id, now)
+                periods = [(ps, number[t], t, _as_of_day(t)) for ps, t in period_ends.get(k, [])]
+                sql, params = _kind_statement(k, f, lst, district_id, now, periods)[:2]
                 if not runs:
+                    denominators = _kind_statement(k, f, lst, district_id, now, periods)[2]
                     cur.execute(
                         f"""CREATE TEMP TABLE stats_tmp_denoms ON COMMIT DROP AS
                         WITH {denominators}
@@ -811,23 +891,9 @@ def compute_kinds(
                         params,
                     )
                     cur.execute("ANALYZE stats_tmp_denoms")
-                if not runs and any(kind != PeriodKind.DAY for kind, _f, _l in spans):
-                    # Month and year rows count signed households and patrolled segments
-                    # from these, read once (the fold reads every pledge: 0.5 s on a
-                    # county), not once per kind.
-                    cur.execute(
-                        "CREATE TEMP TABLE stats_tmp_signed ON COMMIT DROP AS "
-                        + _signed_sql(district_id),
-                        shared,
-                    )
-                    cur.execute(
-                        "CREATE TEMP TABLE stats_tmp_patrols ON COMMIT DROP AS "
-                        + _patrols_sql(district_id),
-                        shared,
-                    )
                 run = SnapshotRun.objects.create(
                     period=k, first_start=f, last_start=lst, district_id=district_id,
-                    status=SnapshotRun.Status.DONE, started_at=timezone.now(),
+                    status=SnapshotRun.Status.DONE, started_at=timezone.now(), as_of=now,
                 )  # fmt: skip
                 runs.append(run)
                 params["run"] = run.pk
@@ -845,7 +911,7 @@ def compute_kinds(
         for k, f, lst in spans:
             SnapshotRun.objects.create(
                 period=k, first_start=f, last_start=lst, district_id=district_id,
-                status=SnapshotRun.Status.FAILED, started_at=started_at,
+                status=SnapshotRun.Status.FAILED, started_at=started_at, as_of=now,
                 error=repr(exc)[:2000],
             )  # fmt: skip
         raise

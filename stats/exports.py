@@ -1,98 +1,130 @@
-"""CSV and Excel exports of the dashboard's tables (the same rows the page shows)."""
+"""CSV and Excel exports of the dashboard's tables (the same rows the page shows).
+
+Numbers stay numbers: a rate is a numeric cell with a percent format in Excel and a
+number of percent (the header says "%") in CSV, never the text "84.5%"; an area without
+enough data to rank has an empty score and says so in its own column. Every export states
+the one time its figures were computed, in the station's local time with the zone named,
+like the page it comes from.
+"""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
+from django.conf import settings
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .figures import LABELS
 from .models import Snapshot
 
-
-def _pct(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:.1f}%"
+COUNT, RATE, NUMBER, TEXT, TIME = "count", "rate", "number", "text", "time"
 
 
-def _num(value) -> object:
-    return "" if value is None else (round(value, 1) if isinstance(value, float) else value)
+@dataclass(frozen=True)
+class Column:
+    header: str
+    value: Callable[[Any], Any]
+    kind: str = COUNT
 
 
-def _snapshot_columns() -> list[tuple[str, object]]:
+def _snapshot_columns(computed_at: dt.datetime | None) -> list[Column]:
+    def figure(key: str, kind: str = COUNT) -> Column:
+        return Column(str(LABELS[key]), lambda s: getattr(s, key), kind)
+
     return [
-        (_("Households"), lambda s: s.households),
-        (_("Line length (km)"), lambda s: round(s.line_length_m / 1000, 2)),
-        (_("Pledge coverage"), lambda s: _pct(s.pledge_rate)),
-        (_("Responsibility coverage"), lambda s: _pct(s.responsibility_rate)),
-        (_("Segments patrolled (30 days)"), lambda s: _pct(s.patrol_coverage)),
-        (_("Household visits"), lambda s: s.household_visits),
-        (_("Reports"), lambda s: s.reports),
-        (_("Hazards reported"), lambda s: s.hazards_reported),
-        (_("Confirmed"), lambda s: s.confirmed),
-        (_("Rejected"), lambda s: s.rejected),
-        (_("Cleared by villagers"), lambda s: s.cleared_self),
-        (_("Cleared by a crew"), lambda s: s.cleared_crew),
-        (_("Verified"), lambda s: s.verified),
-        (_("Open hazards"), lambda s: s.open_hazards),
-        (_("Open inside the protection zone"), lambda s: s.open_in_zone),
-        (_("Overdue for confirmation"), lambda s: s.overdue_confirm),
-        (_("Overdue for clearing"), lambda s: s.overdue_clear),
-        (_("Time to confirm, median (h)"), lambda s: _num(s.confirm_median_h)),
-        (_("Time to confirm, 90th percentile (h)"), lambda s: _num(s.confirm_p90_h)),
-        (_("Time to verified clearing, median (h)"), lambda s: _num(s.clear_median_h)),
-        (_("Time to verified clearing, 90th percentile (h)"), lambda s: _num(s.clear_p90_h)),
-        (_("Tree obstacles cleared (places)"), lambda s: s.tree_places_cleared),
-        (_("Trees removed"), lambda s: s.trees_removed),
-        (_("Construction activities stopped"), lambda s: s.construction_stopped),
-        (_("Compliance score"), lambda s: _num(s.score) if s.enough_data else _("not enough data")),
-        (_("Computed at"), lambda s: s.computed_at.strftime("%Y-%m-%d %H:%M")),
+        Column(_("Households"), lambda s: s.households),
+        Column(_("Line length (km)"), lambda s: round(s.line_length_m / 1000, 2), NUMBER),
+        figure("pledge_rate", RATE),
+        figure("responsibility_rate", RATE),
+        figure("patrol_coverage", RATE),
+        figure("household_visits"),
+        figure("reports"),
+        figure("hazards_reported"),
+        figure("confirmed"),
+        figure("rejected"),
+        figure("cleared_self"),
+        figure("cleared_crew"),
+        figure("verified"),
+        figure("open_hazards"),
+        figure("open_in_zone"),
+        figure("overdue_confirm"),
+        figure("overdue_clear"),
+        figure("confirm_median_h", NUMBER),
+        figure("confirm_p90_h", NUMBER),
+        figure("clear_median_h", NUMBER),
+        figure("clear_p90_h", NUMBER),
+        figure("tree_places_reported"),
+        figure("tree_places_cleared"),
+        figure("tree_places_cleared_self"),
+        figure("tree_places_cleared_crew"),
+        figure("trees_removed"),
+        figure("construction_stopped"),
+        Column(str(LABELS["score"]), lambda s: s.score if s.enough_data else None, NUMBER),
+        Column(_("Enough data to rank"), lambda s: _("yes") if s.enough_data else _("no"), TEXT),
+        Column(_("Figures as of"), lambda s: s.as_of, TIME),
+        Column(_("Figures computed at"), lambda s: computed_at, TIME),
     ]
 
 
-def _snapshot_rows(first: list[tuple[str, object]], rows: list[Snapshot]):
-    cols = first + _snapshot_columns()
-    return [c[0] for c in cols], [[fn(s) for _h, fn in cols] for s in rows]
+def _snapshot_table(first: list[Column], rows: list[Snapshot], computed_at):
+    return first + _snapshot_columns(computed_at), rows
 
 
-def table(name: str, ctx: dict) -> tuple[list[str], list[list]]:
+def table(name: str, ctx: dict) -> tuple[list[Column], list]:
+    at = ctx.get("checked_at")
     if name == "ranking":
-        return _snapshot_rows(
+        return _snapshot_table(
             [
-                (_("Rank"), lambda s: s.rank or ""),
-                (_("Service grid"), lambda s: s.scope_name),
-                (_("Station"), lambda s: s.station.name if s.station_id else ""),
+                Column(_("Rank"), lambda s: s.rank),
+                Column(_("Service grid"), lambda s: s.scope_name, TEXT),
+                Column(_("Station"), lambda s: s.station.name if s.station_id else "", TEXT),
             ],
             ctx["ranking"],
+            at,
         )
     if name == "children":
-        return _snapshot_rows([(_("Area"), lambda s: s.scope_name)], ctx["children"])
+        return _snapshot_table(
+            [Column(_("Area"), lambda s: s.scope_name, TEXT)], ctx["children"], at
+        )
     if name == "trend":
-        return _snapshot_rows(
-            [(_("Month"), lambda s: s.period_start.strftime("%Y-%m"))], ctx["trend"]
+        return _snapshot_table(
+            [Column(_("Month"), lambda s: s.period_start.strftime("%Y-%m"), TEXT)],
+            ctx["trend"],
+            at,
         )
     if name == "hazards":
-        headers = [
-            _("Report"), _("Type"), _("Status"), _("Service grid"), _("Transformer area"),
-            _("Segment"), _("Inside the protection zone"), _("Distance to line (m)"),
-            _("Received at"),
-        ]  # fmt: skip
-        rows = [
-            [
-                r.pk,
-                r.get_kind_display(),
-                r.get_status_display(),
-                str(r.district),
-                str(r.transformer_area or ""),
-                str(r.segment or ""),
-                _("yes") if r.in_zone else _("no"),
-                _num(r.distance_m),
-                r.received_at.strftime("%Y-%m-%d %H:%M"),
-            ]
-            for r in ctx["hazards"]
+        columns = [
+            Column(_("Report"), lambda r: r.pk),
+            Column(_("Type"), lambda r: r.get_kind_display(), TEXT),
+            Column(_("Status"), lambda r: r.get_status_display(), TEXT),
+            Column(_("Service grid"), lambda r: str(r.district), TEXT),
+            Column(_("Transformer area"), lambda r: str(r.transformer_area or ""), TEXT),
+            Column(_("Segment"), lambda r: str(r.segment or ""), TEXT),
+            Column(
+                _("Inside the protection zone"),
+                lambda r: _("yes") if r.in_zone else _("no"),
+                TEXT,
+            ),
+            Column(_("Distance to line (m)"), lambda r: r.distance_m, NUMBER),
+            Column(_("Received at"), lambda r: r.received_at, TIME),
         ]
-        return headers, rows
+        return columns, ctx["hazards"]
     raise KeyError(name)
+
+
+def _header(c: Column, *, csv_file: bool) -> str:
+    if c.kind == TIME:
+        return f"{c.header} ({settings.TIME_ZONE})"
+    if c.kind == RATE and csv_file:
+        return f"{c.header} (%)"
+    return str(c.header)
 
 
 def _safe_cell(value):
@@ -102,30 +134,63 @@ def _safe_cell(value):
     return value
 
 
-def csv_response(name: str, headers: list[str], rows: list[list]) -> HttpResponse:
+def _local(value: dt.datetime | None) -> dt.datetime | None:
+    # Excel has no time zones: the station's local time, naive; the header names the zone.
+    return timezone.localtime(value).replace(tzinfo=None) if value else None
+
+
+def _csv_value(c: Column, value):
+    if value is None:
+        return ""
+    if c.kind == RATE:
+        return round(value * 100, 1)
+    if c.kind == NUMBER:
+        return round(value, 2)
+    if c.kind == TIME:
+        return f"{_local(value):%Y-%m-%d %H:%M}"
+    return _safe_cell(value) if isinstance(value, str) else value
+
+
+def csv_response(name: str, columns: list[Column], rows: list) -> HttpResponse:
     buf = io.StringIO()
     # A BOM so that Excel opens the UTF-8 Chinese text correctly.
     buf.write("\ufeff")
     writer = csv.writer(buf)
-    writer.writerow(headers)
-    writer.writerows([[_safe_cell(v) for v in row] for row in rows])
+    writer.writerow([_header(c, csv_file=True) for c in columns])
+    writer.writerows([[_csv_value(c, c.value(row)) for c in columns] for row in rows])
     response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
 
 
-def xlsx_response(name: str, title: str, headers: list[str], rows: list[list]) -> HttpResponse:
+XLSX_FORMATS = {RATE: "0.0%", NUMBER: "0.0#", TIME: "yyyy-mm-dd hh:mm", COUNT: "0"}
+
+
+def xlsx_response(name: str, title: str, columns: list[Column], rows: list) -> HttpResponse:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     wb = Workbook()
     ws = wb.active
     ws.title = title[:31] or "houhu"
-    ws.append([str(h) for h in headers])
+    ws.append([_header(c, csv_file=False) for c in columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append([_safe_cell(str(v)) if not isinstance(v, int | float) else v for v in row])
+        values = []
+        for c in columns:
+            value = c.value(row)
+            if c.kind == TIME:
+                value = _local(value)
+            elif isinstance(value, str):
+                value = _safe_cell(value)
+            values.append(value)
+        ws.append(values)
+    for i, c in enumerate(columns, start=1):
+        fmt = XLSX_FORMATS.get(c.kind)
+        if fmt:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                cell.number_format = fmt
     ws.freeze_panes = "A2"
     buf = io.BytesIO()
     wb.save(buf)

@@ -1,18 +1,20 @@
 """Compliance statistics: one snapshot row per (scope level, scope, period kind, period start).
 
 Snapshots are written only by `stats.compute` (set-based SQL, one transaction per run) and
-read by the dashboard, the exports and the API. Figures count the reports *received* in the
-period (a cohort); "open" and "overdue" are as of `computed_at`; coverage figures
-(pledges, responsibility, patrols in the last 30 days) are as of the period's end.
+read by the dashboard, the exports and the API. What each figure means is defined once, in
+`patrols.figures`, `pledges.figures` and `stats.figures` (docs/figures.md lists them):
+flows count the reports received in the period; stocks (open, overdue, signed households,
+responsibility, segments patrolled in the last 30 days) are taken at `as_of`, the period's
+end or, while the period runs, the time of the computation.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
-from django.db.models import Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from .figures import OVERDUE_PARTS, PATROL_COVERAGE, PLEDGE_RATE, RESPONSIBILITY_RATE
 
 
 class Level(models.TextChoices):
@@ -26,6 +28,10 @@ class PeriodKind(models.TextChoices):
     DAY = "day", _("Day")
     MONTH = "month", _("Month")
     YEAR = "year", _("Year")
+    # The previous month up to the same point as the running month ("1-7 Nov" while it is
+    # 7 Dec): what month-to-date figures are compared with. One row per area, replaced by
+    # every refresh of the current period.
+    MONTH_TO_DATE = "mtd", _("Previous month to the same day")
 
 
 class Snapshot(models.Model):
@@ -68,6 +74,13 @@ class Snapshot(models.Model):
     )
     period = models.CharField(_("period"), max_length=5, choices=PeriodKind.choices)
     period_start = models.DateField(_("period start"))
+    as_of = models.DateTimeField(
+        _("figures as of"),
+        help_text=_(
+            "The end of the period, or the time of the computation while the period runs: "
+            "flows count up to it, stocks are taken at it."
+        ),
+    )
 
     # Denominators: what rates are normalised by.
     households = models.IntegerField(_("households"), default=0)
@@ -88,10 +101,10 @@ class Snapshot(models.Model):
     segments_patrolled_30d = models.IntegerField(
         null=True, blank=True, verbose_name=_("segments patrolled in 30 days")
     )
-    # No model records grid managers' monthly visits yet: kept empty rather than invented.
+    # Visits by grid managers and staff to households in the period (a flow); empty on days.
     household_visits = models.IntegerField(_("household visits"), null=True, blank=True)
 
-    # Reports received in the period.
+    # Flows: the reports received in the period (patrols.figures.FLOWS).
     reports = models.IntegerField(_("reports"), default=0)
     hazards_reported = models.IntegerField(_("hazards reported"), default=0)
     confirmed = models.IntegerField(_("confirmed"), default=0)
@@ -100,10 +113,12 @@ class Snapshot(models.Model):
     cleared_self = models.IntegerField(_("cleared by villagers"), default=0)
     cleared_crew = models.IntegerField(_("cleared by a crew"), default=0)
     verified = models.IntegerField(_("verified"), default=0)
-    open_hazards = models.IntegerField(_("open hazards"), default=0)
-    open_in_zone = models.IntegerField(_("open inside the protection zone"), default=0)
-    overdue_confirm = models.IntegerField(_("overdue for confirmation"), default=0)
-    overdue_clear = models.IntegerField(_("overdue for clearing"), default=0)
+    tree_places_reported = models.IntegerField(_("tree obstacles reported (places)"), default=0)
+    # Stocks at `as_of` (patrols.figures.STOCKS); empty on day rows, like coverage.
+    open_hazards = models.IntegerField(_("open hazards"), null=True, blank=True)
+    open_in_zone = models.IntegerField(_("open inside the protection zone"), null=True, blank=True)
+    overdue_confirm = models.IntegerField(_("overdue for confirmation"), null=True, blank=True)
+    overdue_clear = models.IntegerField(_("overdue for clearing"), null=True, blank=True)
     confirm_median_h = models.FloatField(_("time to confirm, median (h)"), null=True, blank=True)
     confirm_p90_h = models.FloatField(
         _("time to confirm, 90th percentile (h)"), null=True, blank=True
@@ -115,6 +130,12 @@ class Snapshot(models.Model):
         _("time to verified clearing, 90th percentile (h)"), null=True, blank=True
     )
     tree_places_cleared = models.IntegerField(_("tree obstacles cleared (places)"), default=0)
+    tree_places_cleared_self = models.IntegerField(
+        _("tree obstacles cleared by villagers (places)"), default=0
+    )
+    tree_places_cleared_crew = models.IntegerField(
+        _("tree obstacles cleared by a crew (places)"), default=0
+    )
     trees_removed = models.IntegerField(_("trees removed"), default=0)
     construction_stopped = models.IntegerField(_("construction activities stopped"), default=0)
     behaviours = models.JSONField(_("unsafe behaviours by category"), default=dict)
@@ -178,17 +199,23 @@ class Snapshot(models.Model):
     def __str__(self) -> str:
         return f"{self.get_level_display()} {self.scope_name} {self.period} {self.period_start}"
 
+    # The rates, as defined once (pledges.figures, patrols.figures).
     @property
     def pledge_rate(self) -> float | None:
-        return self.households_signed / self.households if self.households else None
+        return PLEDGE_RATE.of(self)
 
     @property
     def responsibility_rate(self) -> float | None:
-        return self.covered_length_m / self.line_length_m if self.line_length_m else None
+        return RESPONSIBILITY_RATE.of(self)
 
     @property
     def patrol_coverage(self) -> float | None:
-        return self.segments_patrolled_30d / self.segments if self.segments else None
+        return PATROL_COVERAGE.of(self)
+
+    @property
+    def overdue(self) -> int | None:
+        parts = [getattr(self, c) for c in OVERDUE_PARTS]
+        return None if None in parts else sum(parts)
 
 
 class SnapshotRun(models.Model):
@@ -199,6 +226,9 @@ class SnapshotRun(models.Model):
         FAILED = "failed", _("Failed")
 
     period = models.CharField(_("period"), max_length=5, choices=PeriodKind.choices)
+    as_of = models.DateTimeField(
+        _("computed as of"), null=True, help_text=_("The time the run's figures are taken at.")
+    )
     first_start = models.DateField(_("first period"))
     last_start = models.DateField(_("last period"))
     district = models.ForeignKey(
@@ -232,53 +262,3 @@ class SnapshotRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} {self.first_start}..{self.last_start} {self.status}"
-
-
-class ServiceTarget(models.Model):
-    """Service targets set by staff: the overdue counts are measured against these.
-
-    The row without a station is the default; a station's own row overrides it.
-    """
-
-    station = models.OneToOneField(
-        "grid.Station",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="service_target",
-        verbose_name=_("station"),
-        help_text=_("Empty: the default for every station."),
-    )
-    confirm_within_hours = models.PositiveIntegerField(
-        _("confirm a hazard within (hours)"), default=24
-    )
-    clear_within_days = models.PositiveIntegerField(
-        _("clear a confirmed hazard within (days)"), default=7
-    )
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("updated by"),
-    )
-
-    class Meta:
-        verbose_name = _("service target")
-        verbose_name_plural = _("service targets")
-        constraints = [
-            # One default row (station NULL) and one per station: a plain unique on a
-            # nullable column would let NULLs repeat.
-            models.UniqueConstraint(
-                Coalesce("station", Value(0)), name="stats_servicetarget_one_per_station"
-            ),
-            models.CheckConstraint(
-                condition=Q(confirm_within_hours__gt=0) & Q(clear_within_days__gt=0),
-                name="stats_servicetarget_positive",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return str(self.station) if self.station_id else str(_("Default service target"))

@@ -7,10 +7,12 @@ except the live list of open hazards at the bottom of the drill-down).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +20,15 @@ from django.utils.translation import gettext_lazy as _
 from houhu.accounts.scopes import Can, can, districts_for
 from houhu.lib import geojson
 
-from .models import Level, PeriodKind, Snapshot
+from .figures import (
+    LABELS,
+    PATROL_COVERAGE,
+    PLEDGE_RATE,
+    RESPONSIBILITY_RATE,
+    SCORE_COMPONENTS,
+    overdue_sql,
+)
+from .models import Level, PeriodKind, Snapshot, SnapshotRun
 
 if TYPE_CHECKING:
     from houhu.accounts.models import User
@@ -40,24 +50,16 @@ class Measure:
 MEASURES: dict[str, Measure] = {
     m.key: m
     for m in (
-        Measure("score", _("Compliance score"), "s.score"),
+        Measure("score", LABELS["score"], "s.score"),
+        Measure(PLEDGE_RATE.key, PLEDGE_RATE.label, PLEDGE_RATE.sql(alias="s"), is_rate=True),
         Measure(
-            "pledge_rate",
-            _("Pledge coverage (村规民约)"),
-            "s.households_signed::float8 / nullif(s.households, 0)",
+            RESPONSIBILITY_RATE.key,
+            RESPONSIBILITY_RATE.label,
+            RESPONSIBILITY_RATE.sql(alias="s"),
             is_rate=True,
         ),
         Measure(
-            "responsibility_rate",
-            _("Responsibility coverage (line length)"),
-            "least(s.covered_length_m / nullif(s.line_length_m, 0), 1)",
-            is_rate=True,
-        ),
-        Measure(
-            "patrol_coverage",
-            _("Segments patrolled in the last 30 days"),
-            "s.segments_patrolled_30d::float8 / nullif(s.segments, 0)",
-            is_rate=True,
+            PATROL_COVERAGE.key, PATROL_COVERAGE.label, PATROL_COVERAGE.sql(alias="s"), is_rate=True
         ),
         Measure(
             "visits_per_100_households",
@@ -76,29 +78,25 @@ MEASURES: dict[str, Measure] = {
             "s.hazards_reported * 10000.0 / nullif(s.line_length_m, 0)",
             higher_is_better=False,
         ),
-        Measure("open_hazards", _("Open hazards"), "s.open_hazards", higher_is_better=False),
+        Measure("open_hazards", LABELS["open_hazards"], "s.open_hazards", higher_is_better=False),
         Measure(
             "open_in_zone",
-            _("Open inside the protection zone"),
+            LABELS["open_in_zone"],
             "s.open_in_zone",
             higher_is_better=False,
         ),
         Measure(
             "overdue",
-            _("Overdue against service targets"),
-            "s.overdue_confirm + s.overdue_clear",
+            LABELS["overdue"],
+            overdue_sql("s"),
             higher_is_better=False,
         ),
-        Measure(
-            "tree_places_cleared", _("Tree obstacles cleared (places)"), "s.tree_places_cleared"
-        ),
-        Measure("trees_removed", _("Trees removed"), "s.trees_removed"),
-        Measure(
-            "construction_stopped", _("Construction activities stopped"), "s.construction_stopped"
-        ),
+        Measure("tree_places_cleared", LABELS["tree_places_cleared"], "s.tree_places_cleared"),
+        Measure("trees_removed", LABELS["trees_removed"], "s.trees_removed"),
+        Measure("construction_stopped", LABELS["construction_stopped"], "s.construction_stopped"),
         Measure(
             "confirm_median_h",
-            _("Time to confirm, median (h)"),
+            LABELS["confirm_median_h"],
             "s.confirm_median_h",
             higher_is_better=False,
         ),
@@ -165,15 +163,15 @@ def default_scope(user: User) -> tuple[str, int]:
     return Level.DISTRICT, first
 
 
-def latest_month(user: User) -> dt.date:
-    row = (
-        snapshots_for(user)
-        .filter(period=PeriodKind.MONTH, period_start__lte=timezone.localdate())
-        .order_by("-period_start")
-        .values("period_start")
-        .first()
-    )
-    return row["period_start"] if row else timezone.localdate().replace(day=1)
+def last_complete_month(today: dt.date | None = None) -> dt.date:
+    """Where the dashboard opens: the last month that has ended (on 1 December, November).
+    The running month is one click away, compared with the same days of the month before."""
+    today = today or timezone.localdate()
+    return previous_month(today.replace(day=1))
+
+
+def this_month(today: dt.date | None = None) -> dt.date:
+    return (today or timezone.localdate()).replace(day=1)
 
 
 def previous_month(month: dt.date) -> dt.date:
@@ -306,21 +304,30 @@ def choropleth(
 
 
 def score_formula() -> dict:
+    """The score's normalised weights and components (stats.figures.SCORE_COMPONENTS)."""
     weights = settings.STATS_SCORE_WEIGHTS
     total = sum(weights.values()) or 1
+    normalised = {k: round(v / total, 3) for k, v in weights.items()}
     return {
-        "weights": {k: round(v / total, 3) for k, v in weights.items()},
+        "weights": normalised,
+        "components": [
+            {
+                "key": c.key,
+                "label": str(c.label),
+                "doc": str(c.doc),
+                "weight": normalised.get(c.key, 0),
+            }
+            for c in SCORE_COMPONENTS
+        ],
         "min_reports": settings.STATS_MIN_REPORTS,
     }
 
 
 def open_hazards(user: User, *, district_id: int | None = None, ta_id: int | None = None):
-    """The live list at the bottom of the drill-down: open hazards, oldest first."""
+    """The live list at the bottom of the drill-down: open hazards now, oldest first."""
     from patrols.models import Report
 
-    qs = Report.objects.filter(
-        district__in=districts_for(user), status__in=Report.OPEN_STATUSES
-    ).exclude(kind=Report.Kind.NOTHING_FOUND)
+    qs = Report.objects.filter(district__in=districts_for(user), status__in=Report.OPEN_STATUSES)
     if district_id:
         qs = qs.filter(district_id=district_id)
     if ta_id:
@@ -328,10 +335,15 @@ def open_hazards(user: User, *, district_id: int | None = None, ta_id: int | Non
     return qs.select_related("district", "transformer_area", "segment").order_by("received_at")
 
 
-def chart_series(rows: list[Snapshot], keys: list[str]) -> dict:
-    """The series the trend charts draw, for a json_script block."""
+def chart_series(rows: list[Snapshot], keys: list[str], partial: dt.date | None = None) -> dict:
+    """The series the trend charts draw, for a json_script block; the running month
+    (`partial`) is marked as such."""
     return {
-        "labels": [r.period_start.strftime("%Y-%m") for r in rows],
+        "labels": [
+            r.period_start.strftime("%Y-%m")
+            + (str(_(" (to date)")) if r.period_start == partial else "")
+            for r in rows
+        ],
         **{k: [_value(r, k) for r in rows] for k in keys},
     }
 
@@ -344,8 +356,7 @@ def _value(row: Snapshot, key: str):
 def service_targets(level: str, scope_id: int) -> tuple[int, int]:
     """(confirm within hours, clear within days) in force for an area's station."""
     from houhu.grid.models import District, TransformerArea
-
-    from .models import ServiceTarget
+    from patrols.figures import service_targets as targets_of_station
 
     station_id = None
     if level == Level.STATION:
@@ -360,33 +371,32 @@ def service_targets(level: str, scope_id: int) -> tuple[int, int]:
             .values_list("district__station_id", flat=True)
             .first()
         )
-    target = (
-        ServiceTarget.objects.filter(station_id=station_id).first() if station_id else None
-    ) or ServiceTarget.objects.filter(station__isnull=True).first()
-    if target:
-        return target.confirm_within_hours, target.clear_within_days
-    return settings.STATS_CONFIRM_WITHIN_HOURS, settings.STATS_CLEAR_WITHIN_DAYS
+    return targets_of_station(station_id)
 
 
-def last_checked(snapshot: Snapshot | None):
-    """When the figures of this snapshot were last (re)computed: the latest successful run
-    that covered it, whether or not it had to change the row."""
-    from django.db.models import Q
+def figures_time(rows: Iterable[Snapshot | None]) -> dt.datetime | None:
+    """The one computation time a page (or an export) of these rows states: the OLDEST of
+    the times their figures were last checked, so that nothing shown is older than it.
 
-    from .models import SnapshotRun
-
-    if snapshot is None:
+    A row was checked by the latest successful run that covered its period (and, for a
+    grid's or area's row, either the whole county or its grid), whether or not that run
+    had to change the row; a run's `as_of` is the time its figures are taken at."""
+    keys = {(r.period, r.period_start, r.district_id) for r in rows if r is not None}
+    if not keys:
         return None
-    run = (
-        SnapshotRun.objects.filter(
-            status=SnapshotRun.Status.DONE,
-            period=snapshot.period,
-            first_start__lte=snapshot.period_start,
-            last_start__gte=snapshot.period_start,
+    periods, starts, districts = zip(*keys, strict=True)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""
+            SELECT min(checked) FROM (
+                SELECT (SELECT max(coalesce(r.as_of, r.started_at))
+                        FROM {SnapshotRun._meta.db_table} r
+                        WHERE r.status = %s AND r.period = v.period
+                          AND r.first_start <= v.ps AND r.last_start >= v.ps
+                          AND (r.district_id IS NULL OR r.district_id = v.district)) AS checked
+                FROM unnest(%s::varchar[], %s::date[], %s::bigint[]) AS v(period, ps, district)
+            ) AS x
+            """,  # noqa: S608 - the table name is the model's
+            [SnapshotRun.Status.DONE, list(periods), list(starts), list(districts)],
         )
-        .filter(Q(district__isnull=True) | Q(district_id=snapshot.district_id))
-        .order_by("-started_at")
-        .values_list("started_at", flat=True)
-        .first()
-    )
-    return max(filter(None, [run, snapshot.computed_at]))
+        return cur.fetchone()[0]

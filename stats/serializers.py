@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from .models import ServiceTarget, Snapshot
+from .models import Snapshot
 
 
 class SnapshotSerializer(serializers.ModelSerializer):
@@ -21,9 +21,3 @@ class SnapshotSerializer(serializers.ModelSerializer):
 
 class RankingRowSerializer(SnapshotSerializer):
     rank = serializers.IntegerField(read_only=True, allow_null=True)
-
-
-class ServiceTargetSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = ServiceTarget
-        fields = ["station", "confirm_within_hours", "clear_within_days", "updated_at"]

@@ -20,6 +20,12 @@ from .compute import compute_kinds
 from .models import PeriodKind
 
 KINDS = [PeriodKind.DAY, PeriodKind.MONTH, PeriodKind.YEAR]
+# The current periods, and what the running month is compared with (the previous month up
+# to the same point: see stats.compute.previous_month_window).
+CURRENT_KINDS = [*KINDS, PeriodKind.MONTH_TO_DATE]
+# Months the dashboard's trend shows: the nightly run re-checks them all, so that a page's
+# one computation time (the oldest of its rows') is at most a day old.
+TREND_MONTHS = 12
 
 
 def _today() -> dt.date:
@@ -27,18 +33,31 @@ def _today() -> dt.date:
 
 
 def refresh_current(*, district_id: int | None = None, now: dt.datetime | None = None) -> int:
-    """Today's, this month's and this year's snapshots (whole county or one grid)."""
+    """Today's, this month's and this year's snapshots and the previous month up to now
+    (whole county or one grid)."""
     today = timezone.localdate(now) if now else _today()
-    runs = compute_kinds(kinds=KINDS, first=today, district_id=district_id, now=now)
+    runs = compute_kinds(kinds=CURRENT_KINDS, first=today, district_id=district_id, now=now)
     return sum(r.rows for r in runs)
 
 
 def refresh_nightly(*, now: dt.datetime | None = None) -> int:
-    """Every day since the start of last month, last and this month, this year: late
-    events (a report confirmed after midnight) change closed periods too."""
-    today = timezone.localdate(now) if now else _today()
+    """Every day since the start of last month, and the months of the trend with their
+    years: late events (a report confirmed after midnight, a hazard reopened) change
+    closed periods too."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
     last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    return sum(r.rows for r in compute_kinds(kinds=KINDS, first=last_month, last=today, now=now))
+    first_month = today.replace(day=1)
+    for _i in range(TREND_MONTHS):
+        first_month = (first_month - dt.timedelta(days=1)).replace(day=1)
+    days = compute_kinds(kinds=[PeriodKind.DAY], first=last_month, last=today, now=now)
+    months = compute_kinds(
+        kinds=[PeriodKind.MONTH, PeriodKind.YEAR, PeriodKind.MONTH_TO_DATE],
+        first=first_month,
+        last=today,
+        now=now,
+    )
+    return sum(r.rows for r in (*days, *months))
 
 
 def refresh_range(*, first: dt.date, last: dt.date, now: dt.datetime | None = None) -> int:

@@ -11,10 +11,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from . import exports, selectors
+from .figures import LABELS
 from .models import Level, PeriodKind, Snapshot
 from .selectors import MEASURES, StatsDenied
 
@@ -69,7 +71,11 @@ class Params:
         except (ValueError, StatsDenied) as exc:
             raise Http404(_("Unknown area.")) from exc
         self.level, self.scope_id = Level(level), scope_id
-        self.month = _parse_month(request.GET.get("month")) or selectors.latest_month(user)
+        today = timezone.localdate()
+        self.this_month = selectors.this_month(today)
+        # The last complete month by default; the running month is "month to date".
+        self.month = _parse_month(request.GET.get("month")) or selectors.last_complete_month(today)
+        self.in_progress = self.month == self.this_month
         measure = request.GET.get("measure", "score")
         self.measure = measure if measure in MEASURES else "score"
         try:
@@ -78,13 +84,42 @@ class Params:
             )
         except StatsDenied as exc:
             raise PermissionDenied(str(exc)) from exc
+        # Like with like: a running month is compared with the month before up to the same
+        # point ("1-7 Dec, compared with 1-7 Nov"), a complete month with the whole month.
         self.previous = selectors.scope_snapshot(
             user,
             level=self.level,
             scope_id=self.scope_id,
+            period=PeriodKind.MONTH_TO_DATE if self.in_progress else PeriodKind.MONTH,
             start=selectors.previous_month(self.month),
         )
         self.user = user
+
+    def _days(self, start: dt.date, row: Snapshot | None) -> str:
+        end = timezone.localdate(row.as_of - dt.timedelta(microseconds=1)) if row else start
+        first = date_format(start, "MONTH_DAY_FORMAT")
+        if end <= start:
+            return first
+        # An en dash between the two days.
+        return f"{first}\u2013{date_format(end, 'MONTH_DAY_FORMAT')}"
+
+    @property
+    def period_label(self) -> str:
+        """What the figures cover: "November 2026", or "December 1-7" while it runs."""
+        if self.in_progress:
+            return self._days(self.month, self.current)
+        return date_format(self.month, "YEAR_MONTH_FORMAT")
+
+    @property
+    def previous_label(self) -> str:
+        previous = selectors.previous_month(self.month)
+        if self.in_progress:
+            return self._days(previous, self.previous)
+        return date_format(previous, "YEAR_MONTH_FORMAT")
+
+    @property
+    def month_to_date_label(self) -> str:
+        return date_format(self.this_month, "YEAR_MONTH_FORMAT")
 
     def query(self, **over) -> str:
         from urllib.parse import urlencode
@@ -103,26 +138,28 @@ def _figures(cur: Snapshot | None, prev: Snapshot | None) -> list[Figure]:
     def get(s, attr):
         return getattr(s, attr) if s is not None else None
 
+    # (figure, kind, higher is better); labels and meanings are the figures' own.
     spec = [
-        ("score", _("Compliance score"), "score", True),
-        ("pledge_rate", _("Pledge coverage"), "rate", True),
-        ("responsibility_rate", _("Responsibility coverage"), "rate", True),
-        ("patrol_coverage", _("Segments patrolled (30 days)"), "rate", True),
-        ("household_visits", _("Household visits by grid managers"), "count", True),
-        ("hazards_reported", _("Hazards reported"), "count", True),
-        ("open_hazards", _("Open hazards"), "count", False),
-        ("open_in_zone", _("Open inside the protection zone"), "count", False),
-        ("overdue_confirm", _("Overdue for confirmation"), "count", False),
-        ("overdue_clear", _("Overdue for clearing"), "count", False),
-        ("tree_places_cleared", _("Tree obstacles cleared (places)"), "count", True),
-        ("trees_removed", _("Trees removed"), "count", True),
-        ("construction_stopped", _("Construction activities stopped"), "count", True),
-        ("confirm_median_h", _("Time to confirm, median"), "hours", False),
-        ("clear_median_h", _("Time to verified clearing, median"), "hours", False),
+        ("score", "score", True),
+        ("pledge_rate", "rate", True),
+        ("responsibility_rate", "rate", True),
+        ("patrol_coverage", "rate", True),
+        ("household_visits", "count", True),
+        ("hazards_reported", "count", True),
+        ("open_hazards", "count", False),
+        ("open_in_zone", "count", False),
+        ("overdue_confirm", "count", False),
+        ("overdue_clear", "count", False),
+        ("tree_places_cleared", "count", True),
+        ("tree_places_cleared_self", "count", True),
+        ("trees_removed", "count", True),
+        ("construction_stopped", "count", True),
+        ("confirm_median_h", "hours", False),
+        ("clear_median_h", "hours", False),
     ]
     return [
-        Figure(key, label, get(cur, key), get(prev, key), kind, better)
-        for key, label, kind, better in spec
+        Figure(key, LABELS[key], get(cur, key), get(prev, key), kind, better)
+        for key, kind, better in spec
     ]
 
 
@@ -200,6 +237,7 @@ def _context(request: HttpRequest, p: Params) -> dict:
                 "tree_places_cleared",
                 "construction_stopped",
             ],
+            partial=p.this_month,
         ),
         "trend": trend,
         "hazards": hazards,
@@ -212,8 +250,13 @@ def _context(request: HttpRequest, p: Params) -> dict:
         "next_month": (p.month + dt.timedelta(days=32)).replace(day=1),
         "now": timezone.now(),
         "read_only": True,
-        "checked_at": selectors.last_checked(p.current),
+        # The one time the page states: the oldest check of any row it shows.
+        "checked_at": selectors.figures_time(
+            [p.current, p.previous, year, *ranking, *kids, *trend]
+        ),
         "current_targets": selectors.service_targets(p.level, p.scope_id),
+        "last_complete_month": selectors.last_complete_month(),
+        "this_month": p.this_month,
     }
 
 
@@ -238,10 +281,10 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     p = Params(request)
     ctx = _context(request, p)
     try:
-        headers, rows = exports.table(table, ctx)
+        columns, rows = exports.table(table, ctx)
     except KeyError as exc:
         raise Http404(_("Unknown table.")) from exc
     name = f"houhu-{table}-{p.level.value}-{p.scope_id}-{p.month:%Y-%m}"
     if fmt == "xlsx":
-        return exports.xlsx_response(name, str(ctx["scope_name"]), headers, rows)
-    return exports.csv_response(name, headers, rows)
+        return exports.xlsx_response(name, str(ctx["scope_name"]), columns, rows)
+    return exports.csv_response(name, columns, rows)

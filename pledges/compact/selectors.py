@@ -27,6 +27,7 @@ from houhu.accounts.scopes import Can, can, districts_for, household_filter
 from houhu.grid.models import District, Household, Village
 from houhu.lib.sql import AddDays
 
+from .. import figures
 from .models import Compact, CompactVersion, HouseholdVisit, Pledge
 
 if TYPE_CHECKING:
@@ -44,9 +45,8 @@ def households_for(user: User) -> QuerySet[Household]:
 
 
 def active_pledge_exists(household_ref: str = "pk") -> Exists:
-    return Exists(
-        Pledge.objects.filter(household=OuterRef(household_ref), status=Pledge.Status.ACTIVE)
-    )
+    """Households signed now (pledges.figures says what "signed" is)."""
+    return figures.household_signed(timezone.now(), household_ref)
 
 
 def compacts_for(user: User) -> QuerySet[Compact]:

@@ -34,6 +34,7 @@ from houhu.grid.models import District, Household, Segment, Station, Transformer
 from houhu.lib import geojson
 from houhu.lib.sql import SubqueryCount, SubquerySum
 
+from .. import figures
 from ..compact.selectors import active_pledge_exists, compact_in_force, households_for
 from .models import Assignment
 
@@ -49,14 +50,8 @@ def _today() -> dt.date:
 
 
 def active_on(on: dt.date | None = None, prefix: str = "") -> Q:
-    """Assignments in force on a date: started, not ended, not struck out."""
-    on = on or _today()
-    p = prefix
-    return (
-        Q(**{f"{p}valid_from__lte": on})
-        & (Q(**{f"{p}valid_until__isnull": True}) | Q(**{f"{p}valid_until__gte": on}))
-        & Q(**{f"{p}cancelled_at__isnull": True})
-    )
+    """Assignments in force on a date (default today): pledges.figures says what that is."""
+    return figures.assignment_in_force(on or _today(), prefix)
 
 
 def segments_for(user: User) -> QuerySet[Segment]:
@@ -298,12 +293,19 @@ def coverage(*, level: str, user: User, on: dt.date | None = None) -> list[dict[
     One SQL statement: correlated subqueries per group, rates divided in SQL. Rows carry
     id, code, name, households, signed, pledge_rate, line_length_m, covered_length_m,
     responsibility_rate, front_doors_confirmed (confirmed or adjusted front doors).
-    `signed` = households with an active pledge on any version; `covered` = segments with
-    an active segment assignment. A village's lines are those of
-    the transformer areas serving it.
+    The figures are defined in `pledges.figures` (the snapshots use the same definitions):
+    `signed` = households signed at the end of the day `on` (now, for today or no date),
+    `covered` = segments with a segment assignment in force on `on`. A village's lines are
+    those of the transformer areas serving it.
     """
     if level not in COVERAGE_LEVELS:
         raise ValueError(f"level must be one of {COVERAGE_LEVELS}")
+    now = timezone.now()
+    signed_at = (
+        min(now, timezone.make_aware(dt.datetime.combine(on + dt.timedelta(days=1), dt.time())))
+        if on
+        else now
+    )
     hh = households_for(user).filter(is_active=True)
     segs = segments_for(user)
     if level == "village":
@@ -331,12 +333,9 @@ def coverage(*, level: str, user: User, on: dt.date | None = None) -> list[dict[
     confirmed_fd = Exists(
         Assignment.objects.filter(
             active_on(on),
+            figures.FRONT_DOOR_CONFIRMED.q(),
             scope=Assignment.Scope.FRONT_DOOR,
             household=OuterRef("pk"),
-            front_door_state__in=[
-                Assignment.FrontDoorState.CONFIRMED,
-                Assignment.FrontDoorState.ADJUSTED,
-            ],
         )
     )
     qs = (
@@ -344,7 +343,7 @@ def coverage(*, level: str, user: User, on: dt.date | None = None) -> list[dict[
         .annotate(
             # `c_` prefixes: "households" is a reverse relation name on Village.
             c_households=SubqueryCount(hh_g.values("pk")),
-            c_signed=SubqueryCount(hh_g.filter(active_pledge_exists()).values("pk")),
+            c_signed=SubqueryCount(hh_g.filter(figures.household_signed(signed_at)).values("pk")),
             c_front_doors=SubqueryCount(hh_g.filter(confirmed_fd).values("pk")),
             c_length=SubquerySum(
                 segs_g.annotate(len_m=length_m("geom")).values("len_m"), column="len_m"
@@ -367,6 +366,14 @@ def coverage(*, level: str, user: User, on: dt.date | None = None) -> list[dict[
             "c_covered",
         )
     )
+    # The rates' terms under this query's own column names.
+    columns = {
+        "households_signed": "t.c_signed",
+        "households": "t.c_households",
+        "covered_length_m": "COALESCE(t.c_covered, 0)",
+        "line_length_m": "t.c_length",
+        "front_doors_confirmed": "t.c_front_doors",
+    }
     sql, params = _wrap_sql(
         qs,
         "t.id, t.code, t.name, t.c_households AS households, t.c_signed AS signed, "
@@ -374,11 +381,10 @@ def coverage(*, level: str, user: User, on: dt.date | None = None) -> list[dict[
         # Metres to 0.1 m and rates to 4 decimals: finer is noise for a survey of lines.
         "round(COALESCE(t.c_length, 0)::numeric, 1)::float AS line_length_m, "
         "round(COALESCE(t.c_covered, 0)::numeric, 1)::float AS covered_length_m, "
-        "round(t.c_signed::numeric / NULLIF(t.c_households, 0), 4)::float AS pledge_rate, "
-        "round((COALESCE(t.c_covered, 0) / NULLIF(t.c_length, 0))::numeric, 4)::float "
-        "AS responsibility_rate, "
-        "round(t.c_front_doors::numeric / NULLIF(t.c_households, 0), 4)::float "
-        "AS front_door_rate",
+        + ", ".join(
+            f"round(({rate.sql(columns)})::numeric, 4)::float AS {rate.key}"
+            for rate in (figures.PLEDGE_RATE, figures.RESPONSIBILITY_RATE, figures.FRONT_DOOR_RATE)
+        ),
     )
     with connection.cursor() as cur:
         cur.execute(sql, params)

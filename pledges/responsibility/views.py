@@ -399,6 +399,7 @@ def coverage_map(request: HttpRequest) -> HttpResponse:
                 "no_households": COLOUR_NO_HOUSEHOLDS,
             },
             share_legend=share_legend,
+            figures_at=timezone.now(),
             map_config=map_config(
                 coverageUrl=reverse("pledges-api:layer-segment-coverage") + query,
                 districtsUrl="/api/layers/districts/" + query,
@@ -465,6 +466,7 @@ def coverage_tables(request: HttpRequest) -> HttpResponse:
             districts=districts_for(user).order_by("name"),
             district=district,
             rate_tables=rate_tables,
+            figures_at=timezone.now(),
             unsigned=unsigned[:LIST_LIMIT],
             unsigned_count=unsigned_qs.count(),
             unsigned_truncated=len(unsigned) > LIST_LIMIT,

@@ -68,6 +68,7 @@ def export_links(p, table: str) -> str:
 
 @register.simple_tag
 def stats_js_config(p, map_level) -> dict:
+    from stats.figures import LABELS
     from stats.selectors import MEASURES
 
     m = MEASURES[p.measure]
@@ -83,16 +84,17 @@ def stats_js_config(p, map_level) -> dict:
         "mapLevel": str(map_level) if map_level else None,
         "dashboardUrl": reverse("stats:dashboard"),
         "labels": {
-            "score": _("Compliance score"),
-            "pledge": _("Pledge coverage"),
-            "responsibility": _("Responsibility coverage"),
-            "patrol": _("Patrol coverage"),
-            "hazards": _("Hazards reported"),
-            "open": _("Open hazards"),
-            "verified": _("Verified cleared"),
-            "trees": _("Trees removed"),
-            "places": _("Tree obstacles cleared (places)"),
-            "stops": _("Construction activities stopped"),
+            # The figures' own labels (stats.figures.LABELS).
+            "score": LABELS["score"],
+            "pledge": LABELS["pledge_rate"],
+            "responsibility": LABELS["responsibility_rate"],
+            "patrol": LABELS["patrol_coverage"],
+            "hazards": LABELS["hazards_reported"],
+            "open": LABELS["open_hazards"],
+            "verified": LABELS["verified"],
+            "trees": LABELS["trees_removed"],
+            "places": LABELS["tree_places_cleared"],
+            "stops": LABELS["construction_stopped"],
             "noData": _("no figure"),
             "notEnough": _("not enough data"),
             "legend": str(m.label),

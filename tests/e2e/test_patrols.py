@@ -170,7 +170,7 @@ def _counts(user) -> dict:
     data = response.json()
     rows = data.get("results", data) if isinstance(data, dict) else data
     rows = rows if isinstance(rows, list) else [rows]
-    keys = ("tree_cleared", "trees_removed", "open_in_zone")
+    keys = ("tree_places_cleared", "trees_removed", "open_in_zone")
     return {k: sum(int(r.get(k) or 0) for r in rows) for k in keys}
 
 
@@ -260,7 +260,7 @@ def test_staff_confirm_and_verify_a_clearing_on_the_map_and_the_counts_change(
     assert history.count() >= 3
 
     after = _counts(staff)
-    assert after["tree_cleared"] == before["tree_cleared"] + 1
+    assert after["tree_places_cleared"] == before["tree_places_cleared"] + 1
     assert after["trees_removed"] == before["trees_removed"] + 4
     assert after["open_in_zone"] == before["open_in_zone"] - 1
     # The workspace's own counts strip shows the same figure.

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import time_machine
 
 from houhu.accounts.models import User
 from stats.compute import compute_snapshots
@@ -25,7 +26,9 @@ def county_with_figures():
     compute_snapshots(kind="month", first=dt.date(2025, 12, 1), last=JAN, now=NOW)
     compute_snapshots(kind="year", first=JAN, now=NOW)
     leader = UserFactory(role=User.Role.LEADER, county=c.station.county, username="leader")
-    return c, leader
+    # Early February 2026: the dashboard opens on January, the last complete month.
+    with time_machine.travel(NOW + dt.timedelta(days=2, hours=9), tick=True):
+        yield c, leader
 
 
 def login(page, base_url: str, username: str) -> None:

@@ -65,6 +65,47 @@ class ReportEventFactory(factory.django.DjangoModelFactory):
     to_status = Report.Status.SUBMITTED
 
 
+# The action that moves a report into each status (for add_history's last step).
+_ACTION_TO = {
+    Report.Status.CONFIRMED: ReportEvent.Action.CONFIRM,
+    Report.Status.REJECTED: ReportEvent.Action.REJECT,
+    Report.Status.CLEARED: ReportEvent.Action.CLEAR,
+    Report.Status.VERIFIED: ReportEvent.Action.VERIFY,
+    Report.Status.REOPENED: ReportEvent.Action.REOPEN,
+    Report.Status.STOPPED: ReportEvent.Action.STOP,
+    Report.Status.PERMITTED: ReportEvent.Action.PERMIT,
+    Report.Status.ESCALATED: ReportEvent.Action.ESCALATE,
+}
+
+
+def add_history(report: Report) -> Report:
+    """The events the services would have written for a report built with these milestones:
+    submitted at receipt, then confirmed, cleared and verified at their times, and moved to
+    its final status at `status_changed_at` if the milestones do not end there. Stocks
+    ("open at the end of November") read a report's status at an instant from its events."""
+    S, A = Report.Status, ReportEvent.Action
+    born = S.RECORDED if report.kind == Report.Kind.NOTHING_FOUND else S.SUBMITTED
+    steps = [(report.received_at, A.SUBMIT, born)]
+    for at, action, target in (
+        (report.confirmed_at, A.CONFIRM, S.CONFIRMED),
+        (report.cleared_at, A.CLEAR, S.CLEARED),
+        (report.verified_at, A.VERIFY, S.VERIFIED),
+    ):
+        if at is not None:
+            steps.append((at, action, target))
+    if steps[-1][2] != report.status:
+        at = max(report.status_changed_at, steps[-1][0])
+        steps.append((at, _ACTION_TO[report.status], report.status))
+    previous = ""
+    for at, action, target in steps:
+        ReportEvent.objects.create(
+            report=report, actor=report.reporter, at=at, action=action,
+            from_status=previous, to_status=target,
+        )  # fmt: skip
+        previous = target
+    return report
+
+
 class Grid(SimpleNamespace):
     """A hand-checkable station: one 2 km square grid (district) with a 10 kV line along
     y = 500 m from x = 0 to 2000 m, a second grid of another station beside it."""

@@ -12,9 +12,11 @@ Period: 1-30 November 2026 (local dates). Grid A holds, all received 10 Nov 08:0
 Grid B (same station): one tree, confirmed +1 h.
 
 By hand, grid A: tree reported 3 (1, 2, 3); cleared 2 (self 1, crew 1), trees removed 4;
-construction stopped 1; behaviours wet_hands 2, fishing 1; open in zone 2 (3, 5);
-hours to confirmation [2, 4, 6] → median 4, p90 = 4 + 0.8 * (6 - 4) = 5.6; to verified
-clearing [10] → 10, 10; segments patrolled in the 30 days to 30 Nov: west, east = 2.
+construction stopped 1; behaviours wet_hands 2, fishing 1; hours to confirmation [2, 4, 6]
+→ median 4, p90 = 4 + 0.8 * (6 - 4) = 5.6; to verified clearing [10] → 10, 10; segments
+patrolled in the 30 days to 30 Nov: west, east = 2. At the end of November (default targets
+24 h / 7 days): open 6 (3, 5, 7 and the three behaviours), of which in the zone 2 (3, 5),
+overdue for confirmation 5 (5, 7, behaviours), overdue for clearing 1 (3, confirmed 10 Nov).
 Station: confirmation [1, 2, 4, 6] → median 3, p90 = 4 + 0.7 * 2 = 5.4; reported 4.
 """
 
@@ -28,7 +30,7 @@ from django.contrib.gis.geos import LineString
 
 from patrols.selectors import report_counts
 from tests.factories import LON0, DistrictFactory, SegmentFactory, point, square
-from tests.patrols.factories import ReportFactory, build_grid
+from tests.patrols.factories import ReportFactory, add_history, build_grid
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +53,9 @@ def g():
         kw.setdefault("transformer_area", g.ta)
         kw.setdefault("received_at", BASE)
         kw.setdefault("submitted_at", kw["received_at"])
-        return ReportFactory(**kw)
+        # Decided an hour after receipt unless the milestones say otherwise.
+        kw.setdefault("status_changed_at", kw["received_at"] + H)
+        return add_history(ReportFactory(**kw))
 
     west, east = g.segment_west, g.segment_east
     r(
@@ -126,37 +130,41 @@ def test_district_counts_match_the_hand_computed_figures(g):
     rows = _by_id(report_counts(user=g.staff, level="district", since=SINCE, until=UNTIL))
     assert set(rows) == {g.district.pk, g.district_b.pk}
     a = rows[g.district.pk]
-    assert (a["tree_reported"], a["tree_cleared"]) == (3, 2)
-    assert (a["tree_cleared_self"], a["tree_cleared_crew"], a["trees_removed"]) == (1, 1, 4)
+    assert (a["tree_places_reported"], a["tree_places_cleared"]) == (3, 2)
+    assert (a["tree_places_cleared_self"], a["tree_places_cleared_crew"]) == (1, 1)
+    assert a["trees_removed"] == 4
     assert a["construction_stopped"] == 1
     assert a["behaviours"]["wet_hands"] == 2
     assert a["behaviours"]["fishing_under_lines"] == 1
     assert a["behaviours"]["clothes_on_lines"] == 0
     assert len(a["behaviours"]) == 9
-    assert a["open_in_zone"] == 2
-    assert a["confirm_hours_median"] == pytest.approx(4.0)
-    assert a["confirm_hours_p90"] == pytest.approx(5.6)
-    assert a["clear_verified_hours_median"] == pytest.approx(10.0)
-    assert a["clear_verified_hours_p90"] == pytest.approx(10.0)
+    assert (a["open_hazards"], a["open_in_zone"]) == (6, 2)
+    assert (a["overdue_confirm"], a["overdue_clear"]) == (5, 1)
+    assert a["hazards_reported"] == 8
+    assert a["confirm_median_h"] == pytest.approx(4.0)
+    assert a["confirm_p90_h"] == pytest.approx(5.6)
+    assert a["clear_median_h"] == pytest.approx(10.0)
+    assert a["clear_p90_h"] == pytest.approx(10.0)
     assert a["segments_patrolled_30d"] == 2
     b = rows[g.district_b.pk]
-    assert (b["tree_reported"], b["confirm_hours_median"], b["clear_verified_hours_median"]) == (
+    assert (b["tree_places_reported"], b["confirm_median_h"], b["clear_median_h"]) == (
         1, pytest.approx(1.0), None,
     )  # fmt: skip
+    assert (b["open_hazards"], b["overdue_clear"]) == (1, 1)
 
 
 def test_station_level_pools_the_grids_for_median_and_p90(g):
     (row,) = report_counts(user=g.staff, level="station", since=SINCE, until=UNTIL)
     assert row["id"] == g.station.pk
-    assert row["tree_reported"] == 4
-    assert row["confirm_hours_median"] == pytest.approx(3.0)
-    assert row["confirm_hours_p90"] == pytest.approx(5.4)
+    assert row["tree_places_reported"] == 4
+    assert row["confirm_median_h"] == pytest.approx(3.0)
+    assert row["confirm_p90_h"] == pytest.approx(5.4)
 
 
 def test_transformer_area_level(g):
     rows = _by_id(report_counts(user=g.staff, level="transformer_area", since=SINCE, until=UNTIL))
-    assert rows[g.ta.pk]["tree_reported"] == 3
-    assert rows[None]["tree_reported"] == 1  # grid B's report has no transformer area
+    assert rows[g.ta.pk]["tree_places_reported"] == 3
+    assert rows[None]["tree_places_reported"] == 1  # grid B's report has no transformer area
 
 
 def test_period_moves_the_counts(g):
@@ -164,7 +172,10 @@ def test_period_moves_the_counts(g):
         report_counts(user=g.staff, since=dt.date(2026, 10, 1), until=dt.date(2026, 10, 31))
     )
     a = rows[g.district.pk]
-    assert (a["tree_reported"], a["tree_cleared"], a["segments_patrolled_30d"]) == (1, 0, 1)
+    assert (a["tree_places_reported"], a["tree_places_cleared"]) == (1, 0)
+    assert a["segments_patrolled_30d"] == 1
+    # At the end of October only report 5 (received 15 October) was open: it carries over.
+    assert (a["open_hazards"], a["open_in_zone"], a["overdue_confirm"]) == (1, 1, 1)
 
 
 def test_grid_manager_counts_only_their_grid(g):
@@ -184,5 +195,5 @@ def test_counts_api_returns_the_same_rows(client, g):
     )
     assert response.status_code == 200
     body = _by_id(response.json())
-    assert body[g.district.pk]["confirm_hours_p90"] == pytest.approx(5.6)
+    assert body[g.district.pk]["confirm_p90_h"] == pytest.approx(5.6)
     assert client.get("/api/patrols/counts/", {"level": "planet"}).status_code == 400

@@ -37,5 +37,6 @@ def test_demo_year_has_the_stations_figures_and_is_idempotent():
     assert Report.objects.count() == total
 
     (row,) = report_counts(user=g.staff, level="station")
-    assert row["tree_cleared_self"] == 2000 and row["trees_removed"] == 700
-    assert row["confirm_hours_median"] > 0
+    assert row["tree_places_cleared_self"] == 2000 and row["trees_removed"] == 700
+    assert row["construction_stopped"] == 30
+    assert row["confirm_median_h"] > 0

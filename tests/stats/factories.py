@@ -23,7 +23,7 @@ from tests.factories import (
     TransformerAreaFactory,
     UserFactory,
 )
-from tests.patrols.factories import ReportFactory
+from tests.patrols.factories import ReportFactory, add_history
 from tests.pledges.factories import PledgeFactory, SegmentAssignmentFactory
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -54,7 +54,7 @@ def report(**kw) -> Report:
     received = kw.pop("received_at")
     kw.setdefault("submitted_at", received)
     kw.setdefault("status_changed_at", received)
-    return ReportFactory(received_at=received, **kw)
+    return add_history(ReportFactory(received_at=received, **kw))
 
 
 def small_county(*, with_reports: bool = True) -> County:

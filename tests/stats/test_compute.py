@@ -32,11 +32,17 @@ def county():
 
 def test_district_flow_counts_match_hand_computed(county):
     s = snap("district", county.d1.pk)
-    assert (s.reports, s.hazards_reported, s.confirmed, s.rejected) == (6, 5, 2, 1)
+    # r5 was rejected: not a hazard reported (patrols.figures).
+    assert (s.reports, s.hazards_reported, s.confirmed, s.rejected) == (6, 4, 2, 1)
     assert (s.cleared, s.cleared_self, s.cleared_crew, s.verified) == (1, 1, 0, 1)
+    assert (s.tree_places_reported, s.tree_places_cleared_self) == (2, 1)
+    # At the end of January: r2 (confirmed) and r3 (submitted) are open, r2 in the zone;
+    # r3 waits for a decision and r2 for its clearing, both past the targets. r5 was
+    # decided (rejected), late, but is no longer waiting: not overdue at the month's end.
     assert (s.open_hazards, s.open_in_zone) == (2, 1)
-    assert (s.overdue_confirm, s.overdue_clear) == (3, 1)
+    assert (s.overdue_confirm, s.overdue_clear) == (1, 1)
     assert (s.tree_places_cleared, s.trees_removed, s.construction_stopped) == (1, 3, 1)
+    assert s.as_of == NOW
     assert s.behaviours["clothes_on_lines"] == 1
     assert s.behaviours["wet_hands"] == 0
 
@@ -90,7 +96,7 @@ def test_score_follows_the_documented_formula(county, settings):
     d1 = snap("district", county.d1.pk)
     pledge, resp, patrol = 2 / 6, 0.5, 1 / 2
     resolution = 1 / 2  # verified / confirmed
-    timeliness = 1 - (3 + 1) / (5 + 2)
+    timeliness = 1 - (1 + 1) / 2  # 1 - overdue / open at the month's end
     w = settings.STATS_SCORE_WEIGHTS
     expected = (
         w["pledge_rate"] * pledge + w["responsibility_rate"] * resp

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from patrols.models import ServiceTarget
 from stats import demo
-from stats.models import ServiceTarget, Snapshot
+from stats.models import Snapshot
 from tests.stats.factories import small_county
 
 pytestmark = pytest.mark.django_db

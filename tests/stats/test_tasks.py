@@ -85,7 +85,8 @@ def test_a_burst_of_changes_schedules_one_district_refresh(settings):
     assert Job.objects.filter(key=services.refresh_job_key(c.d1.pk)).count() == 1
     assert run_outbox() == 1
     runs = SnapshotRun.objects.filter(district=c.d1)
-    assert runs.count() == 3  # day, month, year of one refresh, not three refreshes
+    # Day, month, year and the previous month to date, of one refresh, not three refreshes.
+    assert runs.count() == 4
     assert not Snapshot.objects.filter(level="district", scope_id=c.d2.pk).exists()
     assert Snapshot.objects.filter(level="district", scope_id=c.d1.pk, period="year").exists()
     # Done and deleted: the next change schedules again.
@@ -158,12 +159,14 @@ def test_worker_killed_mid_run_leaves_the_previous_complete_set(celery_worker):
          "-n", hostname, "--without-gossip", "--without-mingle", "-l", "WARNING"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    # Hold a lock the run needs right after its write (it reads pledges for its sources),
-    # so the worker is caught mid-transaction with new rows written but not committed.
+    # Hold a lock the run needs right after its first write and not before (it reads the
+    # household visits for its sources after the day rows; the stocks read the pledges
+    # earlier), so the worker is caught mid-transaction with new rows written but not
+    # committed.
     blocker = psycopg.connect(**_db_dsn())
     try:
         blocker.execute("BEGIN")
-        blocker.execute("LOCK TABLE pledges_pledge IN ACCESS EXCLUSIVE MODE")
+        blocker.execute("LOCK TABLE pledges_householdvisit IN ACCESS EXCLUSIVE MODE")
         refresh_all.apply_async(
             kwargs={"scope": "range", "first": "2026-01-01", "last": "2026-01-31"}, queue=queue
         )
@@ -172,7 +175,7 @@ def test_worker_killed_mid_run_leaves_the_previous_complete_set(celery_worker):
         while time.monotonic() < deadline:
             waiting = watcher.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
-                "AND wait_event_type = 'Lock' AND query ILIKE '%%pledges_pledge%%'",
+                "AND wait_event_type = 'Lock' AND query ILIKE '%%pledges_householdvisit%%'",
                 [db["NAME"]],
             ).fetchone()[0]
             if waiting:
@@ -189,7 +192,7 @@ def test_worker_killed_mid_run_leaves_the_previous_complete_set(celery_worker):
             time.monotonic() < deadline
             and watcher.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = %s"
-                " AND state LIKE 'idle in%%' AND query ILIKE '%%pledges_pledge%%'",
+                " AND state LIKE 'idle in%%' AND query ILIKE '%%pledges_householdvisit%%'",
                 [db["NAME"]],
             ).fetchone()[0]
         ):

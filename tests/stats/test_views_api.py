@@ -48,8 +48,8 @@ def test_dashboard_shows_ranking_formula_and_freshness(client, leader, county):
     assert (ranking[0].rank, ranking[1].rank) == (1, None)
     body = response.content.decode()
     assert "数据不足" in body  # not enough data, in Chinese by default
-    assert "0.25 \u00d7 签约率" in body  # the formula with its weights
-    assert "数据计算于" in body
+    assert "0.25 \u00d7 村规民约签约率" in body  # the formula with its weights
+    assert "数据计算于 2026-02-01 00:00 (Asia/Shanghai)" in body
 
 
 def test_villager_and_grid_manager_cannot_read_statistics(client, county):
@@ -108,7 +108,10 @@ def test_csv_export_has_the_ranking_rows(client, leader, county):
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[1][:2] == ["1", county.d1.name]
     assert rows[2][0] == "" and rows[2][1] == county.d2.name
-    assert "数据不足" in rows[2]
+    # Not enough data: no score, and a column that says why (not a text in a number column).
+    header = rows[0]
+    assert rows[2][header.index("履约得分")] == ""
+    assert rows[2][header.index("数据足以排名")] == "否"
 
 
 def test_excel_export_of_the_trend(client, leader):
@@ -185,3 +188,28 @@ def test_dashboard_before_any_computation_says_so(client):
     assert "本月数据尚未计算" in response.content.decode()
     assert response.context["ranking"] == []
     assert not Snapshot.objects.exists()
+
+
+def test_exports_keep_numbers_numeric_and_times_local_with_the_zone(client, leader, county):
+    client.force_login(leader)
+    d1 = Snapshot.objects.get(
+        level="district", scope_id=county.d1.pk, period="month", period_start=JAN
+    )
+    sheet = load_workbook(
+        io.BytesIO(client.get("/stats/export/ranking.xlsx", MONTH).content)
+    ).active
+    header = [c.value for c in sheet[1]]
+    rate = sheet.cell(row=2, column=header.index("村规民约签约率") + 1)
+    assert rate.value == pytest.approx(d1.pledge_rate)  # a number, summable and chartable
+    assert rate.number_format == "0.0%"
+    computed = sheet.cell(row=2, column=header.index("数据计算时间 (Asia/Shanghai)") + 1)
+    # Local time, not UTC (Excel has no zones: the header names it).
+    assert computed.value == NOW.replace(tzinfo=None)
+    csv_rows = list(
+        csv.reader(
+            io.StringIO(client.get("/stats/export/ranking.csv", MONTH).content.decode("utf-8-sig"))
+        )
+    )
+    header = csv_rows[0]
+    assert float(csv_rows[1][header.index("村规民约签约率 (%)")]) == round(d1.pledge_rate * 100, 1)
+    assert csv_rows[1][header.index("数据计算时间 (Asia/Shanghai)")] == "2026-02-01 00:00"

@@ -2,6 +2,7 @@
 
 - `{% if user|can:"read_stats" %}`: the page asks the one permissions module
   (houhu.accounts.scopes) whether the user holds a capability; no template decides by role.
+- `{{ when|local_time }}`: a computation time in the station's local time, zone named.
 - `{% houhu_map_config %}`: the basemap tiles, centre and zooms of `LEAFLET_CONFIG` as a
   JSON block that `static/js/houhu-map.js` reads, so pages build their map with the same
   settings as django-leaflet's own `{% leaflet_map %}` (none, OSM or Tianditu), plus the
@@ -21,6 +22,14 @@ from leaflet import app_settings
 from houhu.accounts import scopes
 
 register = template.Library()
+
+
+@register.filter
+def local_time(value) -> str:
+    from houhu.lib.figures import local_time_label
+
+    return local_time_label(value)
+
 
 # The map script's words (static/js/houhu-map.js), rendered in the active language.
 MAP_LABELS = {

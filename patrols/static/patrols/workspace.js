@@ -16,8 +16,10 @@
   // The same colours as the phone's kind buttons (patrols.css).
   var KIND_COLOURS = { tree: "#2e7d32", construction: "#e65100", behaviour: "#c62828",
     damage: "#6a1b9a", other: "#546e7a", nothing_found: "#0277bd" };
-  var CLOSED = { verified: 1, rejected: 1, recorded: 1, permitted: 1, stopped: 1 };
-  var NEW = { submitted: 1, reopened: 1 };
+  // Status groups come from the server (Report.OPEN_STATUSES, the workflow's triage
+  // statuses) through the page config: never restated here.
+  function set(list) { var o = {}; list.forEach(function (k) { o[k] = 1; }); return o; }
+  var OPEN = set(C.openStatuses), NEW = set(C.triageStatuses), TO_VERIFY = set(C.toVerifyStatuses);
   var current = null; // id of the report in the panel
 
   function fmt(s, vars) { return String(s).replace(/\{(\w+)\}/g, function (_, k) { return vars[k]; }); }
@@ -60,7 +62,7 @@
     var open = 0, urgent = 0, children = cluster.getAllChildMarkers();
     children.forEach(function (m) {
       var p = m.feature.properties;
-      if (!CLOSED[p.status]) { open++; if (p.in_zone) urgent++; }
+      if (OPEN[p.status]) { open++; if (p.in_zone) urgent++; }
     });
     var level = urgent ? "urgent" : open ? "open" : "closed";
     return L.divIcon({
@@ -79,11 +81,11 @@
 
   function styleFor(p) {
     var colour = KIND_COLOURS[p.kind] || "#555";
-    var closed = CLOSED[p.status], fresh = NEW[p.status];
+    var closed = !OPEN[p.status], fresh = NEW[p.status];
     return {
       radius: p.in_zone ? 9 : 7, color: fresh ? "#fff" : closed ? colour : "#212121",
       weight: fresh ? 3 : 2, fillColor: colour, fillOpacity: closed ? 0.25 : 0.9,
-      opacity: closed ? 0.5 : 1, dashArray: p.status === "cleared" ? "3 3" : null,
+      opacity: closed ? 0.5 : 1, dashArray: TO_VERIFY[p.status] ? "3 3" : null,
       pane: "reports", renderer: renderer,
     };
   }
@@ -142,17 +144,24 @@
     getJSON(url + "?" + params.toString()).then(function (data) {
       var rows = data.results || data;
       if (!Array.isArray(rows)) rows = [rows];
-      var keys = [["tree_reported", "stat_tree_reported"], ["tree_cleared", "stat_tree_cleared"],
-        ["trees_removed", "stat_trees_removed"], ["construction_stopped", "stat_construction_stopped"],
-        ["open_in_zone", "stat_open_in_zone"]];
       box.innerHTML = "";
-      keys.forEach(function (k) {
-        // A handful of rows (one per grid) already aggregated in SQL by the API.
-        var total = rows.reduce(function (s, r) { return s + (+r[k[0]] || 0); }, 0);
-        var span = el("span", null, T[k[1]] + " ");
-        var b = el("b", null, total); b.setAttribute("data-count", k[0]);
+      // The figures and their labels come from patrols.figures through the page config.
+      C.counts.forEach(function (k) {
+        // A handful of rows (one per grid) already aggregated in SQL by the API; every
+        // figure shown here is a count, so the grids add up.
+        var total = rows.reduce(function (s, r) { return s + (+r[k.key] || 0); }, 0);
+        var span = el("span", null, k.label + " ");
+        var b = el("b", null, total); b.setAttribute("data-count", k.key);
         span.appendChild(b); box.appendChild(span);
       });
+      // The one time these figures are taken at (the period's end, or now), station time.
+      if (rows.length && rows[0].as_of) {
+        var at = new Date(rows[0].as_of).toLocaleString(document.documentElement.lang || undefined,
+          { timeZone: C.timeZone, year: "numeric", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
+        var stamp = el("span", "hint", fmt(T.counts_as_of, { at: at + " (" + C.timeZone + ")" }));
+        stamp.setAttribute("data-testid", "counts-as-of");
+        box.appendChild(stamp);
+      }
     }).catch(function () { box.innerHTML = ""; });
   }
 
