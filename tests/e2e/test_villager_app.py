@@ -5,6 +5,7 @@ signal returns, and "my records" pages and filters with the place drawn on a rep
 from __future__ import annotations
 
 import pytest
+from django.contrib.gis.geos import Point
 
 from patrols.models import Report
 from tests.e2e.test_patrols import WAIT_MS, _fill_tree_report, _phone_at, demo_district, login
@@ -38,7 +39,9 @@ def test_every_villager_page_opens_offline_and_an_offline_report_is_sent_once(
         assert response.status == 200, path
         phone_page.wait_for_selector(selector, state="attached", timeout=WAIT_MS)
         # Styled from the cache too: the top bar has its colour.
-        colour = phone_page.evaluate("getComputedStyle(document.querySelector('.topbar')).backgroundColor")
+        colour = phone_page.evaluate(
+            "getComputedStyle(document.querySelector('.topbar')).backgroundColor"
+        )
         assert colour == "rgb(11, 110, 79)", path
 
     # A report written with no signal waits on the phone, shown as waiting.
@@ -69,7 +72,6 @@ def test_my_records_page_and_filter_and_a_report_shows_its_place(
     villager = demo_district["villager"]
     district = demo_district["district"]
     lon, lat = demo_district["near"]
-    from django.contrib.gis.geos import Point
 
     reports = [
         ReportFactory(
@@ -83,7 +85,9 @@ def test_my_records_page_and_filter_and_a_report_shows_its_place(
     ]
     login(phone_page, live_server.url, villager.username)
     api_calls: list[str] = []
-    phone_page.on("request", lambda r: api_calls.append(r.url) if "/api/patrols/reports" in r.url else None)
+    phone_page.on(
+        "request", lambda r: api_calls.append(r.url) if "/api/patrols/reports" in r.url else None
+    )
     phone_page.goto(f"{live_server.url}/patrols/mine/")
     assert phone_page.locator("#reports li").count() == 20
     phone_page.click("a[rel=next]")
