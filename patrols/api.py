@@ -26,6 +26,7 @@ from .serializers import (
     ReportDetailSerializer,
     ReportSerializer,
     ReportSubmitSerializer,
+    WorkQueueItemSerializer,
 )
 from .throttles import ReportSubmitThrottle
 
@@ -161,6 +162,20 @@ class PhotoFile(APIView):
         response = FileResponse(field.open("rb"), content_type="image/jpeg")
         response["Cache-Control"] = "private, max-age=86400"
         return response
+
+
+class WorkQueue(generics.ListAPIView):
+    """The work queue of the user's area, most pressing first, paged (limit, offset)."""
+
+    serializer_class = WorkQueueItemSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.work_queue(self.request.user).select_related(None)
+
+    @extend_schema(summary="New, confirmed and overdue reports of my area, most pressing first")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class NotificationList(generics.ListAPIView):

@@ -354,6 +354,38 @@ class NotificationSerializer(serializers.ModelSerializer):
         )
 
 
+class WorkQueueItemSerializer(serializers.Serializer):
+    """One item of the work queue (selectors.work_queue): shape only; the clock and the
+    order are the selector's."""
+
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    kind_label = serializers.SerializerMethodField()
+    status = serializers.CharField()
+    status_label = serializers.SerializerMethodField()
+    district_name = serializers.CharField()
+    village_name = serializers.CharField(allow_null=True)
+    in_zone = serializers.BooleanField()
+    urgent = serializers.BooleanField()
+    received_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(help_text="When the service target runs out.")
+    overdue = serializers.BooleanField()
+    lon = serializers.SerializerMethodField()
+    lat = serializers.SerializerMethodField()
+
+    def get_kind_label(self, obj) -> str:
+        return str(obj.get_kind_display())
+
+    def get_status_label(self, obj) -> str:
+        return str(obj.get_status_display())
+
+    def get_lon(self, obj) -> float:
+        return round(obj.location.x, 6)
+
+    def get_lat(self, obj) -> float:
+        return round(obj.location.y, 6)
+
+
 def _count_row_fields() -> dict[str, serializers.Field]:
     """The fields of a row of /api/patrols/counts/: one per figure of patrols.figures."""
     fields: dict[str, serializers.Field] = {

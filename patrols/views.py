@@ -91,6 +91,14 @@ LIST_TEXT = {
 
 WORKSPACE_TEXT = {
     "reports": gettext_lazy("Patrol reports"),
+    "queue_title": gettext_lazy("Work queue"),
+    "queue_empty": gettext_lazy("Nothing waiting: every report is decided and cleared."),
+    "queue_more": gettext_lazy("Show more"),
+    "queue_left": gettext_lazy("{t} left"),
+    "queue_overdue": gettext_lazy("overdue by {t}"),
+    "queue_days": gettext_lazy("{d} d {h} h"),
+    "queue_hours": gettext_lazy("{h} h"),
+    "queue_minutes": gettext_lazy("{m} min"),
     "notices": gettext_lazy("Notifications ({n})"),
     "no_notices": gettext_lazy("No notifications."),
     "districts": gettext_lazy("Service grids"),
@@ -240,6 +248,7 @@ def _api_urls() -> dict[str, str]:
         "layer": "/api/patrols/layers/reports/",
         "counts": "/api/patrols/counts/",
         "notifications": "/api/patrols/notifications/",
+        "queue": "/api/patrols/queue/",
         "segments": "/api/layers/segments/",
         "lines": "/api/layers/lines/",
     }
