@@ -30,7 +30,15 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from houhu.accounts.scopes import Can, authored_filter, can, districts_for
+from houhu.accounts.scopes import (
+    Can,
+    Shown,
+    Whose,
+    authored_filter,
+    can,
+    districts_for,
+    personal_data,
+)
 from houhu.grid.models import Household
 from houhu.lib import geojson
 from houhu.lib.bbox import parse_bbox
@@ -167,6 +175,15 @@ def responsibles(report: Report) -> list[dict[str, Any]]:
     )
     keys = ("scope", "user_id", "name", "phone")
     return [{k: row.get(k) for k in keys} for row in rows]
+
+
+def report_contacts(report: Report, user: User) -> list[dict[str, Any]]:
+    """`responsibles` for a reader whose work is to call them (scopes.PERSONAL_DATA: grid
+    managers and staff); nobody for the others: the nearest household is chosen by where
+    the report is put, so a villager could otherwise learn any neighbour's phone."""
+    if personal_data(user, Whose.REPORT_CONTACTS) is not Shown.FULL:
+        return []
+    return responsibles(report)
 
 
 def work_queue(user: User, *, now: dt.datetime | None = None) -> QuerySet[Report]:
