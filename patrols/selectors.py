@@ -65,6 +65,19 @@ def reports_for(user: User) -> QuerySet[Report]:
     return Report.objects.filter(authored_filter(user, district="district", author="reporter"))
 
 
+def my_reports(user: User, *, open_only: bool = False) -> QuerySet[Report]:
+    """What this user reported ("my records"), newest first; `open_only`: still waiting for
+    the station (Report.OPEN_STATUSES)."""
+    qs = Report.objects.filter(reporter=user)
+    if open_only:
+        qs = qs.filter(status__in=Report.OPEN_STATUSES)
+    # In the order of the index patrols_report_reporter; pk breaks ties, so a page boundary
+    # between two reports of the same instant stays put.
+    return qs.only(
+        "pk", "kind", "status", "submitted_at", "received_at", "in_zone", "note", "reporter_id"
+    ).order_by("-received_at", "-pk")
+
+
 def parse_date(value: str | None, field: str) -> dt.date | None:
     if not value:
         return None

@@ -212,6 +212,10 @@ SPECTACULAR_SETTINGS = {
 # matches the stored WGS-84 to centimetres, so no shift is needed for either.
 HOUHU_BASEMAP = env_str("HOUHU_BASEMAP", "none")
 HOUHU_TIANDITU_KEY = env_str("HOUHU_TIANDITU_KEY", "")
+# Basemap tiles a phone keeps for use without signal (the service worker's tile cache):
+# at most this many, the oldest dropped first. 600 tiles of ~15 KB is ~9 MB, a village and
+# its fields at zooms 14-18.
+HOUHU_OFFLINE_TILES = env_int("HOUHU_OFFLINE_TILES", 600)
 
 
 def _leaflet_tiles(basemap: str, tianditu_key: str) -> list:

@@ -476,7 +476,7 @@ def test_log_out_drops_the_pages_kept_for_offline_use_but_not_the_waiting_report
     )
     phone_page.goto(f"{live_server.url}/patrols/mine/")
     cached = """() => caches.keys().then(keys => Promise.all(
-        keys.filter(k => k.startsWith("houhu-patrols-"))
+        keys.filter(k => k.startsWith("houhu-pages-"))
             .map(k => caches.open(k).then(c => c.keys()).then(r => r.map(q => q.url)))))
         .then(lists => lists.flat())"""
     phone_page.wait_for_function(
