@@ -164,7 +164,12 @@ class NotificationList(generics.ListAPIView):
 
     @extend_schema(parameters=[OpenApiParameter("unread", bool, description="Only unread")])
     def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+        response = super().get(request, *args, **kwargs)
+        # The bell's number: all unread, not only those on this page (one indexed count).
+        response.data["unread"] = (
+            selectors.notifications_for(request.user).filter(read_at__isnull=True).count()
+        )
+        return response
 
 
 class NotificationRead(APIView):

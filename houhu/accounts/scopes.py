@@ -279,6 +279,15 @@ def accounts_unlockable_by(user: User) -> QuerySet[User]:
     return qs.filter(villagers_in_scope | Q(station=user.station_id))
 
 
+def told_of_new_reports(district: District) -> QuerySet[User]:
+    """Who is told of a new report in a district: its grid manager and the staff of its
+    station (active accounts). Staff without a station serve the whole county and would be
+    told of everything: they read the work queue instead."""
+    people = Q(pk=district.manager_id) if district.manager_id else Q(pk__in=[])
+    people |= Q(role=Role.STAFF, station_id=district.station_id)
+    return User.objects.filter(people, is_active=True)
+
+
 def can_unlock_login(user: User, account: User) -> bool:
     return accounts_unlockable_by(user).filter(pk=account.pk).exists()
 

@@ -295,6 +295,9 @@ PATROLS_SLA_HOURS = {"tree": 168, "behaviour": 72, "damage": 48, "other": 168}
 # Email the grid manager / reporter as well as the in-app notification (needs a real
 # EMAIL_BACKEND; off by default because sites often have no mail server).
 PATROLS_EMAIL_NOTIFICATIONS = env_bool("PATROLS_EMAIL_NOTIFICATIONS", False)
+# SMS: the dotted path of a function send(*, phone, text, key) wrapping a provider; empty,
+# no SMS (the hook is described in patrols/notifications.py).
+PATROLS_SMS_SENDER = env_str("PATROLS_SMS_SENDER", "")
 # Stable OpenAPI enum names for the report choices (otherwise "kind"/"status" collide with
 # other apps' fields and get hashed names the front end cannot rely on).
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
