@@ -48,6 +48,8 @@ REPORT_TEXT = {
     "need_location": gettext_lazy("Give the location: use your location or choose it on the map."),
     "too_many_photos": gettext_lazy("At most {n} photos."),
     "remove_photo": gettext_lazy("Remove photo"),
+    "photo_n": gettext_lazy("Photo {n}"),
+    "photo_count": gettext_lazy("{n} of {max} photos"),
     "waiting": gettext_lazy("Waiting to send ({n})"),
     "sending": gettext_lazy("Sending…"),
     "sent": gettext_lazy("Sent"),

@@ -7,8 +7,15 @@ from __future__ import annotations
 import pytest
 from django.contrib.gis.geos import Point
 
-from patrols.models import Report
-from tests.e2e.test_patrols import WAIT_MS, _fill_tree_report, _phone_at, demo_district, login
+from patrols.models import Report, ReportPhoto
+from tests.e2e.test_patrols import (
+    WAIT_MS,
+    _fill_tree_report,
+    _jpeg,
+    _phone_at,
+    demo_district,
+    login,
+)
 from tests.patrols.factories import ReportFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -102,3 +109,42 @@ def test_my_records_page_and_filter_and_a_report_shows_its_place(
     phone_page.wait_for_selector("#place-map[data-segments='1']", timeout=WAIT_MS)
     assert phone_page.locator("#place-map svg .pm-point").count() == 1
     assert len([u for u in api_calls if f"/reports/{reports[0].pk}/" in u]) == 1
+
+
+def test_photo_control_takes_previews_counts_and_removes_photos(
+    phone_page, live_server, demo_district
+):
+    villager = demo_district["villager"]
+    _phone_at(phone_page, live_server, *demo_district["near"])
+    login(phone_page, live_server.url, villager.username)
+    phone_page.goto(f"{live_server.url}/patrols/report/")
+    take = phone_page.locator("label.photo-take")
+    box = take.bounding_box()
+    assert box["width"] >= 120 and box["height"] >= 48
+    assert take.inner_text().strip().endswith("拍照")
+    # The native "no file chosen" input is out of sight; the camera opens from the button.
+    assert phone_page.locator("#photos").get_attribute("capture") == "environment"
+    assert phone_page.locator("#photos").bounding_box()["width"] <= 1
+
+    _fill_tree_report(phone_page)
+    files = [
+        {"name": f"tree{i}.jpg", "mimeType": "image/jpeg", "buffer": _jpeg((40 * i, 120, 40))}
+        for i in range(3)
+    ]
+    phone_page.set_input_files("#photos", files=files[:2])
+    phone_page.wait_for_selector("#photo-count[data-count='2']", timeout=WAIT_MS)
+    phone_page.set_input_files("#photos-gallery", files=files[2:])
+    phone_page.wait_for_selector("#photo-count[data-count='3']", timeout=WAIT_MS)
+    assert phone_page.locator("#photo-list img").count() == 3
+    assert "3" in phone_page.inner_text("#photo-count")
+    remove = phone_page.locator("#photo-list .photo-remove").nth(1)
+    rbox = remove.bounding_box()
+    assert rbox["width"] >= 44 and rbox["height"] >= 44
+    remove.click()
+    phone_page.wait_for_selector("#photo-count[data-count='2']", timeout=WAIT_MS)
+    assert phone_page.locator("#photo-list img").count() == 2
+
+    phone_page.click("#submit")
+    phone_page.wait_for_selector("#done:not([hidden])", timeout=WAIT_MS)
+    report = Report.objects.get(reporter=villager)
+    assert ReportPhoto.objects.filter(report=report).count() == 2
