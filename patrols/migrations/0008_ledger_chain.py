@@ -18,6 +18,6 @@ CHAIN = source(
 
 
 class Migration(migrations.Migration):
-    dependencies = [("patrols", "0005_servicetarget_from_stats"), ("ledger", "0001_chain")]
+    dependencies = [("patrols", "0007_wecom_robots"), ("ledger", "0001_chain")]
 
     operations = [migrations.RunSQL(*CHAIN)]
