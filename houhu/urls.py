@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from houhu.grid.tiles import tile_view
 from houhu.outbox.views import health, live
 
 urlpatterns = [
@@ -21,6 +22,8 @@ urlpatterns = [
         name="api-docs",
     ),
     path("api/", include("houhu.api_urls")),
+    # Vector tiles of every app's growing layers (registered in houhu.grid.tiles).
+    path("tiles/<slug:layer>/<int:z>/<int:x>/<int:y>.pbf", tile_view, name="tile"),
     path("pledges/", include("pledges.urls")),
     path("patrols/", include("patrols.urls")),
     path("stats/", include("stats.urls")),

@@ -9,7 +9,8 @@ class PledgesConfig(AppConfig):
     def ready(self) -> None:
         from houhu.accounts import home
 
-        from . import demo
+        from . import demo, tiles
 
         demo.register()
+        tiles.register_layers()
         home.register_villager_card("pledges/villager_card.html", order=20)
