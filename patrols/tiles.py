@@ -44,7 +44,7 @@ def map_reports(qs: QuerySet[Report], since: dt.datetime | None = None) -> Query
     return qs.filter(Q(status__in=Report.OPEN_STATUSES) | Q(status_changed_at__gte=since))
 
 
-def reports_tile(*, user, district_ids, z, x, y, names, params) -> bytes:
+def reports_tile(*, user, district_ids, z, x, y, params) -> bytes:
     qs = filter_reports(reports_for(user).filter(district__in=district_ids), params)
     qs = map_reports(qs, params.get("closed_since"))
     if z >= REPORT_POINTS_MIN_ZOOM:

@@ -31,14 +31,14 @@ SEGMENT_COLUMNS = [
 ]
 
 
-def coverage_tile(*, user, district_ids, z, x, y, names, params) -> bytes:
+def coverage_tile(*, user, district_ids, z, x, y, params) -> bytes:
     if z >= COVERAGE_SEGMENTS_MIN_ZOOM:
         qs = (
             segments_for(user)
             .filter(district__in=district_ids)
             .filter(geom__bboverlaps=mvt.tile_bounds_4326(z, x, y, margin=mvt.buffer_margin()))
         )
-        rows = segment_coverage_rows(qs).values(*SEGMENT_COLUMNS, geom_4326=F("geom"))
+        rows = segment_coverage_rows(qs, user=user).values(*SEGMENT_COLUMNS, geom_4326=F("geom"))
         return mvt.features_tile(
             "coverage", rows, columns=SEGMENT_COLUMNS, geom="geom_4326", z=z, x=x, y=y
         )

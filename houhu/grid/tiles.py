@@ -2,7 +2,7 @@
 
 Each app registers its layers here (grid: households, segments; pledges: coverage;
 patrols: reports) in its AppConfig.ready, so this module imports none of them. A layer is
-a function `(user, district_ids, z, x, y, names, params) -> MVT bytes` built by
+a function `(user, district_ids, z, x, y, params) -> MVT bytes` built by
 `houhu.lib.mvt` from the app's own scoped selector, restricted to `district_ids`.
 
 Who sees what is decided as for the GeoJSON layers (houhu.accounts.scopes):
@@ -10,11 +10,12 @@ Who sees what is decided as for the GeoJSON layers (houhu.accounts.scopes):
   leaders); a villager's phone pages draw their own household in GeoJSON (403 here);
 - the rows are the grids of `districts_for(user)` that overlap the tile: a leader the
   whole county's, staff their station's, a grid manager their grids';
-- names leave the database only for those who may see people (`Can.SEE_PEOPLE`): a
-  leader's household tiles carry no name attribute at all. No tile carries a phone.
+- names leave the database only for those who may see them (`scopes.PERSONAL_DATA`,
+  asked through `sees_households`): a leader's household tiles carry no name attribute at
+  all. No tile carries a phone, an address or a responsible person's name.
 
-Caching (houhu.lib.tilecache): a tile is keyed by its layer, z/x/y, the filters, whether
-it carries names, and the version of every grid whose rows it may hold, so tiles are
+Caching (houhu.lib.tilecache): a tile is keyed by its layer, z/x/y, the filters, whose
+names the user may see, and the version of every grid whose rows it may hold, so tiles are
 shared by everyone with the same view and go stale by themselves when a grid's layer
 changes (`ledger_changed` -> versions bumped after the commit). Answers: gzip as stored,
 `Cache-Control: private, no-cache` with an ETag, so the browser revalidates every tile
@@ -31,7 +32,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.utils.cache import patch_vary_headers
 
-from houhu.accounts.scopes import Can, can, districts_for
+from houhu.accounts.scopes import Can, Whose, can, districts_for, personal_data
 from houhu.lib import mvt, tilecache
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -105,7 +106,9 @@ def tile_view(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpR
     params: dict[str, Any] = {k: request.GET[k] for k in spec.params if request.GET.get(k)}
     if spec.context is not None:
         params.update(spec.context())
-    names = can(user, Can.SEE_PEOPLE)
+    # Whose names this user may see (scopes.PERSONAL_DATA): the layers ask the table
+    # themselves; the key holds the user's row, so tiles are shared only within one row.
+    names = tuple(personal_data(user, whose).value for whose in Whose)
     district_ids = tile_districts(user, z, x, y)
     # `?district=<id>`, on every layer: the map's grid filter (within the user's grids).
     only = request.GET.get("district", "")
@@ -126,9 +129,7 @@ def tile_view(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpR
         if cached is not None:
             data = cached
         else:
-            raw = spec.build(
-                user=user, district_ids=district_ids, z=z, x=x, y=y, names=names, params=params
-            )
+            raw = spec.build(user=user, district_ids=district_ids, z=z, x=x, y=y, params=params)
             data = mvt.gzipped(raw) if raw else b""
             if tile_key:
                 tilecache.put(tile_key, data)
@@ -159,8 +160,10 @@ def _headers(response: HttpResponse, tile_key: str | None) -> HttpResponse:
 HOUSEHOLD_POINTS_MIN_ZOOM = 14
 
 
-def households_tile(*, user, district_ids, z, x, y, names, params) -> bytes:
+def households_tile(*, user, district_ids, z, x, y, params) -> bytes:
     from django.db.models import F
+
+    from houhu.accounts.scopes import sees_households
 
     from .selectors import households_for
 
@@ -179,7 +182,7 @@ def households_tile(*, user, district_ids, z, x, y, names, params) -> bytes:
         )
     columns = ["id", "customer_number", "district_id", "is_aquaculture"]
     extra = {"district_id": F("transformer_area__district_id")}
-    if names:  # people's names only for those who may see them (scopes.Can.SEE_PEOPLE)
+    if sees_households(user):  # names only for those who may see them (scopes.PERSONAL_DATA)
         columns.append("head_name")
     rows = rows.filter(
         location__bboverlaps=mvt.tile_bounds_4326(z, x, y, margin=mvt.buffer_margin())
@@ -187,7 +190,7 @@ def households_tile(*, user, district_ids, z, x, y, names, params) -> bytes:
     return mvt.features_tile("households", rows, columns=columns, z=z, x=x, y=y)
 
 
-def segments_tile(*, user, district_ids, z, x, y, names, params) -> bytes:
+def segments_tile(*, user, district_ids, z, x, y, params) -> bytes:
     from django.db.models import F
 
     from .selectors import segments_for

@@ -412,7 +412,7 @@ def segment_coverage_geojson(
     if district is not None:
         qs = qs.filter(district_id=district)
     return _feature_collection(
-        segment_coverage_rows(qs, on=on),
+        segment_coverage_rows(qs, user=user, on=on),
         [
             "id",
             "code",
@@ -430,9 +430,11 @@ def segment_coverage_geojson(
     )
 
 
-def segment_coverage_rows(qs: QuerySet[Segment], *, on: dt.date | None = None) -> QuerySet:
+def segment_coverage_rows(
+    qs: QuerySet[Segment], *, user: User, on: dt.date | None = None
+) -> QuerySet:
     """The segments of `qs` annotated with their coverage (the GeoJSON layer above and the
-    coverage tiles read the same columns; `responsible_name` only where names may go)."""
+    coverage tiles read the same columns; `responsible_name` as `user` may see it)."""
     fd = Assignment.objects.filter(
         active_on(on), scope=Assignment.Scope.FRONT_DOOR, segment=OuterRef("pk")
     )
