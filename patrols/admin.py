@@ -85,7 +85,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 @admin.register(ServiceTarget)
 class ServiceTargetAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "confirm_within_hours", "clear_within_days", "updated_at"]
+    list_display = ["__str__", "confirm_within_hours", "updated_at"]
     readonly_fields = ["updated_at", "updated_by"]
 
     def save_model(self, request, obj, form, change):

@@ -28,6 +28,7 @@ from .serializers import (
     ReportDetailSerializer,
     ReportSerializer,
     ReportSubmitSerializer,
+    WorkQueueItemSerializer,
 )
 from .throttles import ReportSubmitThrottle
 
@@ -170,6 +171,20 @@ class PhotoFile(APIView):
         return response
 
 
+class WorkQueue(generics.ListAPIView):
+    """The work queue of the user's area, most pressing first, paged (limit, offset)."""
+
+    serializer_class = WorkQueueItemSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.work_queue(self.request.user).select_related(None)
+
+    @extend_schema(summary="New, confirmed and overdue reports of my area, most pressing first")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
 class NotificationList(generics.ListAPIView):
     serializer_class = NotificationSerializer
     filter_backends: list = []
@@ -182,7 +197,12 @@ class NotificationList(generics.ListAPIView):
 
     @extend_schema(parameters=[OpenApiParameter("unread", bool, description="Only unread")])
     def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+        response = super().get(request, *args, **kwargs)
+        # The bell's number: all unread, not only those on this page (one indexed count).
+        response.data["unread"] = (
+            selectors.notifications_for(request.user).filter(read_at__isnull=True).count()
+        )
+        return response
 
 
 class NotificationRead(APIView):

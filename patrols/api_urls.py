@@ -18,4 +18,5 @@ urlpatterns = [
         name="patrols-api-notification-read",
     ),
     path("counts/", api.Counts.as_view(), name="patrols-api-counts"),
+    path("queue/", api.WorkQueue.as_view(), name="patrols-api-queue"),
 ]

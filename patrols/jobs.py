@@ -16,3 +16,8 @@ def make_thumbnails(*, photo_ids: list[int]) -> None:
 @handler("patrols.email_notification")
 def email_notification(*, event_id: int, recipient_id: int) -> None:
     notifications.send_email(event_id=event_id, recipient_id=recipient_id)
+
+
+@handler("patrols.sms_notification")
+def sms_notification(*, event_id: int, recipient_id: int) -> None:
+    notifications.send_sms(event_id=event_id, recipient_id=recipient_id)

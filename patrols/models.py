@@ -527,11 +527,13 @@ class Notification(models.Model):
 
 
 class ServiceTarget(models.Model):
-    """Service targets set by staff: "overdue" (patrols.figures) is measured against these.
+    """The confirmation target set by staff: "overdue for confirmation" (patrols.figures)
+    is measured against it. (The clearing targets are per hazard kind, in one setting,
+    PATROLS_SLA_HOURS: the same company rules for every station.)
 
     The row without a station is the default; a station's own row overrides it; without
-    any row, settings.STATS_CONFIRM_WITHIN_HOURS / STATS_CLEAR_WITHIN_DAYS apply. The
-    table kept the name it had when the statistics app owned the model.
+    any row, settings.STATS_CONFIRM_WITHIN_HOURS applies. The table kept the name it had
+    when the statistics app owned the model.
     """
 
     station = models.OneToOneField(
@@ -545,9 +547,6 @@ class ServiceTarget(models.Model):
     )
     confirm_within_hours = models.PositiveIntegerField(
         _("confirm a hazard within (hours)"), default=24
-    )
-    clear_within_days = models.PositiveIntegerField(
-        _("clear a confirmed hazard within (days)"), default=7
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
@@ -570,7 +569,7 @@ class ServiceTarget(models.Model):
                 Coalesce("station", Value(0)), name="stats_servicetarget_one_per_station"
             ),
             models.CheckConstraint(
-                condition=Q(confirm_within_hours__gt=0) & Q(clear_within_days__gt=0),
+                condition=Q(confirm_within_hours__gt=0),
                 name="stats_servicetarget_positive",
             ),
         ]

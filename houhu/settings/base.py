@@ -215,6 +215,10 @@ SPECTACULAR_SETTINGS = {
 # matches the stored WGS-84 to centimetres, so no shift is needed for either.
 HOUHU_BASEMAP = env_str("HOUHU_BASEMAP", "none")
 HOUHU_TIANDITU_KEY = env_str("HOUHU_TIANDITU_KEY", "")
+# Basemap tiles a phone keeps for use without signal (the service worker's tile cache):
+# at most this many, the oldest dropped first. 600 tiles of ~15 KB is ~9 MB, a village and
+# its fields at zooms 14-18.
+HOUHU_OFFLINE_TILES = env_int("HOUHU_OFFLINE_TILES", 600)
 
 
 def _leaflet_tiles(basemap: str, tianditu_key: str) -> list:
@@ -283,9 +287,20 @@ PATROLS_MERGE_DISTANCE_M = env_float("PATROLS_MERGE_DISTANCE_M", 30.0)
 PATROLS_SNAP_RADIUS_M = env_float("PATROLS_SNAP_RADIUS_M", 200.0)
 # The village of a report is the nearest household's within this distance.
 PATROLS_VILLAGE_RADIUS_M = env_float("PATROLS_VILLAGE_RADIUS_M", 1000.0)
+# Service level per hazard kind: hours to clear a hazard once it is confirmed (or
+# reopened). The one definition of "overdue for clearing": the work queue's timers, the
+# workspace counts, the dashboard and the exports all read it through patrols.figures.
+# Per kind, not per station: a pole about to fall cannot wait as long as a tree growing
+# towards a line, and every station works to the same company rules. Hazard kinds only
+# (a construction is stopped or permitted, never "cleared"); patrols.figures.clear_hours
+# refuses a missing kind or a value below one hour with a message naming the setting.
+PATROLS_SLA_HOURS = {"tree": 168, "behaviour": 72, "damage": 48, "other": 168}
 # Email the grid manager / reporter as well as the in-app notification (needs a real
 # EMAIL_BACKEND; off by default because sites often have no mail server).
 PATROLS_EMAIL_NOTIFICATIONS = env_bool("PATROLS_EMAIL_NOTIFICATIONS", False)
+# SMS: the dotted path of a function send(*, phone, text, key) wrapping a provider; empty,
+# no SMS (the hook is described in patrols/notifications.py).
+PATROLS_SMS_SENDER = env_str("PATROLS_SMS_SENDER", "")
 # Stable OpenAPI enum names for the report choices (otherwise "kind"/"status" collide with
 # other apps' fields and get hashed names the front end cannot rely on).
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
@@ -342,9 +357,8 @@ STATS_SCORE_WEIGHTS = {
 }
 # A district with fewer reports than this in a period is "not enough data", never ranked.
 STATS_MIN_REPORTS = env_int("STATS_MIN_REPORTS", 5)
-# Defaults for the service targets staff set in the admin (stats.ServiceTarget).
+# Default for the confirmation target staff set per station in the admin (ServiceTarget).
 STATS_CONFIRM_WITHIN_HOURS = env_int("STATS_CONFIRM_WITHIN_HOURS", 24)
-STATS_CLEAR_WITHIN_DAYS = env_int("STATS_CLEAR_WITHIN_DAYS", 7)
 # A burst of report/pledge changes in one district schedules one refresh this much later.
 STATS_DEBOUNCE_SECONDS = env_int("STATS_DEBOUNCE_SECONDS", 60)
 
