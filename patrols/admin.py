@@ -5,7 +5,10 @@ read-only here and immutable in the database."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
+
+from houhu.lib.protected_files import file_link
 
 from .models import Notification, Report, ReportEvent, ReportPhoto, ServiceTarget
 
@@ -29,8 +32,13 @@ class ReportEventInline(ReadOnlyInline):
 
 class ReportPhotoInline(ReadOnlyInline):
     model = ReportPhoto
-    fields = ["stage", "image", "thumbnail", "width", "height", "uploaded_by", "created_at"]
+    # The photo through its permission-checked view, never the file's own (public) URL.
+    fields = ["stage", "photo", "width", "height", "uploaded_by", "created_at"]
     readonly_fields = fields
+
+    @admin.display(description=_("photo"))
+    def photo(self, obj: ReportPhoto) -> str:
+        return file_link("file-report-photo", obj.pk)
 
 
 @admin.register(Report)

@@ -161,8 +161,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [BASE_DIR / "houhu" / "static"]
+# Uploads are never served as public files: no /media/ route, in DEBUG or not; the views
+# using houhu/lib/protected_files.py check who may read them. Nothing may emit a `.url` of
+# an upload (tests search every answer for "/media/").
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("HOUHU_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# Behind nginx: the internal location's prefix (e.g. /protected/) that aliases MEDIA_ROOT;
+# the views then answer with X-Accel-Redirect and nginx sends the bytes. Empty: Django does.
+HOUHU_X_ACCEL_REDIRECT = env_str("HOUHU_X_ACCEL_REDIRECT", "")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
