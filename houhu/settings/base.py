@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "houhu.outbox",
+    "houhu.ledger",
     "houhu.accounts",
     "houhu.grid",
     "pledges",
