@@ -9,7 +9,7 @@ transition, 422 replayed client id with other content. A report the user may not
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -18,7 +18,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors, services
-from .models import ReportPhoto
 from .serializers import (
     ActionSerializer,
     CountRowSerializer,
@@ -137,31 +136,6 @@ class ReportLayer(APIView):
     def get(self, request):
         qs = selectors.filter_reports(selectors.reports_for(request.user), request.query_params)
         return HttpResponse(selectors.reports_geojson(qs), content_type="application/geo+json")
-
-
-class PhotoFile(APIView):
-    """A stored (re-encoded, metadata-free) photo, only for those who may read its report."""
-
-    @extend_schema(
-        parameters=[OpenApiParameter("size", str, enum=["full", "thumb"])],
-        responses={(200, "image/jpeg"): OpenApiTypes.BINARY},
-    )
-    def get(self, request, pk: int):
-        photo = (
-            ReportPhoto.objects.filter(pk=pk, report__in=selectors.reports_for(request.user))
-            .only("image", "thumbnail")
-            .first()
-        )
-        if photo is None:
-            raise Http404
-        field = (
-            photo.thumbnail
-            if request.query_params.get("size") == "thumb" and photo.thumbnail
-            else photo.image
-        )
-        response = FileResponse(field.open("rb"), content_type="image/jpeg")
-        response["Cache-Control"] = "private, max-age=86400"
-        return response
 
 
 class WorkQueue(generics.ListAPIView):

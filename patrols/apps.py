@@ -25,7 +25,7 @@ class PatrolsConfig(AppConfig):
             prefixes=(
                 "/patrols/mine/",
                 "/api/patrols/reports/",
-                "/api/patrols/photos/",
+                "/files/report-photo/",  # the photos of the reports seen (cleared at log-out)
                 "/api/layers/segments/",
             ),
             assets=(

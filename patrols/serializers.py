@@ -210,14 +210,12 @@ class PhotoSerializer(serializers.ModelSerializer):
         model = ReportPhoto
         fields = ["id", "stage", "stage_label", "url", "thumbnail_url", "width", "height", "event"]
 
+    # URLs of the permission-checked views (patrols/files.py): they name no file.
     def get_url(self, obj: ReportPhoto) -> str:
-        return reverse("patrols-api-photo-file", args=[obj.pk])
+        return reverse("file-report-photo", args=[obj.pk])
 
     def get_thumbnail_url(self, obj: ReportPhoto) -> str:
-        # Until Celery has made the thumbnail, the full (already small) copy stands in.
-        if not obj.thumbnail:
-            return reverse("patrols-api-photo-file", args=[obj.pk])
-        return reverse("patrols-api-photo-file", args=[obj.pk]) + "?size=thumb"
+        return reverse("file-report-photo-thumb", args=[obj.pk])
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -273,7 +271,7 @@ class ReportDetailSerializer(ReportSerializer):
         source="transformer_area.name", read_only=True, default=None
     )
     village_name = serializers.CharField(source="village.name", read_only=True, default=None)
-    photos = PhotoSerializer(many=True, read_only=True)
+    photos = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
     responsibles = serializers.SerializerMethodField()
     merge_candidates = serializers.SerializerMethodField()
@@ -303,6 +301,13 @@ class ReportDetailSerializer(ReportSerializer):
             "name": scopes.shown_name(reader, scopes.Whose.GRID_MANAGER, _name(manager)),
             "phone": scopes.shown_phone(reader, scopes.Whose.GRID_MANAGER, phone),
         }
+
+    @extend_schema_field(PhotoSerializer(many=True))
+    def get_photos(self, obj: Report):
+        # Photos may show people and houses: scopes.PERSONAL_DATA says who sees them.
+        if not scopes.sees(self.context["request"].user, scopes.Whose.PHOTOS):
+            return []
+        return PhotoSerializer(obj.photos.all(), many=True).data
 
     @extend_schema_field(EventSerializer(many=True))
     def get_events(self, obj: Report):

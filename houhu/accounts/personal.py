@@ -15,6 +15,7 @@ class PersonalFields:
     who sees nothing). A GeoJSON feature's fields are in its `properties`."""
 
     name_fields: tuple[str, ...] = ()
+    # Phones, and links to files showing the person (a signed sheet): whole, or null.
     phone_fields: tuple[str, ...] = ()
 
     def whose(self, obj: Any, user) -> Whose:

@@ -318,6 +318,7 @@ class Whose(StrEnum):
     REPORT_CONTACTS = "report_contacts"  # a report's `responsibles`: whom to call about it
     GRID_MANAGER = "grid_manager"  # the grid manager's name and posted phone
     STAFF = "staff"  # station staff and grid managers as actors (events, visits)
+    PHOTOS = "photos"  # report photos (people, houses, number plates) of the reports one reads
 
 
 class Shown(StrEnum):
@@ -340,6 +341,7 @@ PERSONAL_DATA: dict[str, dict[Whose, Shown]] = {
         Whose.REPORT_CONTACTS: Shown.NOTHING,
         Whose.GRID_MANAGER: Shown.FULL,
         Whose.STAFF: Shown.FULL,
+        Whose.PHOTOS: Shown.FULL,  # of their own reports: the only ones they read
     },
     Role.GRID_MANAGER: _ALL,
     Role.STAFF: _ALL,
@@ -351,6 +353,7 @@ PERSONAL_DATA: dict[str, dict[Whose, Shown]] = {
         Whose.REPORT_CONTACTS: Shown.NOTHING,
         Whose.GRID_MANAGER: Shown.FULL,
         Whose.STAFF: Shown.FULL,
+        Whose.PHOTOS: Shown.NOTHING,
     },
 }
 
@@ -360,6 +363,11 @@ def personal_data(user, whose: Whose) -> Shown:
         return Shown.NOTHING
     role = Role.ADMIN if user.is_superuser else user.role
     return PERSONAL_DATA.get(role, {}).get(whose, Shown.NOTHING)
+
+
+def sees(user, whose: Whose) -> bool:
+    """Does this user see this kind of personal data in full (names, phones, files)?"""
+    return personal_data(user, whose) is Shown.FULL
 
 
 def shown_name(user, whose: Whose, name: str | None) -> str | None:

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "houhu.outbox",
+    "houhu.ledger",
     "houhu.accounts",
     "houhu.grid",
     "pledges",
@@ -161,8 +162,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [BASE_DIR / "houhu" / "static"]
+# Uploads are never served as public files: no /media/ route, in DEBUG or not; the views
+# using houhu/lib/protected_files.py check who may read them. Nothing may emit a `.url` of
+# an upload (tests search every answer for "/media/").
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("HOUHU_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# Behind nginx: the internal location's prefix (e.g. /protected/) that aliases MEDIA_ROOT;
+# the views then answer with X-Accel-Redirect and nginx sends the bytes. Empty: Django does.
+HOUHU_X_ACCEL_REDIRECT = env_str("HOUHU_X_ACCEL_REDIRECT", "")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -289,6 +296,14 @@ PATROLS_SLA_HOURS = {"tree": 168, "behaviour": 72, "damage": 48, "other": 168}
 # Email the grid manager / reporter as well as the in-app notification (needs a real
 # EMAIL_BACKEND; off by default because sites often have no mail server).
 PATROLS_EMAIL_NOTIFICATIONS = env_bool("PATROLS_EMAIL_NOTIFICATIONS", False)
+# WeCom (企业微信) group robots (patrols.GridRobot, one per grid, set in the admin): their
+# webhook addresses must start with one of these (the server posts there). The link in
+# each message starts with HOUHU_SITE_URL, the address people open the ledger at.
+PATROLS_WECOM_URL_PREFIXES = env_list(
+    "PATROLS_WECOM_URL_PREFIXES", ["https://qyapi.weixin.qq.com/cgi-bin/webhook/send?"]
+)
+PATROLS_WECOM_TIMEOUT_SECONDS = env_float("PATROLS_WECOM_TIMEOUT_SECONDS", 10.0)
+HOUHU_SITE_URL = env_str("HOUHU_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # SMS: the dotted path of a function send(*, phone, text, key) wrapping a provider; empty,
 # no SMS (the hook is described in patrols/notifications.py).
 PATROLS_SMS_SENDER = env_str("PATROLS_SMS_SENDER", "")

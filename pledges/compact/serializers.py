@@ -3,6 +3,7 @@ request; the services decide."""
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -101,10 +102,14 @@ class PledgeSerializer(PersonalFields, serializers.ModelSerializer):
     them: scopes.PERSONAL_DATA)."""
 
     name_fields = ("head_name", "signatory_name", "witness_name")
+    phone_fields = ("scan",)
     customer_number = serializers.CharField(source="household.customer_number", read_only=True)
     head_name = serializers.CharField(source="household.head_name", read_only=True, allow_null=True)
     signatory_name = serializers.CharField(read_only=True, allow_null=True)
     witness_name = serializers.CharField(read_only=True, allow_null=True)
+    scan = serializers.SerializerMethodField(
+        help_text=_("The signed sheet's photo (a permission-checked URL), if any.")
+    )
     village = serializers.IntegerField(source="household.village_id", read_only=True)
     version_number = serializers.IntegerField(source="version.number", read_only=True)
     compact = serializers.IntegerField(source="version.compact_id", read_only=True)
@@ -135,6 +140,10 @@ class PledgeSerializer(PersonalFields, serializers.ModelSerializer):
 
     def whose(self, obj: Pledge, user):
         return whose_household(user, obj.household_id)
+
+    def get_scan(self, obj: Pledge) -> str | None:
+        # The view of pledges/compact/files.py: the URL names the pledge, not the file.
+        return reverse("file-pledge-scan", args=[obj.pk]) if obj.scan else None
 
 
 class _SigningFields(serializers.Serializer):
