@@ -10,9 +10,11 @@ import uuid
 import pytest
 from django.contrib.gis.geos import LineString
 from django.test import Client
+from django.utils import translation
 from PIL import Image
 
 from houhu.accounts.models import User
+from patrols import workflow
 from patrols.models import Notification, Report, ReportEvent, ReportPhoto
 from tests.conftest import PASSWORD
 from tests.factories import (
@@ -240,7 +242,9 @@ def test_staff_confirm_and_verify_a_clearing_on_the_map_and_the_counts_change(
     )
     # Four eyes: whoever recorded the clearing is told why they may not verify it.
     assert page.locator("#ws-panel .actions button[data-action='verify']").count() == 0
-    assert "another person" in page.locator("#ws-panel .why-not[data-action='verify']").inner_text()
+    with translation.override("zh-hans"):
+        four_eyes = str(workflow.FOUR_EYES)
+    assert four_eyes in page.locator("#ws-panel .why-not[data-action='verify']").inner_text()
     page.context.clear_cookies()
     login(page, live_server.url, demo_district["colleague"].username)
     page.goto(f"{live_server.url}/patrols/workspace/")

@@ -382,13 +382,14 @@
     if (action === "verify") {
       // The phone's position goes with the evidence photo: the API measures it against
       // the hazard (the station's distance, patrols.workflow.evidence_rule).
-      ["lon", "lat"].forEach(function (k) {
-        var h = el("input"); h.type = "hidden"; h.name = k; form.appendChild(h);
-      });
+      // The inputs exist only once there is a fix: an empty number is not "no position".
       form.appendChild(el("p", "hint", T.on_site_hint));
       if (navigator.geolocation) {
         navigator.geolocation.getCurrentPosition(function (pos) {
-          form.elements.lon.value = pos.coords.longitude; form.elements.lat.value = pos.coords.latitude;
+          [["lon", pos.coords.longitude], ["lat", pos.coords.latitude]].forEach(function (kv) {
+            var h = form.elements[kv[0]] || el("input");
+            h.type = "hidden"; h.name = kv[0]; h.value = kv[1]; form.appendChild(h);
+          });
         }, function () {}, { enableHighAccuracy: true, timeout: 15000 });
       }
     }
@@ -399,7 +400,8 @@
       ev.preventDefault();
       var fd = new FormData(form);
       fd.append("action", action);
-      Array.prototype.slice.call(fd.keys()).forEach(function (k) {
+      // Array.from: slice() of an iterator is an empty array, which sent empty fields.
+      Array.from(fd.keys()).forEach(function (k) {
         if (fd.get(k) === "" || (fd.get(k) instanceof File && !fd.get(k).size)) fd.delete(k);
       });
       send.disabled = true; err.hidden = true;
