@@ -10,7 +10,15 @@ from leaflet.admin import LeafletGeoAdmin
 
 from houhu.lib.protected_files import file_link
 
-from .models import Notification, Report, ReportEvent, ReportPhoto, ServiceTarget
+from .models import (
+    GridRobot,
+    Notification,
+    Report,
+    ReportEvent,
+    ReportPhoto,
+    ServiceTarget,
+    WecomPost,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -99,3 +107,27 @@ class ServiceTargetAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(GridRobot)
+class GridRobotAdmin(admin.ModelAdmin):
+    """Each grid's WeCom group robot: staff paste the address from the group's settings."""
+
+    list_display = ["district", "enabled"]
+    list_filter = ["enabled"]
+    autocomplete_fields = ["district"]
+
+
+@admin.register(WecomPost)
+class WecomPostAdmin(admin.ModelAdmin):
+    """What was posted to the groups, and what still waits (read-only: the outbox sends)."""
+
+    list_display = ["district", "event", "created_at", "posted_at"]
+    list_filter = ["district"]
+    readonly_fields = ["event", "district", "text", "created_at", "posted_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

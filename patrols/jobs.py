@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from houhu.outbox.registry import handler
 
-from . import notifications, photos
+from . import notifications, photos, wecom
 
 
 @handler("patrols.make_thumbnails")
@@ -21,3 +21,8 @@ def email_notification(*, event_id: int, recipient_id: int) -> None:
 @handler("patrols.sms_notification")
 def sms_notification(*, event_id: int, recipient_id: int) -> None:
     notifications.send_sms(event_id=event_id, recipient_id=recipient_id)
+
+
+@handler("patrols.wecom_post")
+def wecom_post(*, post_id: int) -> None:
+    wecom.post(post_id)

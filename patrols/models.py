@@ -576,3 +576,77 @@ class ServiceTarget(models.Model):
 
     def __str__(self) -> str:
         return str(self.station) if self.station_id else str(_("Default service target"))
+
+
+def validate_wecom_webhook(url: str) -> None:
+    """A WeCom group robot's address must start with one of
+    settings.PATROLS_WECOM_URL_PREFIXES (WeCom's own endpoint by default): the server posts
+    there, so a free address would let an admin aim it at the station's own network."""
+    from django.core.exceptions import ValidationError
+
+    prefixes = settings.PATROLS_WECOM_URL_PREFIXES
+    if not any(url.startswith(p) for p in prefixes):
+        raise ValidationError(
+            _("Enter the robot's webhook address, starting with %(prefix)s"),
+            params={"prefix": prefixes[0] if prefixes else "https://qyapi.weixin.qq.com/"},
+            code="wecom_address",
+        )
+
+
+class GridRobot(models.Model):
+    """The WeCom (企业微信) group robot of a grid: its manager's group with the grid's
+    aquaculture households ("线上叫, 线下到"), told of new urgent hazards and of their
+    clearing (patrols.wecom).
+
+    A row per grid edited in the admin rather than a setting: the address changes whenever
+    a group is recreated or a manager changes, which staff handle without a deployment;
+    and it is kept out of the grid app, which knows nothing of notifications.
+    """
+
+    district = models.OneToOneField(
+        "grid.District",
+        on_delete=models.CASCADE,
+        related_name="wecom_robot",
+        verbose_name=_("service grid"),
+    )
+    webhook_url = models.URLField(
+        _("webhook address"),
+        max_length=300,
+        validators=[validate_wecom_webhook],
+        help_text=_(
+            "From the group's robot settings: https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…"
+        ),
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+
+    class Meta:
+        verbose_name = _("WeCom group robot")
+        verbose_name_plural = _("WeCom group robots")
+        ordering = ["district"]
+
+    def __str__(self) -> str:
+        return str(self.district)
+
+
+class WecomPost(models.Model):
+    """One message to a grid's WeCom group, written with the event it announces and marked
+    posted by the outbox job that sends it. A job run again (a relay retry, an old message
+    redelivered) finds `posted_at` set and posts nothing: one message per event."""
+
+    event = models.OneToOneField(
+        ReportEvent, on_delete=models.PROTECT, related_name="wecom_post", verbose_name=_("event")
+    )
+    district = models.ForeignKey(
+        "grid.District", on_delete=models.CASCADE, related_name="+", verbose_name=_("service grid")
+    )
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("WeCom message")
+        verbose_name_plural = _("WeCom messages")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.district} #{self.event_id}"

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "houhu.outbox",
+    "houhu.ledger",
     "houhu.accounts",
     "houhu.grid",
     "pledges",
@@ -179,7 +180,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # Bodies must be JSON objects; malformed or too deep JSON is a 400 (houhu.lib.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "houhu.lib.parsers.ObjectJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # ?limit= capped at HOUHU_API_MAX_LIMIT, ?offset= at the row count (houhu.lib.pagination).
+    "DEFAULT_PAGINATION_CLASS": "houhu.lib.pagination.CappedLimitOffsetPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Every app's domain errors answer {"detail", "code", "<field>"} with their own status.
@@ -192,6 +200,8 @@ REST_FRAMEWORK = {
         "reports": env_rate("HOUHU_THROTTLE_REPORTS", "60/hour"),
     },
 }
+# The most rows one page of any API list carries, whatever ?limit= asks for.
+HOUHU_API_MAX_LIMIT = env_int("HOUHU_API_MAX_LIMIT", 1000)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Houhu patrol ledger API",
     "DESCRIPTION": "Grid, lines, households, village compact and patrol reports of the "
@@ -280,6 +290,10 @@ PATROLS_THUMBNAIL_SIZE = env_int("PATROLS_THUMBNAIL_SIZE", 320)
 PATROLS_MAX_PHOTOS = env_int("PATROLS_MAX_PHOTOS", 6)
 # An open report of the same kind closer than this is offered as a merge candidate.
 PATROLS_MERGE_DISTANCE_M = env_float("PATROLS_MERGE_DISTANCE_M", 30.0)
+# The staff workspace's map shows open reports and those closed in the last N days (the
+# same 30 days as patrols.figures.PATROL_WINDOW by default); older ones are found by the
+# search list. Keeps the map's payload bounded however many years the ledger holds.
+PATROLS_MAP_CLOSED_DAYS = env_int("PATROLS_MAP_CLOSED_DAYS", 30)
 # A report further than this from every segment is kept without a segment.
 PATROLS_SNAP_RADIUS_M = env_float("PATROLS_SNAP_RADIUS_M", 200.0)
 # The village of a report is the nearest household's within this distance.
@@ -295,6 +309,14 @@ PATROLS_SLA_HOURS = {"tree": 168, "behaviour": 72, "damage": 48, "other": 168}
 # Email the grid manager / reporter as well as the in-app notification (needs a real
 # EMAIL_BACKEND; off by default because sites often have no mail server).
 PATROLS_EMAIL_NOTIFICATIONS = env_bool("PATROLS_EMAIL_NOTIFICATIONS", False)
+# WeCom (企业微信) group robots (patrols.GridRobot, one per grid, set in the admin): their
+# webhook addresses must start with one of these (the server posts there). The link in
+# each message starts with HOUHU_SITE_URL, the address people open the ledger at.
+PATROLS_WECOM_URL_PREFIXES = env_list(
+    "PATROLS_WECOM_URL_PREFIXES", ["https://qyapi.weixin.qq.com/cgi-bin/webhook/send?"]
+)
+PATROLS_WECOM_TIMEOUT_SECONDS = env_float("PATROLS_WECOM_TIMEOUT_SECONDS", 10.0)
+HOUHU_SITE_URL = env_str("HOUHU_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # SMS: the dotted path of a function send(*, phone, text, key) wrapping a provider; empty,
 # no SMS (the hook is described in patrols/notifications.py).
 PATROLS_SMS_SENDER = env_str("PATROLS_SMS_SENDER", "")
@@ -432,7 +454,21 @@ CACHES = {
         "KEY_PREFIX": "houhu-throttle",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     },
+    # Built vector tiles and their per-grid versions (houhu.lib.tilecache): a Redis
+    # database of their own (db 2 of the broker's server unless HOUHU_TILE_CACHE_URL says
+    # otherwise), shared by every server process, so one build serves every colleague
+    # with the same view. Cleared as a whole by `tilecache.clear()`.
+    "tiles": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env_str("HOUHU_TILE_CACHE_URL", _redis_db(CELERY_BROKER_URL, 2)),
+        "KEY_PREFIX": "houhu-tiles",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    },
 }
+# How long a built tile is kept (seconds; 0: never cached). Changes make tiles stale by
+# their versions, not by this lifetime: it only bounds the cache's size and the effect of
+# a version bump lost to a Redis outage.
+HOUHU_TILE_CACHE_SECONDS = env_int("HOUHU_TILE_CACHE_SECONDS", 86400)
 
 
 def _tile_sources(tiles: list) -> list[str]:

@@ -17,6 +17,7 @@ from django.db.models import (
     Case,
     Exists,
     F,
+    FloatField,
     IntegerField,
     OuterRef,
     Q,
@@ -105,7 +106,10 @@ def unassigned_segments(
     if district is not None:
         qs = qs.filter(district=district)
     return (
-        qs.annotate(length_m=length_m("geom"), in_patch=_in_patch(on))
+        # Metres as a plain number (a Distance object broke the API's FloatField, a 500).
+        qs.annotate(
+            length_m=Cast(length_m("geom"), output_field=FloatField()), in_patch=_in_patch(on)
+        )
         .select_related("line", "district", "transformer_area")
         .order_by("line__code", "seq")
     )
@@ -411,6 +415,30 @@ def segment_coverage_geojson(
         qs = qs.filter(geom__intersects=bbox)
     if district is not None:
         qs = qs.filter(district_id=district)
+    return _feature_collection(
+        segment_coverage_rows(qs, user=user, on=on),
+        [
+            "id",
+            "code",
+            "line_code",
+            "district_id",
+            "responsible",
+            "in_patch",
+            "responsible_name",
+            "front_doors",
+            "front_doors_signed",
+            "signed_share",
+            "length_m",
+            "geom",
+        ],
+    )
+
+
+def segment_coverage_rows(
+    qs: QuerySet[Segment], *, user: User, on: dt.date | None = None
+) -> QuerySet:
+    """The segments of `qs` annotated with their coverage (the GeoJSON layer above and the
+    coverage tiles read the same columns; `responsible_name` as `user` may see it)."""
     fd = Assignment.objects.filter(
         active_on(on), scope=Assignment.Scope.FRONT_DOOR, segment=OuterRef("pk")
     )
@@ -440,23 +468,7 @@ def segment_coverage_geojson(
             output_field=gis_models.FloatField(),
         )
     )
-    return _feature_collection(
-        qs,
-        [
-            "id",
-            "code",
-            "line_code",
-            "district_id",
-            "responsible",
-            "in_patch",
-            "responsible_name",
-            "front_doors",
-            "front_doors_signed",
-            "signed_share",
-            "length_m",
-            "geom",
-        ],
-    )
+    return qs
 
 
 def assignments_geojson(
