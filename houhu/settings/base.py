@@ -320,6 +320,14 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "houhu.outbox.beat:HeartbeatScheduler"
 CELERY_TASK_TRACK_STARTED = True
 CELERY_RESULT_EXPIRES = 24 * 3600
+# The statistics' tasks go to a queue of their own (houhu.celery.route_task), consumed by
+# workers of their own (`stats@%h` in deploy/supervisord.conf, any number of machines):
+# a county's back-fill never delays the default queue, and adding stats workers shortens
+# a refresh, which fans out as one task per station and county (stats/fanout.py;
+# STATS_FANOUT=0 runs it as one task). docs/scale.md.
+CELERY_TASK_ROUTES = ("houhu.celery.route_task",)
+STATS_QUEUE = env_str("CELERY_STATS_QUEUE", "stats")
+STATS_FANOUT = env_bool("STATS_FANOUT", True)
 
 # --- Compliance statistics (stats app) --------------------------------------------------
 # The district compliance score is a weighted mean of rates in [0, 1] (see stats/score.py,

@@ -19,3 +19,5 @@ STORAGES = {
 CELERY_TASK_DEFAULT_QUEUE = env_str(
     "HOUHU_TEST_TASK_QUEUE", f"{DATABASES['default']['TEST']['NAME']}-unconsumed"
 )
+# The statistics' queue likewise (the worker fixture names its stats worker's queue).
+STATS_QUEUE = env_str("HOUHU_TEST_STATS_QUEUE", CELERY_TASK_DEFAULT_QUEUE)
