@@ -9,7 +9,7 @@ transition, 422 replayed client id with other content. A report the user may not
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -18,7 +18,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors, services
-from .models import ReportPhoto
 from .serializers import (
     ActionSerializer,
     CountRowSerializer,
@@ -26,6 +25,7 @@ from .serializers import (
     ReportDetailSerializer,
     ReportSerializer,
     ReportSubmitSerializer,
+    WorkQueueItemSerializer,
 )
 from .throttles import ReportSubmitThrottle
 
@@ -138,29 +138,18 @@ class ReportLayer(APIView):
         return HttpResponse(selectors.reports_geojson(qs), content_type="application/geo+json")
 
 
-class PhotoFile(APIView):
-    """A stored (re-encoded, metadata-free) photo, only for those who may read its report."""
+class WorkQueue(generics.ListAPIView):
+    """The work queue of the user's area, most pressing first, paged (limit, offset)."""
 
-    @extend_schema(
-        parameters=[OpenApiParameter("size", str, enum=["full", "thumb"])],
-        responses={(200, "image/jpeg"): OpenApiTypes.BINARY},
-    )
-    def get(self, request, pk: int):
-        photo = (
-            ReportPhoto.objects.filter(pk=pk, report__in=selectors.reports_for(request.user))
-            .only("image", "thumbnail")
-            .first()
-        )
-        if photo is None:
-            raise Http404
-        field = (
-            photo.thumbnail
-            if request.query_params.get("size") == "thumb" and photo.thumbnail
-            else photo.image
-        )
-        response = FileResponse(field.open("rb"), content_type="image/jpeg")
-        response["Cache-Control"] = "private, max-age=86400"
-        return response
+    serializer_class = WorkQueueItemSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.work_queue(self.request.user).select_related(None)
+
+    @extend_schema(summary="New, confirmed and overdue reports of my area, most pressing first")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class NotificationList(generics.ListAPIView):
@@ -175,7 +164,12 @@ class NotificationList(generics.ListAPIView):
 
     @extend_schema(parameters=[OpenApiParameter("unread", bool, description="Only unread")])
     def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+        response = super().get(request, *args, **kwargs)
+        # The bell's number: all unread, not only those on this page (one indexed count).
+        response.data["unread"] = (
+            selectors.notifications_for(request.user).filter(read_at__isnull=True).count()
+        )
+        return response
 
 
 class NotificationRead(APIView):

@@ -1,11 +1,19 @@
 """Who hears about a report event, and what they are told.
 
-New report → the grid manager of its district. Status change → the reporter, or the grid
+New report → the grid manager of its district and the staff of its station
+(houhu.accounts.scopes.told_of_new_reports). Status change → the reporter, or the grid
 manager when the reporter made it ("not fixed"). The in-app rows are written in the
 transaction of the event (`notify`), so they exist exactly when the event does; one row
 per (event, person). An e-mail as well, when the person has an address and
 PATROLS_EMAIL_NOTIFICATIONS is on: an outbox job (`patrols.jobs`), sent once the event is
 committed and retried while the mail server is away.
+
+SMS: a hook, not a provider. Set PATROLS_SMS_SENDER to the dotted path of a function
+`send(*, phone: str, text: str, key: str) -> None` (a provider's SDK wrapped in a few
+lines) and each notification of a person with a phone number becomes an outbox job that
+calls it after the commit, retried with backoff. `key` is the notification's id: pass it
+to the provider as its idempotency key, so that a relay that dies between the send and its
+commit does not text the person twice. No sender is configured by default.
 """
 
 from __future__ import annotations
@@ -15,8 +23,10 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from houhu.accounts.scopes import told_of_new_reports
 from houhu.outbox.services import defer
 
 from .models import Notification, Report, ReportEvent
@@ -36,8 +46,9 @@ def recipients_for(event: ReportEvent) -> list[tuple[User, str]]:
     report = event.report
     people: list[tuple[User, str]] = []
     if event.action == ReportEvent.Action.SUBMIT:
-        manager = _active_manager(report, event.actor_id)
-        return [(manager, Notification.Verb.NEW_REPORT)] if manager else []
+        # The reporter is not told of their own report (staff file reports too).
+        people_told = told_of_new_reports(report.district).exclude(pk=event.actor_id)
+        return [(p, Notification.Verb.NEW_REPORT) for p in people_told.order_by("pk")]
     if report.reporter_id != event.actor_id:
         people.append((report.reporter, Notification.Verb.STATUS_CHANGED))
     if event.action == ReportEvent.Action.NOT_FIXED:
@@ -87,14 +98,20 @@ def notify(event: ReportEvent) -> int:
             for person, verb in people
         ]
     created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    if settings.PATROLS_EMAIL_NOTIFICATIONS:
-        for person, _verb in people:
-            if person.email:
-                defer(
-                    "patrols.email_notification",
-                    payload={"event_id": event.pk, "recipient_id": person.pk},
-                    key=f"patrols.email:{event.pk}:{person.pk}",
-                )
+    for person, _verb in people:
+        payload = {"event_id": event.pk, "recipient_id": person.pk}
+        if settings.PATROLS_EMAIL_NOTIFICATIONS and person.email:
+            defer(
+                "patrols.email_notification",
+                payload=payload,
+                key=f"patrols.email:{event.pk}:{person.pk}",
+            )
+        if settings.PATROLS_SMS_SENDER and person.phone:
+            defer(
+                "patrols.sms_notification",
+                payload=payload,
+                key=f"patrols.sms:{event.pk}:{person.pk}",
+            )
     return len(created)
 
 
@@ -136,4 +153,22 @@ def send_email(*, event_id: int, recipient_id: int) -> bool:
         recipient_list=[person.email],
     )
     Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+    return True
+
+
+def send_sms(*, event_id: int, recipient_id: int) -> bool:
+    """Text one notification through the configured PATROLS_SMS_SENDER (see the module
+    docstring); True when the sender was called."""
+    notification = (
+        Notification.objects.select_related("recipient")
+        .filter(event_id=event_id, recipient_id=recipient_id)
+        .first()
+    )
+    if notification is None or not settings.PATROLS_SMS_SENDER:
+        return False
+    phone = notification.recipient.phone
+    if not phone:
+        return False
+    sender = import_string(settings.PATROLS_SMS_SENDER)
+    sender(phone=phone, text=notification.message, key=f"houhu-notification-{notification.pk}")
     return True

@@ -29,7 +29,7 @@ from houhu.accounts.scopes import Can, can_act_in_district
 from houhu.lib.signals import ledger_changed
 from houhu.outbox.services import defer
 
-from . import notifications, workflow
+from . import notifications, wecom, workflow
 from . import photos as photo_intake
 from .errors import InvalidInput, NotAllowed, ReplayMismatch, TransitionNotAllowed
 from .models import Notification, Report, ReportEvent, ReportPhoto
@@ -130,6 +130,7 @@ def _record_follow_up(*, event: ReportEvent, photo_ids: list[int], district_id: 
     """In the caller's transaction: the notifications themselves, outbox jobs for the rest,
     and the news that the ledger changed (the statistics record their refresh on it)."""
     notifications.notify(event)
+    wecom.record(event)
     if photo_ids:
         defer("patrols.make_thumbnails", payload={"photo_ids": photo_ids})
     ledger_changed.send(sender=Report, district_ids=[district_id])

@@ -161,8 +161,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [BASE_DIR / "houhu" / "static"]
+# Uploads are never served as public files: no /media/ route, in DEBUG or not; the views
+# using houhu/lib/protected_files.py check who may read them. Nothing may emit a `.url` of
+# an upload (tests search every answer for "/media/").
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("HOUHU_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# Behind nginx: the internal location's prefix (e.g. /protected/) that aliases MEDIA_ROOT;
+# the views then answer with X-Accel-Redirect and nginx sends the bytes. Empty: Django does.
+HOUHU_X_ACCEL_REDIRECT = env_str("HOUHU_X_ACCEL_REDIRECT", "")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -206,6 +212,10 @@ SPECTACULAR_SETTINGS = {
 # matches the stored WGS-84 to centimetres, so no shift is needed for either.
 HOUHU_BASEMAP = env_str("HOUHU_BASEMAP", "none")
 HOUHU_TIANDITU_KEY = env_str("HOUHU_TIANDITU_KEY", "")
+# Basemap tiles a phone keeps for use without signal (the service worker's tile cache):
+# at most this many, the oldest dropped first. 600 tiles of ~15 KB is ~9 MB, a village and
+# its fields at zooms 14-18.
+HOUHU_OFFLINE_TILES = env_int("HOUHU_OFFLINE_TILES", 600)
 
 
 def _leaflet_tiles(basemap: str, tianditu_key: str) -> list:
@@ -274,9 +284,28 @@ PATROLS_MERGE_DISTANCE_M = env_float("PATROLS_MERGE_DISTANCE_M", 30.0)
 PATROLS_SNAP_RADIUS_M = env_float("PATROLS_SNAP_RADIUS_M", 200.0)
 # The village of a report is the nearest household's within this distance.
 PATROLS_VILLAGE_RADIUS_M = env_float("PATROLS_VILLAGE_RADIUS_M", 1000.0)
+# Service level per hazard kind: hours to clear a hazard once it is confirmed (or
+# reopened). The one definition of "overdue for clearing": the work queue's timers, the
+# workspace counts, the dashboard and the exports all read it through patrols.figures.
+# Per kind, not per station: a pole about to fall cannot wait as long as a tree growing
+# towards a line, and every station works to the same company rules. Hazard kinds only
+# (a construction is stopped or permitted, never "cleared"); patrols.figures.clear_hours
+# refuses a missing kind or a value below one hour with a message naming the setting.
+PATROLS_SLA_HOURS = {"tree": 168, "behaviour": 72, "damage": 48, "other": 168}
 # Email the grid manager / reporter as well as the in-app notification (needs a real
 # EMAIL_BACKEND; off by default because sites often have no mail server).
 PATROLS_EMAIL_NOTIFICATIONS = env_bool("PATROLS_EMAIL_NOTIFICATIONS", False)
+# WeCom (企业微信) group robots (patrols.GridRobot, one per grid, set in the admin): their
+# webhook addresses must start with one of these (the server posts there). The link in
+# each message starts with HOUHU_SITE_URL, the address people open the ledger at.
+PATROLS_WECOM_URL_PREFIXES = env_list(
+    "PATROLS_WECOM_URL_PREFIXES", ["https://qyapi.weixin.qq.com/cgi-bin/webhook/send?"]
+)
+PATROLS_WECOM_TIMEOUT_SECONDS = env_float("PATROLS_WECOM_TIMEOUT_SECONDS", 10.0)
+HOUHU_SITE_URL = env_str("HOUHU_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# SMS: the dotted path of a function send(*, phone, text, key) wrapping a provider; empty,
+# no SMS (the hook is described in patrols/notifications.py).
+PATROLS_SMS_SENDER = env_str("PATROLS_SMS_SENDER", "")
 # Stable OpenAPI enum names for the report choices (otherwise "kind"/"status" collide with
 # other apps' fields and get hashed names the front end cannot rely on).
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
@@ -341,9 +370,8 @@ STATS_SCORE_WEIGHTS = {
 }
 # A district with fewer reports than this in a period is "not enough data", never ranked.
 STATS_MIN_REPORTS = env_int("STATS_MIN_REPORTS", 5)
-# Defaults for the service targets staff set in the admin (stats.ServiceTarget).
+# Default for the confirmation target staff set per station in the admin (ServiceTarget).
 STATS_CONFIRM_WITHIN_HOURS = env_int("STATS_CONFIRM_WITHIN_HOURS", 24)
-STATS_CLEAR_WITHIN_DAYS = env_int("STATS_CLEAR_WITHIN_DAYS", 7)
 # A burst of report/pledge changes in one district schedules one refresh this much later.
 STATS_DEBOUNCE_SECONDS = env_int("STATS_DEBOUNCE_SECONDS", 60)
 

@@ -202,7 +202,10 @@ class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             ),
             by=request.user,
         )
-        return Response(s.PledgeSerializer(pledge).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.PledgeSerializer(pledge, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(
         request=s.NoteSerializer,
@@ -215,7 +218,7 @@ class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         pledge = signing.pledge_withdraw(
             pledge=self.get_object(), note=data["note"], by=request.user
         )
-        return Response(s.PledgeSerializer(pledge).data)
+        return Response(s.PledgeSerializer(pledge, context={"request": request}).data)
 
     @extend_schema(
         request=s.RenewSerializer,
@@ -236,7 +239,10 @@ class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             ),
             by=request.user,
         )
-        return Response(s.PledgeSerializer(new).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.PledgeSerializer(new, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class HouseholdVisitViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -295,4 +301,6 @@ class UnsignedHouseholds(APIView):
         qs = selectors.unsigned_households(
             user=request.user, village=data.get("village"), district=data.get("district")
         )
-        return Response(s.UnsignedHouseholdSerializer(qs[:5000], many=True).data)
+        return Response(
+            s.UnsignedHouseholdSerializer(qs[:5000], many=True, context={"request": request}).data
+        )

@@ -3,9 +3,12 @@ request; the services decide."""
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from houhu.accounts.personal import PersonalFields
+from houhu.accounts.scopes import whose_household
 from houhu.grid.models import Household
 from houhu.lib.images import ProcessedImage
 from houhu.lib.limits import max_length
@@ -94,9 +97,19 @@ class ClauseAddSerializer(ClauseInputSerializer):
     number = serializers.IntegerField(required=False, allow_null=True, min_value=1)
 
 
-class PledgeSerializer(serializers.ModelSerializer):
+class PledgeSerializer(PersonalFields, serializers.ModelSerializer):
+    """A pledge; the names on it are the household's (null for a reader who may not see
+    them: scopes.PERSONAL_DATA)."""
+
+    name_fields = ("head_name", "signatory_name", "witness_name")
+    phone_fields = ("scan",)
     customer_number = serializers.CharField(source="household.customer_number", read_only=True)
-    head_name = serializers.CharField(source="household.head_name", read_only=True)
+    head_name = serializers.CharField(source="household.head_name", read_only=True, allow_null=True)
+    signatory_name = serializers.CharField(read_only=True, allow_null=True)
+    witness_name = serializers.CharField(read_only=True, allow_null=True)
+    scan = serializers.SerializerMethodField(
+        help_text=_("The signed sheet's photo (a permission-checked URL), if any.")
+    )
     village = serializers.IntegerField(source="household.village_id", read_only=True)
     version_number = serializers.IntegerField(source="version.number", read_only=True)
     compact = serializers.IntegerField(source="version.compact_id", read_only=True)
@@ -124,6 +137,13 @@ class PledgeSerializer(serializers.ModelSerializer):
             "ended_at",
         ]
         read_only_fields = fields
+
+    def whose(self, obj: Pledge, user):
+        return whose_household(user, obj.household_id)
+
+    def get_scan(self, obj: Pledge) -> str | None:
+        # The view of pledges/compact/files.py: the URL names the pledge, not the file.
+        return reverse("file-pledge-scan", args=[obj.pk]) if obj.scan else None
 
 
 class _SigningFields(serializers.Serializer):
@@ -207,13 +227,20 @@ class ListQuerySerializer(serializers.Serializer):
     district = serializers.IntegerField(required=False, min_value=1)
 
 
-class UnsignedHouseholdSerializer(serializers.Serializer):
+class UnsignedHouseholdSerializer(PersonalFields, serializers.Serializer):
+    """Null name and phone for a reader who may not see them (scopes.PERSONAL_DATA)."""
+
+    name_fields = ("head_name",)
+    phone_fields = ("phone",)
     id = serializers.IntegerField()
     customer_number = serializers.CharField()
-    head_name = serializers.CharField()
-    phone = serializers.CharField()
+    head_name = serializers.CharField(allow_null=True)
+    phone = serializers.CharField(allow_null=True)
     village = serializers.CharField(source="village.name")
     transformer_area = serializers.CharField(source="transformer_area.name")
+
+    def whose(self, obj: Household, user):
+        return whose_household(user, obj.pk)
 
 
 class ImportSerializer(serializers.Serializer):

@@ -28,7 +28,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 
-from houhu.accounts.scopes import districts_for
+from houhu.accounts.scopes import Whose, districts_for, name_sql, phone_sql
 from houhu.grid.geo import length_m
 from houhu.grid.models import District, Household, Segment, Station, TransformerArea, Village
 from houhu.lib import geojson
@@ -420,10 +420,14 @@ def segment_coverage_geojson(
     qs = qs.annotate(
         responsible=_segment_responsible_q(on),
         in_patch=_in_patch(on),
-        responsible_name=Subquery(
-            primary.annotate(
-                n=Coalesce(NullIf(F("user__display_name"), Value("")), F("person_name"))
-            ).values("n")[:1]
+        responsible_name=name_sql(
+            user,
+            Whose.RESPONSIBLE,
+            Subquery(
+                primary.annotate(
+                    n=Coalesce(NullIf(F("user__display_name"), Value("")), F("person_name"))
+                ).values("n")[:1]
+            ),
         ),
         front_doors=SubqueryCount(fd.values("pk")),
         front_doors_signed=SubqueryCount(fd.filter(active_pledge_exists("household")).values("pk")),
@@ -463,7 +467,8 @@ def assignments_geojson(
     scope: str | None = None,
     on: dt.date | None = None,
 ) -> str:
-    """Active assignments as features: a patch's polygon, a segment's or front door's line."""
+    """Active assignments as features: a patch's polygon, a segment's or front door's line;
+    `person` and `phone` as the reader may see them (null, or the name masked)."""
     qs = assignments_for(user).filter(active_on(on))
     if scope:
         qs = qs.filter(scope=scope)
@@ -473,15 +478,24 @@ def assignments_geojson(
         geom=Coalesce(
             F("patch"), F("segment__geom"), output_field=gis_models.GeometryField(srid=4326)
         ),
-        person=Coalesce(
-            NullIf(F("user__display_name"), Value("")),
-            NullIf(F("person_name"), Value("")),
-            F("household__head_name"),
+        # Who answers, as scopes.PERSONAL_DATA shows a responsible person to this reader.
+        person=name_sql(
+            user,
+            Whose.RESPONSIBLE,
+            Coalesce(
+                NullIf(F("user__display_name"), Value("")),
+                NullIf(F("person_name"), Value("")),
+                F("household__head_name"),
+            ),
         ),
-        phone=Coalesce(
-            NullIf(F("user__phone"), Value("")),
-            NullIf(F("person_phone"), Value("")),
-            F("household__phone"),
+        phone=phone_sql(
+            user,
+            Whose.RESPONSIBLE,
+            Coalesce(
+                NullIf(F("user__phone"), Value("")),
+                NullIf(F("person_phone"), Value("")),
+                F("household__phone"),
+            ),
         ),
     )
     if bbox is not None:

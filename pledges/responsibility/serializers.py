@@ -9,6 +9,8 @@ from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField, GeometrySerializerMethodField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from houhu.accounts.personal import PersonalFields
+from houhu.accounts.scopes import Whose
 from houhu.lib.limits import max_length
 
 from .models import Assignment
@@ -26,12 +28,18 @@ class GeoJSONGeometryField(GeometryField):
     """A GeometryField the schema generator can describe."""
 
 
-class AssignmentSerializer(GeoFeatureModelSerializer):
-    """A feature: the patch polygon, or the segment (segment and front-door scopes)."""
+class AssignmentSerializer(PersonalFields, GeoFeatureModelSerializer):
+    """A feature: the patch polygon, or the segment (segment and front-door scopes). Who
+    holds it is shown as scopes.PERSONAL_DATA says of a responsible person (a villager:
+    the name masked, no phone)."""
 
+    name_fields = ("person", "person_name")
+    phone_fields = ("person_phone",)
     # Its OpenAPI shape is given by pledges/schema.py (drf-spectacular cannot infer it).
     geometry = GeometrySerializerMethodField()
-    person = serializers.CharField(source="person_label", read_only=True)
+    person = serializers.CharField(source="person_label", read_only=True, allow_null=True)
+    person_name = serializers.CharField(read_only=True, allow_null=True)
+    person_phone = serializers.CharField(read_only=True, allow_null=True)
     segment_code = serializers.CharField(source="segment.code", read_only=True, default=None)
 
     class Meta:
@@ -62,6 +70,9 @@ class AssignmentSerializer(GeoFeatureModelSerializer):
     @extend_schema_field(GEOJSON_GEOMETRY_SCHEMA)
     def get_geometry(self, obj: Assignment):
         return obj.shape
+
+    def whose(self, obj: Assignment, user) -> Whose:
+        return Whose.RESPONSIBLE
 
 
 class AssignmentCreateSerializer(serializers.Serializer):
