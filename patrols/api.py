@@ -13,9 +13,11 @@ from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from houhu.lib.parsers import ObjectJSONParser
 
 from . import selectors, services
 from .serializers import (
@@ -46,13 +48,18 @@ ERRORS = {
 
 
 def _fields(request) -> dict:
-    # The form fields without the files (a QueryDict copy would deep-copy the uploads).
-    return {key: request.data.get(key) for key in request.data if key != "photos"}
+    """The form fields and the uploaded photos (a QueryDict copy would deep-copy them). A
+    `photos` that is not files (a JSON string, a text field) goes to the serializer as it
+    came, which refuses it naming `photos`: it used to be dropped without a word."""
+    data = {key: request.data.get(key) for key in request.data if key != "photos"}
+    files = request.FILES.getlist("photos")
+    data["photos"] = files if files or "photos" not in request.data else request.data["photos"]
+    return data
 
 
 class ReportListCreate(generics.ListAPIView):
     serializer_class = ReportSerializer
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, ObjectJSONParser]
     filter_backends: list = []
     # Instead of the general write limit: replays of a stored client_id must never count.
     throttle_classes = [ReportSubmitThrottle]
@@ -83,7 +90,7 @@ class ReportListCreate(generics.ListAPIView):
     )
     def post(self, request, *args, **kwargs):
         photos = request.FILES.getlist("photos")
-        incoming = ReportSubmitSerializer(data={**_fields(request), "photos": photos})
+        incoming = ReportSubmitSerializer(data=_fields(request))
         incoming.is_valid(raise_exception=True)
         report, created = services.report_submit(
             reporter=request.user, submission=incoming.submission(photos)
@@ -101,7 +108,7 @@ class ReportDetail(generics.RetrieveAPIView):
 
 
 class ReportAction(APIView):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, ObjectJSONParser]
 
     @extend_schema(
         request={"multipart/form-data": ActionSerializer, "application/json": ActionSerializer},
@@ -118,7 +125,7 @@ class ReportAction(APIView):
         if report is None:
             raise Http404
         photos = request.FILES.getlist("photos")
-        incoming = ActionSerializer(data={**_fields(request), "photos": photos})
+        incoming = ActionSerializer(data=_fields(request))
         incoming.is_valid(raise_exception=True)
         services.report_transition(report=report, step=incoming.step(photos), by=request.user)
         report = selectors.report_detail_queryset(request.user).get(pk=pk)

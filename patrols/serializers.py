@@ -15,6 +15,7 @@ from rest_framework import serializers
 
 from houhu.accounts import scopes
 from houhu.lib import limits
+from houhu.lib.dates import InLedger
 
 from . import figures, selectors, workflow
 from .errors import InvalidInput
@@ -116,7 +117,10 @@ class ReportSubmitSerializer(PhotosMixin, serializers.Serializer):
         Report.DamageKind.choices, required=False, allow_blank=True
     )
     submitted_at = serializers.DateTimeField(
-        required=False, allow_null=True, help_text="When it was written on the phone."
+        required=False,
+        allow_null=True,
+        validators=[InLedger()],
+        help_text="When it was written on the phone.",
     )
     photos = _photos_field(help_text="JPEG/PNG/WebP files (multipart), at most PATROLS_MAX_PHOTOS.")
 

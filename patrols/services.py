@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from houhu.accounts import scopes
 from houhu.accounts.scopes import Can, can_act_in_district
+from houhu.lib.dates import CLOCK_SKEW
 from houhu.lib.signals import ledger_changed
 from houhu.outbox.services import defer
 
@@ -41,8 +42,8 @@ if TYPE_CHECKING:
 K = Report.Kind
 A = ReportEvent.Action
 
-# Phone clocks drift; a report dated in the future is stored at the time it arrived.
-CLOCK_SKEW = dt.timedelta(minutes=10)
+# Phone clocks drift: a report dated up to CLOCK_SKEW ahead (further is refused at the
+# boundary, houhu.lib.dates) is stored at the time it arrived.
 
 
 # --- Submission ---------------------------------------------------------------------------

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "houhu.outbox",
+    "houhu.ledger",
     "houhu.accounts",
     "houhu.grid",
     "pledges",
@@ -179,7 +180,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # Bodies must be JSON objects; malformed or too deep JSON is a 400 (houhu.lib.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "houhu.lib.parsers.ObjectJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # ?limit= capped at HOUHU_API_MAX_LIMIT, ?offset= at the row count (houhu.lib.pagination).
+    "DEFAULT_PAGINATION_CLASS": "houhu.lib.pagination.CappedLimitOffsetPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Every app's domain errors answer {"detail", "code", "<field>"} with their own status.
@@ -192,6 +200,8 @@ REST_FRAMEWORK = {
         "reports": env_rate("HOUHU_THROTTLE_REPORTS", "60/hour"),
     },
 }
+# The most rows one page of any API list carries, whatever ?limit= asks for.
+HOUHU_API_MAX_LIMIT = env_int("HOUHU_API_MAX_LIMIT", 1000)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Houhu patrol ledger API",
     "DESCRIPTION": "Grid, lines, households, village compact and patrol reports of the "

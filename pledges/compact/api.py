@@ -10,13 +10,14 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from houhu.accounts.scopes import districts_for
 from houhu.grid.models import District, Household, Station, Village
+from houhu.lib.parsers import ObjectJSONParser
 
 from ..web import ERROR_RESPONSES, get_or_404, valid
 from . import csv_import, selectors, services, signing, visits
@@ -176,7 +177,7 @@ class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     """Pledges of the households in your scope (a villager: their own)."""
 
     serializer_class = s.PledgeSerializer
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [ObjectJSONParser, MultiPartParser, FormParser]
     filterset_fields = ["status", "method", "version", "household"]
 
     def get_queryset(self):

@@ -10,12 +10,13 @@ from rest_framework import serializers
 from houhu.accounts.personal import PersonalFields
 from houhu.accounts.scopes import whose_household
 from houhu.grid.models import Household
+from houhu.lib.dates import InLedger
 from houhu.lib.images import ProcessedImage
 from houhu.lib.limits import max_length
 
 from ..errors import BadInput
 from . import scans
-from .models import Clause, Compact, CompactVersion, HouseholdVisit, Pledge
+from .models import Clause, Compact, CompactVersion, HouseholdVisit, Pledge, PledgeEvent
 from .signing import Signing
 
 
@@ -70,7 +71,7 @@ class CompactSerializer(serializers.ModelSerializer):
 
 class ClauseInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Clause.Kind.choices)
-    text = serializers.CharField(max_length=2000)
+    text = serializers.CharField(max_length=max_length(Clause, "text"))
 
 
 class CompactCreateSerializer(serializers.Serializer):
@@ -80,17 +81,26 @@ class CompactCreateSerializer(serializers.Serializer):
     district = serializers.IntegerField(required=False, allow_null=True)
     village = serializers.IntegerField(required=False, allow_null=True)
     motto = serializers.CharField(max_length=max_length(Compact, "motto"), required=False)
-    effective_from = serializers.DateField(required=False, allow_null=True)
+    effective_from = serializers.DateField(
+        required=False, allow_null=True, validators=[InLedger(planned=True)]
+    )
     renew_after_days = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     clauses = ClauseInputSerializer(many=True, required=False)
 
 
 class PublishSerializer(serializers.Serializer):
-    effective_from = serializers.DateField(required=False, allow_null=True)
+    effective_from = serializers.DateField(
+        required=False, allow_null=True, validators=[InLedger(planned=True)]
+    )
 
 
 class NewVersionSerializer(serializers.Serializer):
-    change_note = serializers.CharField(required=False, allow_blank=True, default="")
+    change_note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=max_length(CompactVersion, "change_note"),
+    )
 
 
 class ClauseAddSerializer(ClauseInputSerializer):
@@ -157,7 +167,7 @@ class _SigningFields(serializers.Serializer):
     witness = serializers.CharField(
         max_length=max_length(Pledge, "witness_name"), required=False, allow_blank=True
     )
-    signed_on = serializers.DateField(required=False)
+    signed_on = serializers.DateField(required=False, validators=[InLedger()])
     scan = serializers.FileField(required=False, allow_null=True)
 
     def validate_scan(self, upload) -> ProcessedImage | None:
@@ -210,12 +220,20 @@ class HouseholdVisitSerializer(serializers.ModelSerializer):
 class VisitCreateSerializer(serializers.Serializer):
     household = serializers.IntegerField()
     outcome = serializers.ChoiceField(choices=HouseholdVisit.Outcome.choices)
-    visited_on = serializers.DateField(required=False)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    visited_on = serializers.DateField(required=False, validators=[InLedger()])
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=max_length(HouseholdVisit, "note"),
+    )
 
 
 class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    # The note of a withdrawal or a front-door confirmation: both event notes share a bound.
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=max_length(PledgeEvent, "note")
+    )
 
 
 class RenewSerializer(_SigningFields):

@@ -17,6 +17,7 @@ from django.db.models import (
     Case,
     Exists,
     F,
+    FloatField,
     IntegerField,
     OuterRef,
     Q,
@@ -105,7 +106,10 @@ def unassigned_segments(
     if district is not None:
         qs = qs.filter(district=district)
     return (
-        qs.annotate(length_m=length_m("geom"), in_patch=_in_patch(on))
+        # Metres as a plain number (a Distance object broke the API's FloatField, a 500).
+        qs.annotate(
+            length_m=Cast(length_m("geom"), output_field=FloatField()), in_patch=_in_patch(on)
+        )
         .select_related("line", "district", "transformer_area")
         .order_by("line__code", "seq")
     )

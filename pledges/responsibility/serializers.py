@@ -11,9 +11,10 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from houhu.accounts.personal import PersonalFields
 from houhu.accounts.scopes import Whose
+from houhu.lib.dates import InLedger
 from houhu.lib.limits import max_length
 
-from .models import Assignment
+from .models import Assignment, AssignmentEvent
 from .services import FRONT_DOOR_SEARCH_LIMIT_M
 
 GEOJSON_GEOMETRY_SCHEMA = {
@@ -92,21 +93,34 @@ class AssignmentCreateSerializer(serializers.Serializer):
     )
     district = serializers.IntegerField(required=False, allow_null=True)
     village = serializers.IntegerField(required=False, allow_null=True)
-    valid_from = serializers.DateField(required=False)
-    valid_until = serializers.DateField(required=False, allow_null=True)
+    valid_from = serializers.DateField(required=False, validators=[InLedger(planned=True)])
+    valid_until = serializers.DateField(
+        required=False, allow_null=True, validators=[InLedger(planned=True)]
+    )
     is_primary = serializers.BooleanField(required=False, default=True)
     replace = serializers.BooleanField(required=False, default=False)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=max_length(Assignment, "note")
+    )
+
+
+def _event_note() -> serializers.CharField:
+    return serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=max_length(AssignmentEvent, "note"),
+    )
 
 
 class EndSerializer(serializers.Serializer):
-    until = serializers.DateField(required=False)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    until = serializers.DateField(required=False, validators=[InLedger(planned=True)])
+    note = _event_note()
 
 
 class AdjustSerializer(serializers.Serializer):
     segment = serializers.IntegerField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = _event_note()
 
 
 class DeriveSerializer(serializers.Serializer):
