@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from houhu.grid.tiles import tile_view
 from houhu.outbox.views import health, live
 from patrols.files import ReportPhotoFile, ReportPhotoThumbnail
 from pledges.compact.files import PledgeScanFile
@@ -21,6 +22,8 @@ urlpatterns = [
         name="api-docs",
     ),
     path("api/", include("houhu.api_urls")),
+    # Vector tiles of every app's growing layers (registered in houhu.grid.tiles).
+    path("tiles/<slug:layer>/<int:z>/<int:x>/<int:y>.pbf", tile_view, name="tile"),
     # Uploads, each behind a permission check; the URL names the record, never the file.
     path("files/report-photo/<int:pk>/", ReportPhotoFile.as_view(), name="file-report-photo"),
     path(

@@ -10,9 +10,10 @@ class PatrolsConfig(AppConfig):
         from houhu.accounts import home, offline
         from houhu.accounts.scopes import Can
 
-        from . import demo
+        from . import demo, tiles
 
         demo.register()
+        tiles.register_layers()
         # The phone's home page shows the patrol card first: reporting is the daily task.
         home.register_villager_card("patrols/villager_card.html", order=10)
         # Who acts on the grid lands on the map workspace (leaders: StatsConfig).

@@ -9,9 +9,10 @@ class PledgesConfig(AppConfig):
     def ready(self) -> None:
         from houhu.accounts import home, offline
 
-        from . import demo
+        from . import demo, tiles
 
         demo.register()
+        tiles.register_layers()
         home.register_villager_card("pledges/villager_card.html", order=20)
         # The compact and "my responsibility" open with no signal after one visit; the map's
         # data is kept once it has been shown (its scripts load only when it is opened).

@@ -290,6 +290,10 @@ PATROLS_THUMBNAIL_SIZE = env_int("PATROLS_THUMBNAIL_SIZE", 320)
 PATROLS_MAX_PHOTOS = env_int("PATROLS_MAX_PHOTOS", 6)
 # An open report of the same kind closer than this is offered as a merge candidate.
 PATROLS_MERGE_DISTANCE_M = env_float("PATROLS_MERGE_DISTANCE_M", 30.0)
+# The staff workspace's map shows open reports and those closed in the last N days (the
+# same 30 days as patrols.figures.PATROL_WINDOW by default); older ones are found by the
+# search list. Keeps the map's payload bounded however many years the ledger holds.
+PATROLS_MAP_CLOSED_DAYS = env_int("PATROLS_MAP_CLOSED_DAYS", 30)
 # A report further than this from every segment is kept without a segment.
 PATROLS_SNAP_RADIUS_M = env_float("PATROLS_SNAP_RADIUS_M", 200.0)
 # The village of a report is the nearest household's within this distance.
@@ -458,7 +462,21 @@ CACHES = {
         "KEY_PREFIX": "houhu-throttle",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     },
+    # Built vector tiles and their per-grid versions (houhu.lib.tilecache): a Redis
+    # database of their own (db 2 of the broker's server unless HOUHU_TILE_CACHE_URL says
+    # otherwise), shared by every server process, so one build serves every colleague
+    # with the same view. Cleared as a whole by `tilecache.clear()`.
+    "tiles": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env_str("HOUHU_TILE_CACHE_URL", _redis_db(CELERY_BROKER_URL, 2)),
+        "KEY_PREFIX": "houhu-tiles",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    },
 }
+# How long a built tile is kept (seconds; 0: never cached). Changes make tiles stale by
+# their versions, not by this lifetime: it only bounds the cache's size and the effect of
+# a version bump lost to a Redis outage.
+HOUHU_TILE_CACHE_SECONDS = env_int("HOUHU_TILE_CACHE_SECONDS", 86400)
 
 
 def _tile_sources(tiles: list) -> list[str]:

@@ -415,6 +415,30 @@ def segment_coverage_geojson(
         qs = qs.filter(geom__intersects=bbox)
     if district is not None:
         qs = qs.filter(district_id=district)
+    return _feature_collection(
+        segment_coverage_rows(qs, user=user, on=on),
+        [
+            "id",
+            "code",
+            "line_code",
+            "district_id",
+            "responsible",
+            "in_patch",
+            "responsible_name",
+            "front_doors",
+            "front_doors_signed",
+            "signed_share",
+            "length_m",
+            "geom",
+        ],
+    )
+
+
+def segment_coverage_rows(
+    qs: QuerySet[Segment], *, user: User, on: dt.date | None = None
+) -> QuerySet:
+    """The segments of `qs` annotated with their coverage (the GeoJSON layer above and the
+    coverage tiles read the same columns; `responsible_name` as `user` may see it)."""
     fd = Assignment.objects.filter(
         active_on(on), scope=Assignment.Scope.FRONT_DOOR, segment=OuterRef("pk")
     )
@@ -444,23 +468,7 @@ def segment_coverage_geojson(
             output_field=gis_models.FloatField(),
         )
     )
-    return _feature_collection(
-        qs,
-        [
-            "id",
-            "code",
-            "line_code",
-            "district_id",
-            "responsible",
-            "in_patch",
-            "responsible_name",
-            "front_doors",
-            "front_doors_signed",
-            "signed_share",
-            "length_m",
-            "geom",
-        ],
-    )
+    return qs
 
 
 def assignments_geojson(

@@ -40,6 +40,7 @@ MAP_LABELS = {
     "lines": _("Lines"),
     "segments": _("Line segments"),
     "households": _("Households"),
+    "coverage": _("Coverage: households signed, segments held"),
     "legend": _("Legend"),
     "manager": _("Grid manager"),
     "phone": _("Posted phone"),

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('pledges', '0002_household_visit'),
+        ("pledges", "0003_ledger_chain"),
     ]
 
     operations = [
