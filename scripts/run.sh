@@ -52,7 +52,8 @@ stop_all() {
 if [ "$MODE" = stop ]; then stop_all; exit 0; fi
 
 scripts/bootstrap.sh
-eval "$(scripts/services.sh start)"
+# HOUHU_REPLICA=1 make run: a streaming replica too, read by the dashboards and layers.
+eval "$(scripts/services.sh "$([ -n "${HOUHU_REPLICA:-}" ] && echo replica || echo start)")"
 PY=.venv/bin/python
 export PORT=${PORT:-8000}
 export WEB_WORKERS=${WEB_WORKERS:-3} WEB_THREADS=${WEB_THREADS:-4}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -55,6 +56,8 @@ MIDDLEWARE = [
     # (BREACH: Django masks the CSRF token per response, and no secret is echoed in JSON.)
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After a write, this client's reads skip the replica for a few seconds.
+    "houhu.lib.db_router.RecentWriteMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -132,6 +135,26 @@ def database_connections(databases: dict, *, pool_size: int) -> None:
 # DATABASE_POOL_SIZE: connections per process (0: no pool). scripts/run.sh gives the web
 # server its number of threads, and the background processes 0.
 database_connections(DATABASES, pool_size=env_int("DATABASE_POOL_SIZE", 0))
+
+
+def replica_database(default: dict, url: str) -> dict:
+    """The streaming replica: the primary's settings (pool, options) at another address."""
+    replica = copy.deepcopy(default)
+    parsed = dj_database_url.parse(url)
+    for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT"):
+        replica[key] = parsed[key]
+    return replica
+
+
+# A streaming replica (docs/scale.md; `scripts/services.sh replica` starts one on this
+# machine): the views that opt in read from it (houhu/lib/db_router.py), everything else
+# and every write uses `default`. A client that wrote in the last
+# DATABASE_REPLICA_STICKY_SECONDS reads the primary (a cookie of that name).
+if env_str("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = replica_database(DATABASES["default"], env_str("DATABASE_REPLICA_URL"))
+DATABASE_ROUTERS = ["houhu.lib.db_router.ReplicaRouter"]
+DATABASE_REPLICA_STICKY_SECONDS = env_int("DATABASE_REPLICA_STICKY_SECONDS", 10)
+DATABASE_REPLICA_STICKY_COOKIE = "houhu_wrote"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
