@@ -28,7 +28,7 @@ from houhu.accounts.scopes import Can, can, districts_for
 from houhu.lib import limits
 from houhu.lib.errors import DomainError
 
-from . import figures, selectors, services, workflow
+from . import figures, plain_words, selectors, services, workflow
 from .errors import InvalidInput
 from .forms import ReportForm
 from .models import Report, ReportEvent
@@ -287,7 +287,8 @@ def report_new(request: HttpRequest) -> HttpResponse:
         "patrols/report_new.html",
         {
             "form": ReportForm(),
-            "kinds": Report.Kind.choices,
+            "kinds": plain_words.kind_choices(),
+            "behaviours": plain_words.behaviour_choices(),
             "api": _api_urls(),
             "max_photos": _max_photos(),
             "config": _report_config(request),

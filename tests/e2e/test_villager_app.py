@@ -4,6 +4,9 @@ signal returns, and "my records" pages and filters with the place drawn on a rep
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from django.contrib.gis.geos import Point
 
@@ -16,10 +19,11 @@ from tests.e2e.test_patrols import (
     demo_district,
     login,
 )
+from tests.e2e.test_pledges_pages import scene
 from tests.patrols.factories import ReportFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-__all__ = ["demo_district"]  # the fixture, shared with test_patrols
+__all__ = ["demo_district", "scene"]  # fixtures shared with test_patrols, test_pledges_pages
 
 VILLAGER_PAGES = {
     "/": ".household-card",
@@ -148,3 +152,61 @@ def test_photo_control_takes_previews_counts_and_removes_photos(
     phone_page.wait_for_selector("#done:not([hidden])", timeout=WAIT_MS)
     report = Report.objects.get(reporter=villager)
     assert ReportPhoto.objects.filter(report=report).count() == 2
+
+
+MEASURE = (Path(__file__).parent / "measure_targets.js").read_text()
+
+
+def test_villager_pages_have_big_targets_and_text_at_360_px(phone_page, live_server, scene):
+    villager = scene["villager"]
+    report = ReportFactory(reporter=villager, district=scene["district"], note="树枝碰线")
+    for _ in range(21):
+        ReportFactory(reporter=villager, district=scene["district"])
+    login(phone_page, live_server.url, villager.username)
+    pages = [
+        "/",
+        "/pledges/",
+        "/pledges/me/responsibility/",
+        "/patrols/report/",
+        "/patrols/mine/",
+        "/patrols/mine/?page=2",
+        f"/patrols/mine/{report.pk}/",
+        "/password/",
+    ]
+    problems = {}
+    for path in pages:
+        phone_page.goto(f"{live_server.url}{path}")
+        phone_page.wait_for_load_state("networkidle")
+        if path == "/patrols/report/":  # the choices of a kind are shown once it is picked
+            phone_page.click("label.kind-behaviour")
+        found = phone_page.evaluate(MEASURE)
+        if found["small"] or found["tiny_text"]:
+            problems[path] = found
+    assert not problems, json.dumps(problems, ensure_ascii=False, indent=1)
+    # The header's two account controls are apart, not touching.
+    phone_page.goto(f"{live_server.url}/")
+    a = phone_page.locator("form[data-logout] button").bounding_box()
+    b = phone_page.locator("form.lang button").bounding_box()
+    gap = max(
+        b["x"] - (a["x"] + a["width"]),
+        a["x"] - (b["x"] + b["width"]),
+        b["y"] - (a["y"] + a["height"]),
+        a["y"] - (b["y"] + b["height"]),
+    )
+    assert gap >= 8
+
+
+def test_report_form_names_hazards_in_everyday_words_with_pictures(phone_page, live_server, scene):
+    login(phone_page, live_server.url, scene["villager"].username)
+    phone_page.goto(f"{live_server.url}/patrols/report/")
+    text = phone_page.inner_text("#report-form")
+    assert "九个不见了" not in text
+    assert "树枝碰到或靠近电线" in text
+    icons = phone_page.locator(".kinds img")
+    assert icons.count() == len(Report.Kind)
+    assert all(
+        phone_page.evaluate(
+            "img => img.complete && img.naturalWidth > 0", icons.nth(i).element_handle()
+        )
+        for i in range(icons.count())
+    )
