@@ -78,6 +78,25 @@ def my_reports(user: User, *, open_only: bool = False) -> QuerySet[Report]:
     ).order_by("-received_at", "-pk")
 
 
+def open_reports_near(user: User, *, kind: str, point) -> QuerySet[Report]:
+    """Open reports of this kind within PATROLS_MERGE_DISTANCE_M of a point, nearest first,
+    among the grids the user sees (a villager: their own): what a villager is told before
+    sending the same hazard again. ST_DWithin on the geography cast uses the GiST index
+    patrols_report_geog_gist. Callers show kind, distance, age and status only: whose
+    report it is, its note and photos stay with those who may read it."""
+    return (
+        Report.objects.filter(
+            district__in=districts_for(user),
+            kind=kind,
+            status__in=Report.OPEN_STATUSES,
+            merged_into__isnull=True,
+        )
+        .filter(within_m("location", PointField, point, settings.PATROLS_MERGE_DISTANCE_M))
+        .annotate(d=distance_to("location", PointField, point))
+        .order_by("d", "pk")
+    )
+
+
 def parse_date(value: str | None, field: str) -> dt.date | None:
     if not value:
         return None

@@ -60,6 +60,14 @@ REPORT_TEXT = {
     "failed": gettext_lazy("Not sent: {error}"),
     "discard": gettext_lazy("Discard"),
     "server_error": gettext_lazy("The server could not take the report now; it will retry."),
+    "nearby_row": gettext_lazy("{kind}, {m} m from here, {age}: {status}"),
+    "nearby_add": gettext_lazy("That is it: add mine to it"),
+    "age_now": gettext_lazy("just now"),
+    "age_hours": gettext_lazy("{n} hours ago"),
+    "age_days": gettext_lazy("{n} days ago"),
+    "sighting_title": gettext_lazy(
+        "Thank you! Yours is added to that report; the station deals with them together."
+    ),
 }
 
 LIST_TEXT = {
@@ -193,6 +201,8 @@ def _report_config(request: HttpRequest) -> dict:
         "leafletCss": static("leaflet/leaflet.css"),
         "sw": reverse("accounts:service_worker"),
         "segments": _api_urls()["segments"],
+        "nearbyApi": "/api/patrols/nearby/",
+        "sightingsApi": "/api/patrols/sightings/",
         "detailBase": reverse("patrols:my_reports"),
         "kinds": dict(Report.Kind.choices),
         "clearedBy": dict(Report.ClearedBy.choices),
