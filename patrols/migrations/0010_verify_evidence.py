@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('grid', '0003_schedule_refresh_district_counts'),
-        ('patrols', '0008_ledger_chain'),
+        ('patrols', '0009_report_sighting'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
