@@ -15,6 +15,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from houhu.lib.db_router import replica_reads
+
 from . import exports, heads, selectors
 from .figures import LABELS
 from .models import Level, PeriodKind, Snapshot
@@ -260,6 +262,7 @@ def _context(request: HttpRequest, p: Params) -> dict:
     }
 
 
+@replica_reads
 @require_GET
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -267,6 +270,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "stats/dashboard.html", _context(request, p))
 
 
+@replica_reads
 @require_GET
 @login_required
 def monthly_report(request: HttpRequest) -> HttpResponse:
@@ -277,6 +281,7 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
     return render(request, "stats/report.html", ctx)
 
 
+@replica_reads
 @require_GET
 @login_required
 def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:

@@ -15,6 +15,8 @@ from rest_framework import viewsets
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from houhu.lib.db_router import ReplicaReadsMixin
+
 from . import filters, layers, selectors, serializers, surroundings
 from .geo import length_m
 
@@ -61,8 +63,9 @@ STR = {"type": "string"}
 NULLABLE_STR = {"type": "string", "nullable": True}
 
 
-class LayerView(APIView):
-    """GET a FeatureCollection of the rows the user may see, filtered by bbox/district."""
+class LayerView(ReplicaReadsMixin, APIView):
+    """GET a FeatureCollection of the rows the user may see, filtered by bbox/district.
+    Read from the replica when there is one (houhu.lib.db_router)."""
 
     # Path of the geometry and of the district from this layer's model, for `filtered`.
     geom_field: str
@@ -241,7 +244,7 @@ class HouseholdLayer(LayerView):
         404: OpenApiResponse(description="Not a villager with a household"),
     },
 )
-class AroundMe(APIView):
+class AroundMe(ReplicaReadsMixin, APIView):
     """The villager's own map without a basemap (houhu.grid.surroundings)."""
 
     def get(self, request: Request) -> HttpResponse:
