@@ -650,3 +650,34 @@ class WecomPost(models.Model):
 
     def __str__(self) -> str:
         return f"{self.district} #{self.event_id}"
+
+
+class ReportSighting(models.Model):
+    """A villager about to report a hazard was told that the same kind of hazard was
+    already reported within PATROLS_MERGE_DISTANCE_M and added theirs to it: one more
+    pair of eyes on that report, not a second report for staff to merge (issue 13).
+
+    One row per phone submission: `client_id` is made on the phone, so a resend after a
+    lost answer finds the first row instead of adding another."""
+
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="sightings", verbose_name=_("report")
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("seen by"),
+    )
+    client_id = models.UUIDField(_("client id"), unique=True)
+    location = models.PointField(_("location"), srid=4326)
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sighting of a reported hazard")
+        verbose_name_plural = _("sightings of reported hazards")
+        ordering = ["report", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: +1 ({self.at:%Y-%m-%d})"

@@ -19,7 +19,7 @@ from houhu.lib.dates import InLedger
 
 from . import figures, selectors, workflow
 from .errors import InvalidInput
-from .models import Notification, Report, ReportEvent, ReportPhoto
+from .models import Notification, Report, ReportEvent, ReportPhoto, ReportSighting
 from .services import Step, Submission
 from .snapping import make_point
 
@@ -448,3 +448,50 @@ def _count_row_fields() -> dict[str, serializers.Field]:
 
 
 CountRowSerializer = type("CountRowSerializer", (serializers.Serializer,), _count_row_fields())
+
+
+# --- "The same hazard is already reported nearby" -------------------------------------
+
+
+class _PlaceSerializer(serializers.Serializer):
+    lon = serializers.FloatField()
+    lat = serializers.FloatField()
+
+    def validate(self, attrs: dict) -> dict:
+        point = make_point(attrs["lon"], attrs["lat"])
+        attrs["location"] = Point(round(point.x, 7), round(point.y, 7), srid=4326)
+        return attrs
+
+
+class NearbyQuerySerializer(_PlaceSerializer):
+    # Every kind that reports something wrong ("nothing found" has nothing to repeat).
+    kind = serializers.ChoiceField(
+        [c for c in Report.Kind.choices if c[0] != Report.Kind.NOTHING_FOUND]
+    )
+
+
+class NearbyReportSerializer(serializers.Serializer):
+    """Kind, distance, age and status only: nothing of who reported it, nor what they
+    wrote or photographed (selectors.open_reports_near)."""
+
+    id = serializers.IntegerField(source="pk", help_text="The report to add a sighting to.")
+    kind = serializers.CharField()
+    kind_label = LabelField(Report.Kind, source="kind")
+    status = serializers.CharField()
+    status_label = LabelField(Report.Status, source="status")
+    distance_m = serializers.SerializerMethodField()
+    age_hours = serializers.SerializerMethodField()
+
+    def get_distance_m(self, obj: Report) -> float:
+        return round(obj.d.m, 1)
+
+    def get_age_hours(self, obj: Report) -> int:
+        return int((self.context["now"] - obj.received_at).total_seconds() // 3600)
+
+
+class SightingSerializer(_PlaceSerializer):
+    client_id = serializers.UUIDField(help_text="Generated on the phone; unique forever.")
+    report = serializers.IntegerField(min_value=1)
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=limits.max_length(ReportSighting, "note")
+    )

@@ -33,7 +33,8 @@ from houhu.outbox.services import defer
 from . import notifications, wecom, workflow
 from . import photos as photo_intake
 from .errors import InvalidInput, NotAllowed, ReplayMismatch, TransitionNotAllowed
-from .models import Notification, Report, ReportEvent, ReportPhoto
+from .models import Notification, Report, ReportEvent, ReportPhoto, ReportSighting
+from .selectors import open_reports_near
 from .snapping import snap, stations_of
 
 if TYPE_CHECKING:
@@ -223,6 +224,44 @@ def report_submit(*, reporter: User, submission: Submission) -> tuple[Report, bo
             raise
         return _replay(existing, reporter=reporter, digest=digest)
     return report, True
+
+
+# --- Sightings: "I see it too" ---------------------------------------------------------
+
+
+def report_sighting_add(
+    *, by: User, report_id: int, client_id: uuid.UUID, location: Point, note: str = ""
+) -> tuple[ReportSighting, bool]:
+    """Add a villager's sighting to an open report of the same hazard nearby, instead of
+    a second report. Returns (sighting, created); the same client id again returns the
+    first sighting (a resend), whoever raced whom to the unique index."""
+    existing = ReportSighting.objects.filter(client_id=client_id).first()
+    if existing is not None:
+        if existing.by_id != by.pk or existing.report_id != report_id:
+            raise ReplayMismatch(_("This sighting was already sent with other content."))
+        return existing, False
+    if not scopes.can(by, Can.FILE_REPORTS):
+        raise NotAllowed(_("County leaders read the ledger; they do not write reports."))
+    target = Report.objects.filter(pk=report_id).only("kind").first()
+    # The same rule that offered the report: open, same kind, within the radius, in a
+    # grid this user sees. Anything else is refused as if it did not exist.
+    if (
+        target is None
+        or not open_reports_near(by, kind=target.kind, point=location).filter(pk=report_id).exists()
+    ):
+        raise InvalidInput(_("That report is no longer open near this place."), field="report")
+    sighting = ReportSighting(
+        report_id=report_id, by=by, client_id=client_id, location=location, note=note
+    )
+    try:
+        with transaction.atomic():
+            sighting.save(force_insert=True)
+    except IntegrityError:
+        existing = ReportSighting.objects.filter(client_id=client_id).first()
+        if existing is None:
+            raise
+        return existing, False
+    return sighting, True
 
 
 # --- Workflow -----------------------------------------------------------------------------

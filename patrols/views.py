@@ -28,7 +28,7 @@ from houhu.accounts.scopes import Can, can, districts_for
 from houhu.lib import limits
 from houhu.lib.errors import DomainError
 
-from . import figures, plain_words, selectors, services, workflow
+from . import figures, plain_words, selectors, services, tiles, workflow
 from .errors import InvalidInput
 from .forms import ReportForm
 from .models import Report, ReportEvent
@@ -60,6 +60,14 @@ REPORT_TEXT = {
     "failed": gettext_lazy("Not sent: {error}"),
     "discard": gettext_lazy("Discard"),
     "server_error": gettext_lazy("The server could not take the report now; it will retry."),
+    "nearby_row": gettext_lazy("{kind}, {m} m from here, {age}: {status}"),
+    "nearby_add": gettext_lazy("That is it: add mine to it"),
+    "age_now": gettext_lazy("just now"),
+    "age_hours": gettext_lazy("{n} hours ago"),
+    "age_days": gettext_lazy("{n} days ago"),
+    "sighting_title": gettext_lazy(
+        "Thank you! Yours is added to that report; the station deals with them together."
+    ),
 }
 
 LIST_TEXT = {
@@ -114,6 +122,8 @@ WORKSPACE_TEXT = {
     "cluster_open": gettext_lazy("group with open reports"),
     "cluster_closed": gettext_lazy("group, all closed"),
     "count": gettext_lazy("{n} reports"),
+    "search_found": gettext_lazy("Found: {n} reports"),
+    "search_none": gettext_lazy("No report matches."),
     "load_failed": gettext_lazy("Could not load the reports. Check the connection."),
     "counts_as_of": gettext_lazy("as of {at}"),
     "close": gettext_lazy("Close"),
@@ -193,6 +203,8 @@ def _report_config(request: HttpRequest) -> dict:
         "leafletCss": static("leaflet/leaflet.css"),
         "sw": reverse("accounts:service_worker"),
         "segments": _api_urls()["segments"],
+        "nearbyApi": "/api/patrols/nearby/",
+        "sightingsApi": "/api/patrols/sightings/",
         "detailBase": reverse("patrols:my_reports"),
         "kinds": dict(Report.Kind.choices),
         "clearedBy": dict(Report.ClearedBy.choices),
@@ -212,6 +224,8 @@ def _workspace_config() -> dict:
         "triageStatuses": list(workflow.TRIAGE_STATUSES),
         "toVerifyStatuses": list(workflow.HAZARD_TO_VERIFY_STATUSES),
         "timeZone": settings.TIME_ZONE,
+        # The report tiles draw every report from this zoom on, counted cells below it.
+        "reportPointsMinZoom": tiles.REPORT_POINTS_MIN_ZOOM,
         # The figures above the map, with their labels (patrols.figures).
         "counts": [
             {"key": f.key, "label": f.label}
@@ -349,6 +363,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
             "api": _api_urls(),
             "i18n": WORKSPACE_TEXT,
             "config": _workspace_config(),
+            "map_closed_days": settings.PATROLS_MAP_CLOSED_DAYS,
         },
     )
 

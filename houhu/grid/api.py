@@ -13,6 +13,8 @@ from rest_framework import viewsets
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from houhu.lib.db_router import ReplicaReadsMixin
+
 from . import filters, layers, selectors, serializers
 from .geo import length_m
 
@@ -59,8 +61,9 @@ STR = {"type": "string"}
 NULLABLE_STR = {"type": "string", "nullable": True}
 
 
-class LayerView(APIView):
-    """GET a FeatureCollection of the rows the user may see, filtered by bbox/district."""
+class LayerView(ReplicaReadsMixin, APIView):
+    """GET a FeatureCollection of the rows the user may see, filtered by bbox/district.
+    Read from the replica when there is one (houhu.lib.db_router)."""
 
     # Path of the geometry and of the district from this layer's model, for `filtered`.
     geom_field: str

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.contrib.gis.geos import Point
 
-from patrols.models import Report, ReportPhoto
+from patrols.models import Report, ReportPhoto, ReportSighting
 from tests.e2e.test_patrols import (
     WAIT_MS,
     _fill_tree_report,
@@ -20,6 +20,7 @@ from tests.e2e.test_patrols import (
     login,
 )
 from tests.e2e.test_pledges_pages import scene
+from tests.factories import HouseholdFactory, villager_for
 from tests.patrols.factories import ReportFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -210,3 +211,42 @@ def test_report_form_names_hazards_in_everyday_words_with_pictures(phone_page, l
         )
         for i in range(icons.count())
     )
+
+
+def test_villager_told_of_the_same_hazard_nearby_adds_a_sighting_instead(
+    phone_page, live_server, demo_district
+):
+    villager = demo_district["villager"]
+    lon, lat = demo_district["near"]
+    neighbour = villager_for(HouseholdFactory(transformer_area=villager.household.transformer_area))
+    theirs = ReportFactory(
+        reporter=neighbour,
+        district=demo_district["district"],
+        kind=Report.Kind.TREE,
+        location=Point(lon, lat + 12 / 110_900, srid=4326),
+        note="邻居的备注",
+    )
+    _phone_at(phone_page, live_server, lon, lat)
+    login(phone_page, live_server.url, villager.username)
+    phone_page.goto(f"{live_server.url}/patrols/report/")
+    _fill_tree_report(phone_page)
+    phone_page.click("#submit")
+    phone_page.wait_for_selector("#nearby:not([hidden])", timeout=WAIT_MS)
+    text = phone_page.inner_text("#nearby")
+    assert "12 米" in text and "邻居" not in text
+    phone_page.click(f".nearby-add[data-report='{theirs.pk}']")
+    phone_page.wait_for_selector("#done:not([hidden])", timeout=WAIT_MS)
+    assert Report.objects.count() == 1
+    sighting = ReportSighting.objects.get()
+    assert sighting.report == theirs and sighting.by == villager
+
+    # Something else after all: the villager's own report goes out.
+    phone_page.click("#again")
+    _fill_tree_report(phone_page, trees="5")
+    phone_page.click("#submit")
+    phone_page.wait_for_selector("#nearby:not([hidden])", timeout=WAIT_MS)
+    phone_page.click("#nearby-send")
+    phone_page.wait_for_selector("#done:not([hidden])", timeout=WAIT_MS)
+    mine = Report.objects.get(reporter=villager)
+    assert mine.tree_count == 5
+    assert ReportSighting.objects.count() == 1
