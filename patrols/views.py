@@ -42,6 +42,8 @@ REPORT_TEXT = {
     "located_map": gettext_lazy("Location chosen on the map"),
     "located_exif": gettext_lazy("Location taken from the photo"),
     "no_gps": gettext_lazy("Could not get your location. Tap “Choose on the map”."),
+    "map_home": gettext_lazy("My home"),
+    "map_here": gettext_lazy("I am here"),
     "tap_map": gettext_lazy("Tap the map where the problem is."),
     "map_failed": gettext_lazy("The map could not be loaded. Try again when there is signal."),
     "need_kind": gettext_lazy("Choose what you found."),
@@ -201,6 +203,10 @@ def _report_config(request: HttpRequest) -> dict:
         # stays off the critical path of a 400 kbit/s phone.
         "leafletJs": static("leaflet/leaflet.js"),
         "leafletCss": static("leaflet/leaflet.css"),
+        "villagerMapJs": static("js/villager-map.js"),
+        # The villager's surroundings (houhu.grid.surroundings); the basemap if configured.
+        "aroundMe": "/api/layers/around-me/" if user.household_id else None,
+        "tiles": [list(t) for t in settings.LEAFLET_CONFIG.get("TILES") or []],
         "sw": reverse("accounts:service_worker"),
         "segments": _api_urls()["segments"],
         "nearbyApi": "/api/patrols/nearby/",
