@@ -179,7 +179,6 @@ class ReportSerializer(serializers.ModelSerializer):
     behaviour = _optional_choice(Report.Behaviour)
     damage_kind = _optional_choice(Report.DamageKind)
     cleared_by = _optional_choice(Report.ClearedBy)
-    location_source = _optional_choice(Report.LocationSource)
 
     kind_label = LabelField(Report.Kind, source="kind")
     status_label = LabelField(Report.Status, source="status")
