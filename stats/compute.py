@@ -280,6 +280,15 @@ def _signed_sql(part: Part, n_instants: int) -> str:
     household_filter = (
         "AND ta.district_id = ANY(%(districts)s::bigint[])" if part.district_ids is not None else ""
     )
+    # A part's pledges only, before the per-household fold (one grid's refresh read every
+    # pledge of the county otherwise).
+    pledge_filter = (
+        "AND p.household_id IN (SELECT h.id FROM grid_household h"
+        " JOIN grid_transformerarea ta ON ta.id = h.transformer_area_id"
+        " WHERE ta.district_id = ANY(%(districts)s::bigint[]))"
+        if part.district_ids is not None
+        else ""
+    )
     first, last = plf.pledge_in_force_instants_sql("p", "%(instants)s", "%(n_instants)s")
     chunks = range((n_instants + MASK_BITS - 1) // MASK_BITS)
     masks, ors, counts = [], [], []
@@ -303,7 +312,7 @@ def _signed_sql(part: Part, n_instants: int) -> str:
                 FROM (SELECT p.household_id, {first} AS k_first, {last} AS k_last
                       FROM {PLEDGES} p
                       WHERE (p.ended_at IS NULL OR p.ended_at >= %(first_instant)s)
-                        AND p.signed_at < %(last_instant)s) AS p) AS m
+                        AND p.signed_at < %(last_instant)s {pledge_filter}) AS p) AS m
           GROUP BY household_id) AS hm
     JOIN grid_household h ON h.id = hm.household_id AND h.is_active
     JOIN grid_transformerarea ta ON ta.id = h.transformer_area_id
