@@ -978,6 +978,7 @@ def compute_kinds(
                     "CREATE TEMP TABLE stats_tmp_patrols ON COMMIT DROP AS " + _patrols_sql(part),
                     shared,
                 )
+            marks = None
             for k, f, lst in spans:
                 started = time.perf_counter()
                 periods = [(ps, number[t], t, _as_of_day(t)) for ps, t in period_ends.get(k, [])]
@@ -1007,7 +1008,11 @@ def compute_kinds(
                 changed, deleted, produced = cur.fetchone()
                 if _after_write_hook is not None:
                     _after_write_hook()
-                run.source = {**_source_marks(cur), "changed": changed, "deleted": deleted}
+                if marks is None:
+                    # Once per refresh, not per kind: counting the reports scans all of
+                    # them (five years of a county), whatever the grid refreshed.
+                    marks = _source_marks(cur)
+                run.source = {**marks, "changed": changed, "deleted": deleted}
                 if part != Part() and district_id is None:
                     run.source["part"] = part.params()
                 run.rows = produced
