@@ -43,6 +43,7 @@ FILTER_PARAMS = [
     OpenApiParameter("until", OpenApiTypes.DATE, description="Written on or before (local)"),
     OpenApiParameter("in_zone", bool),
     OpenApiParameter("bbox", str, description="minLon,minLat,maxLon,maxLat (intersects)"),
+    OpenApiParameter("q", str, description="A report number (123 or #123), or words of the note"),
 ]
 ERRORS = {
     400: OpenApiResponse(description="Invalid input: {detail, <field>: [...]}"),

@@ -26,6 +26,7 @@ from django.utils import timezone
 from houhu.accounts.models import User
 from houhu.grid.models import Segment
 
+from . import figures
 from .models import Report, ReportEvent
 
 S = Report.Status
@@ -85,6 +86,17 @@ DELAYS_H = {
     A.CONFIRM: (2.0, 1.0), A.REJECT: (2.0, 1.0), A.CLEAR: (4.0, 0.8), A.VERIFY: (3.5, 0.8),
     A.NOT_FIXED: (4.0, 0.8), A.STOP: (0.0, 0.5), A.PERMIT: (3.0, 0.7), A.ESCALATE: (2.0, 0.7),
 }  # fmt: skip
+
+
+def _clock_hours(kind: str, status: str) -> float | None:
+    """The service target running on a report of this kind left in this status, if any."""
+    if kind == K.NOTHING_FOUND:
+        return None
+    if status in Report.AWAITING_DECISION:
+        return float(figures.default_targets())
+    if status in Report.AWAITING_CLEARING:
+        return float(figures.clear_hours()[kind])
+    return None
 
 
 def load_demo(*, stations: Sequence, seed: int) -> None:
@@ -177,6 +189,15 @@ def _load_station(station, rng: random.Random) -> None:
             at = min(at + dt.timedelta(hours=rng.lognormvariate(mu, sigma)), now)
             by = reporter if action == A.NOT_FIXED else actor
             steps.append((action, TARGET[action], NOTES[action], at, by))
+        # A report still on a clock is recent: it entered its status within 1.35 times its
+        # service target (patrols.figures), so about a quarter of the open ones are
+        # overdue, as in a station that keeps up, instead of nearly all of them.
+        clock = _clock_hours(kind, status)
+        if clock is not None:
+            since = now - dt.timedelta(hours=rng.uniform(0.05, 1.35) * clock)
+            shift = since - at
+            written, received, at = written + shift, received + shift, since
+            steps = [(a, t, n, when + shift, by) for a, t, n, when, by in steps]
         milestones = {a: t for a, _, _, t, _ in steps}
         is_tree = kind == K.TREE
         reports.append(

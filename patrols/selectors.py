@@ -110,9 +110,13 @@ def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+SEARCH_MAX_LENGTH = 100
+
+
 def filter_reports(qs: QuerySet[Report], params) -> QuerySet[Report]:
     """The list/layer filters: kind, status (comma-separated), district, since, until (local
-    dates, inclusive, on the time the report was written), in_zone, bbox."""
+    dates, inclusive, on the time the report was written), in_zone, bbox, q (a report
+    number, or words of the note)."""
     if kind := params.get("kind"):
         kinds = kind.split(",")
         if not set(kinds) <= set(K.values):
@@ -136,6 +140,14 @@ def filter_reports(qs: QuerySet[Report], params) -> QuerySet[Report]:
         qs = qs.filter(in_zone=str(in_zone).lower() in ("1", "true", "yes"))
     if bbox := parse_bbox(params.get("bbox")):
         qs = qs.filter(location__intersects=bbox)
+    if text := str(params.get("q") or "").strip():
+        if len(text) > SEARCH_MAX_LENGTH:
+            raise InvalidInput(
+                _("Search for at most %(n)s characters.") % {"n": SEARCH_MAX_LENGTH}, field="q"
+            )
+        number = text.removeprefix("#")
+        # "#123" or "123" is a report number; anything else, words of its note.
+        qs = qs.filter(pk=int(number)) if number.isdigit() else qs.filter(note__icontains=text)
     return qs
 
 

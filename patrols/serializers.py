@@ -165,15 +165,29 @@ class ReportSubmitSerializer(PhotosMixin, serializers.Serializer):
         )
 
 
+def _optional_choice(choices) -> serializers.ChoiceField:
+    """A kind-specific choice, empty ("") on reports of other kinds. Declared: DRF builds
+    read-only model fields without `allow_blank`, so the schema's enum lacked the "" that
+    most reports carry."""
+    return serializers.ChoiceField(choices.choices, allow_blank=True, read_only=True)
+
+
 class ReportSerializer(serializers.ModelSerializer):
     """A report in lists."""
+
+    construction_kind = _optional_choice(Report.ConstructionKind)
+    behaviour = _optional_choice(Report.Behaviour)
+    damage_kind = _optional_choice(Report.DamageKind)
+    cleared_by = _optional_choice(Report.ClearedBy)
 
     kind_label = LabelField(Report.Kind, source="kind")
     status_label = LabelField(Report.Status, source="status")
     lon = serializers.SerializerMethodField()
     lat = serializers.SerializerMethodField()
     district_name = serializers.CharField(source="district.name", read_only=True)
-    segment_code = serializers.CharField(source="segment.code", read_only=True, default=None)
+    segment_code = serializers.CharField(
+        source="segment.code", read_only=True, default=None, allow_null=True
+    )
     reporter_name = serializers.SerializerMethodField()
     behaviour_label = LabelField(Report.Behaviour, source="behaviour")
     construction_kind_label = LabelField(Report.ConstructionKind, source="construction_kind")
@@ -272,9 +286,11 @@ class ReportDetailSerializer(ReportSerializer):
     segment = serializers.SerializerMethodField()
     district_manager = serializers.SerializerMethodField()
     transformer_area_name = serializers.CharField(
-        source="transformer_area.name", read_only=True, default=None
+        source="transformer_area.name", read_only=True, default=None, allow_null=True
     )
-    village_name = serializers.CharField(source="village.name", read_only=True, default=None)
+    village_name = serializers.CharField(
+        source="village.name", read_only=True, default=None, allow_null=True
+    )
     photos = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
     responsibles = serializers.SerializerMethodField()

@@ -28,7 +28,7 @@ from houhu.accounts.scopes import Can, can, districts_for
 from houhu.lib import limits
 from houhu.lib.errors import DomainError
 
-from . import figures, plain_words, selectors, services, workflow
+from . import figures, plain_words, selectors, services, tiles, workflow
 from .errors import InvalidInput
 from .forms import ReportForm
 from .models import Report, ReportEvent
@@ -42,6 +42,8 @@ REPORT_TEXT = {
     "located_map": gettext_lazy("Location chosen on the map"),
     "located_exif": gettext_lazy("Location taken from the photo"),
     "no_gps": gettext_lazy("Could not get your location. Tap “Choose on the map”."),
+    "map_home": gettext_lazy("My home"),
+    "map_here": gettext_lazy("I am here"),
     "tap_map": gettext_lazy("Tap the map where the problem is."),
     "map_failed": gettext_lazy("The map could not be loaded. Try again when there is signal."),
     "need_kind": gettext_lazy("Choose what you found."),
@@ -122,6 +124,8 @@ WORKSPACE_TEXT = {
     "cluster_open": gettext_lazy("group with open reports"),
     "cluster_closed": gettext_lazy("group, all closed"),
     "count": gettext_lazy("{n} reports"),
+    "search_found": gettext_lazy("Found: {n} reports"),
+    "search_none": gettext_lazy("No report matches."),
     "load_failed": gettext_lazy("Could not load the reports. Check the connection."),
     "counts_as_of": gettext_lazy("as of {at}"),
     "close": gettext_lazy("Close"),
@@ -199,6 +203,10 @@ def _report_config(request: HttpRequest) -> dict:
         # stays off the critical path of a 400 kbit/s phone.
         "leafletJs": static("leaflet/leaflet.js"),
         "leafletCss": static("leaflet/leaflet.css"),
+        "villagerMapJs": static("js/villager-map.js"),
+        # The villager's surroundings (houhu.grid.surroundings); the basemap if configured.
+        "aroundMe": "/api/layers/around-me/" if user.household_id else None,
+        "tiles": [list(t) for t in settings.LEAFLET_CONFIG.get("TILES") or []],
         "sw": reverse("accounts:service_worker"),
         "segments": _api_urls()["segments"],
         "nearbyApi": "/api/patrols/nearby/",
@@ -222,6 +230,8 @@ def _workspace_config() -> dict:
         "triageStatuses": list(workflow.TRIAGE_STATUSES),
         "toVerifyStatuses": list(workflow.HAZARD_TO_VERIFY_STATUSES),
         "timeZone": settings.TIME_ZONE,
+        # The report tiles draw every report from this zoom on, counted cells below it.
+        "reportPointsMinZoom": tiles.REPORT_POINTS_MIN_ZOOM,
         # The figures above the map, with their labels (patrols.figures).
         "counts": [
             {"key": f.key, "label": f.label}
@@ -359,6 +369,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
             "api": _api_urls(),
             "i18n": WORKSPACE_TEXT,
             "config": _workspace_config(),
+            "map_closed_days": settings.PATROLS_MAP_CLOSED_DAYS,
         },
     )
 

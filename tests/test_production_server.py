@@ -75,7 +75,7 @@ def stack(collected, transactional_db):
 def test_collectstatic_under_the_production_settings_compresses_every_asset(collected):
     manifest = (settings.STATIC_ROOT / "staticfiles.json").read_text()
     for vendored in (
-        "patrols/vendor/leaflet.markercluster/leaflet.markercluster.js",
+        "vendor/leaflet.vectorgrid-1.3.0/Leaflet.VectorGrid.bundled.min.js",
         "stats/vendor/chartjs-4.6.1/chart.umd.min.js",
     ):
         assert f'"{vendored}"' in manifest

@@ -175,19 +175,22 @@ def _counts(user) -> dict:
 
 
 def _click_marker(page, report_id):
+    """Click the report where the tiles draw it (from REPORT_POINTS_MIN_ZOOM on, every
+    report is a point of the reports tile layer)."""
     # The shared map fits itself to the grids once its layers are in: let it settle first.
     page.wait_for_function("() => window.houhuMapReady === true", timeout=WAIT_MS)
-    x, y = page.evaluate(
-        """id => { const w = window.patrolsWorkspace, m = w.markers[id];
-                   w.map.setView(m.getLatLng(), 17, {animate: false});
-                   const p = w.map.latLngToContainerPoint(m.getLatLng()); return [p.x, p.y]; }""",
-        report_id,
+    where = Report.objects.get(pk=report_id).location
+    page.evaluate(
+        """([lat, lon]) => { window.patrolsWorkspaceReady = false;
+            window.patrolsWorkspace.map.setView([lat, lon], 17, {animate: false}); }""",
+        [where.y, where.x],
     )
-    page.wait_for_function(
-        # Drawn on its own (not inside a cluster) once the map has settled at that zoom.
-        "id => !!window.patrolsWorkspace.markers[id]._map",
-        arg=report_id,
-        timeout=WAIT_MS,
+    page.wait_for_function("() => window.patrolsWorkspaceReady === true", timeout=WAIT_MS)
+    x, y = page.evaluate(
+        """([lat, lon]) => {
+            const p = window.patrolsWorkspace.map.latLngToContainerPoint([lat, lon]);
+            return [p.x, p.y]; }""",
+        [where.y, where.x],
     )
     box = page.locator("#ws-map").bounding_box()
     page.mouse.click(box["x"] + x, box["y"] + y)
