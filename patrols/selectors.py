@@ -37,7 +37,8 @@ from pledges.responsibility.selectors import responsibles_for_segment
 from . import figures
 from .errors import InvalidInput
 from .models import Notification, Report, ReportEvent
-from .snapping import distance_to, within_m
+from houhu.grid.geo import distance_m as distance_to
+from houhu.grid.geo import within_m
 
 if TYPE_CHECKING:
     from houhu.accounts.models import User

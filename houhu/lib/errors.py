@@ -79,5 +79,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     """REST_FRAMEWORK["EXCEPTION_HANDLER"]: a domain error becomes its status and body;
     everything else is DRF's own handling (validation errors, 404, 403, ...)."""
     if isinstance(exc, DomainError):
-        return Response(error_body(exc), status=exc.http_status)
+        response = Response(error_body(exc), status=exc.http_status)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:  # a 429 (or 503) says when to come back
+            response["Retry-After"] = str(retry_after)
+        return response
     return drf_exception_handler(exc, context)

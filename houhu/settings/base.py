@@ -412,7 +412,18 @@ CACHES = {
         "KEY_PREFIX": "houhu-throttle",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     },
+    # Signed-in sessions, cached in front of the database (houhu.lib.sessions): db 2.
+    "sessions": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env_str("HOUHU_SESSION_CACHE_URL", _redis_db(CELERY_BROKER_URL, 2)),
+        "KEY_PREFIX": "houhu-session",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    },
 }
+SESSION_ENGINE = "houhu.lib.sessions"
+SESSION_CACHE_ALIAS = "sessions"
+# How long a cached session may outlive a log-out made while Redis was unreachable.
+SESSION_CACHE_SECONDS = env_int("HOUHU_SESSION_CACHE_SECONDS", 300)
 
 
 def _tile_sources(tiles: list) -> list[str]:
