@@ -233,7 +233,6 @@ def main() -> None:
             dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min)
         ),
         "confirm_h": settings.STATS_CONFIRM_WITHIN_HOURS,
-        "clear_d": settings.STATS_CLEAR_WITHIN_DAYS,
     }
     sql = baseline_sql()
     rows_out: list[int] = []

@@ -1,10 +1,11 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from houhu.grid.tiles import tile_view
 from houhu.outbox.views import health, live
+from patrols.files import ReportPhotoFile, ReportPhotoThumbnail
+from pledges.compact.files import PledgeScanFile
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -21,11 +22,19 @@ urlpatterns = [
         name="api-docs",
     ),
     path("api/", include("houhu.api_urls")),
+    # Vector tiles of every app's growing layers (registered in houhu.grid.tiles).
+    path("tiles/<slug:layer>/<int:z>/<int:x>/<int:y>.pbf", tile_view, name="tile"),
+    # Uploads, each behind a permission check; the URL names the record, never the file.
+    path("files/report-photo/<int:pk>/", ReportPhotoFile.as_view(), name="file-report-photo"),
+    path(
+        "files/report-photo/<int:pk>/thumb/",
+        ReportPhotoThumbnail.as_view(),
+        name="file-report-photo-thumb",
+    ),
+    path("files/pledge-scan/<int:pk>/", PledgeScanFile.as_view(), name="file-pledge-scan"),
     path("pledges/", include("pledges.urls")),
     path("patrols/", include("patrols.urls")),
     path("stats/", include("stats.urls")),
     path("map/", include("houhu.grid.urls")),
     path("", include("houhu.accounts.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -5,9 +5,20 @@ read-only here and immutable in the database."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
-from .models import Notification, Report, ReportEvent, ReportPhoto, ServiceTarget
+from houhu.lib.protected_files import file_link
+
+from .models import (
+    GridRobot,
+    Notification,
+    Report,
+    ReportEvent,
+    ReportPhoto,
+    ServiceTarget,
+    WecomPost,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -29,8 +40,13 @@ class ReportEventInline(ReadOnlyInline):
 
 class ReportPhotoInline(ReadOnlyInline):
     model = ReportPhoto
-    fields = ["stage", "image", "thumbnail", "width", "height", "uploaded_by", "created_at"]
+    # The photo through its permission-checked view, never the file's own (public) URL.
+    fields = ["stage", "photo", "width", "height", "uploaded_by", "created_at"]
     readonly_fields = fields
+
+    @admin.display(description=_("photo"))
+    def photo(self, obj: ReportPhoto) -> str:
+        return file_link("file-report-photo", obj.pk)
 
 
 @admin.register(Report)
@@ -85,9 +101,33 @@ class NotificationAdmin(admin.ModelAdmin):
 
 @admin.register(ServiceTarget)
 class ServiceTargetAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "confirm_within_hours", "clear_within_days", "updated_at"]
+    list_display = ["__str__", "confirm_within_hours", "updated_at"]
     readonly_fields = ["updated_at", "updated_by"]
 
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(GridRobot)
+class GridRobotAdmin(admin.ModelAdmin):
+    """Each grid's WeCom group robot: staff paste the address from the group's settings."""
+
+    list_display = ["district", "enabled"]
+    list_filter = ["enabled"]
+    autocomplete_fields = ["district"]
+
+
+@admin.register(WecomPost)
+class WecomPostAdmin(admin.ModelAdmin):
+    """What was posted to the groups, and what still waits (read-only: the outbox sends)."""
+
+    list_display = ["district", "event", "created_at", "posted_at"]
+    list_filter = ["district"]
+    readonly_fields = ["event", "district", "text", "created_at", "posted_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

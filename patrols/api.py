@@ -9,16 +9,17 @@ transition, 422 replayed client id with other content. A report the user may not
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from houhu.lib.parsers import ObjectJSONParser
+
 from . import selectors, services
-from .models import ReportPhoto
 from .serializers import (
     ActionSerializer,
     CountRowSerializer,
@@ -26,6 +27,7 @@ from .serializers import (
     ReportDetailSerializer,
     ReportSerializer,
     ReportSubmitSerializer,
+    WorkQueueItemSerializer,
 )
 
 FILTER_PARAMS = [
@@ -45,13 +47,18 @@ ERRORS = {
 
 
 def _fields(request) -> dict:
-    # The form fields without the files (a QueryDict copy would deep-copy the uploads).
-    return {key: request.data.get(key) for key in request.data if key != "photos"}
+    """The form fields and the uploaded photos (a QueryDict copy would deep-copy them). A
+    `photos` that is not files (a JSON string, a text field) goes to the serializer as it
+    came, which refuses it naming `photos`: it used to be dropped without a word."""
+    data = {key: request.data.get(key) for key in request.data if key != "photos"}
+    files = request.FILES.getlist("photos")
+    data["photos"] = files if files or "photos" not in request.data else request.data["photos"]
+    return data
 
 
 class ReportListCreate(generics.ListAPIView):
     serializer_class = ReportSerializer
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, ObjectJSONParser]
     filter_backends: list = []
     # Not the general write limit: the service counts new reports (patrols.throttles), so
     # replays of a stored client_id never count, on the API and the page alike.
@@ -83,7 +90,7 @@ class ReportListCreate(generics.ListAPIView):
     )
     def post(self, request, *args, **kwargs):
         photos = request.FILES.getlist("photos")
-        incoming = ReportSubmitSerializer(data={**_fields(request), "photos": photos})
+        incoming = ReportSubmitSerializer(data=_fields(request))
         incoming.is_valid(raise_exception=True)
         report, created = services.report_submit(
             reporter=request.user, submission=incoming.submission(photos)
@@ -109,7 +116,7 @@ class ReportDetail(generics.RetrieveAPIView):
 
 
 class ReportAction(APIView):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, ObjectJSONParser]
 
     @extend_schema(
         request={"multipart/form-data": ActionSerializer, "application/json": ActionSerializer},
@@ -126,7 +133,7 @@ class ReportAction(APIView):
         if report is None:
             raise Http404
         photos = request.FILES.getlist("photos")
-        incoming = ActionSerializer(data={**_fields(request), "photos": photos})
+        incoming = ActionSerializer(data=_fields(request))
         incoming.is_valid(raise_exception=True)
         services.report_transition(report=report, step=incoming.step(photos), by=request.user)
         report = selectors.report_detail_queryset(request.user).get(pk=pk)
@@ -146,29 +153,18 @@ class ReportLayer(APIView):
         return HttpResponse(selectors.reports_geojson(qs), content_type="application/geo+json")
 
 
-class PhotoFile(APIView):
-    """A stored (re-encoded, metadata-free) photo, only for those who may read its report."""
+class WorkQueue(generics.ListAPIView):
+    """The work queue of the user's area, most pressing first, paged (limit, offset)."""
 
-    @extend_schema(
-        parameters=[OpenApiParameter("size", str, enum=["full", "thumb"])],
-        responses={(200, "image/jpeg"): OpenApiTypes.BINARY},
-    )
-    def get(self, request, pk: int):
-        photo = (
-            ReportPhoto.objects.filter(pk=pk, report__in=selectors.reports_for(request.user))
-            .only("image", "thumbnail")
-            .first()
-        )
-        if photo is None:
-            raise Http404
-        field = (
-            photo.thumbnail
-            if request.query_params.get("size") == "thumb" and photo.thumbnail
-            else photo.image
-        )
-        response = FileResponse(field.open("rb"), content_type="image/jpeg")
-        response["Cache-Control"] = "private, max-age=86400"
-        return response
+    serializer_class = WorkQueueItemSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.work_queue(self.request.user).select_related(None)
+
+    @extend_schema(summary="New, confirmed and overdue reports of my area, most pressing first")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class NotificationList(generics.ListAPIView):
@@ -183,7 +179,12 @@ class NotificationList(generics.ListAPIView):
 
     @extend_schema(parameters=[OpenApiParameter("unread", bool, description="Only unread")])
     def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+        response = super().get(request, *args, **kwargs)
+        # The bell's number: all unread, not only those on this page (one indexed count).
+        response.data["unread"] = (
+            selectors.notifications_for(request.user).filter(read_at__isnull=True).count()
+        )
+        return response
 
 
 class NotificationRead(APIView):

@@ -10,7 +10,6 @@ urlpatterns = [
     path("reports/<int:pk>/", api.ReportDetail.as_view(), name="patrols-api-report"),
     path("reports/<int:pk>/actions/", api.ReportAction.as_view(), name="patrols-api-report-action"),
     path("layers/reports/", api.ReportLayer.as_view(), name="patrols-api-layer-reports"),
-    path("photos/<int:pk>/", api.PhotoFile.as_view(), name="patrols-api-photo-file"),
     path("notifications/", api.NotificationList.as_view(), name="patrols-api-notifications"),
     path(
         "notifications/<int:pk>/read/",
@@ -18,4 +17,5 @@ urlpatterns = [
         name="patrols-api-notification-read",
     ),
     path("counts/", api.Counts.as_view(), name="patrols-api-counts"),
+    path("queue/", api.WorkQueue.as_view(), name="patrols-api-queue"),
 ]

@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import (
+    Case,
     Count,
     DateTimeField,
     ExpressionWrapper,
@@ -37,12 +39,14 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from houhu.lib.figures import ALWAYS, Col, Cond, Ratio, sql_literal
 
+from .models import HAZARD_KINDS as _HAZARD_KINDS
 from .models import Report, ReportEvent, ServiceTarget
 
 if TYPE_CHECKING:
@@ -62,6 +66,13 @@ TREE = kind == K.TREE
 # Anything found on a patrol: every kind but "patrolled, nothing found".
 PROBLEM = kind != K.NOTHING_FOUND
 CLEARING_STANDS = status.in_(Report.CLEARING_STANDS)
+# Urgent: a hazard or a construction inside the line's protection zone, still open. The
+# work queue puts these first among those not yet overdue, the map's clusters turn red on
+# them, and the grid's WeCom group is told of a new one (patrols.wecom).
+URGENT = PROBLEM & Col("in_zone").is_true()
+# The statuses with a clock running (a service target): the work queue lists these.
+# Escalated reports wait for another authority, on no clock of the station's.
+ON_THE_CLOCK = (*Report.AWAITING_DECISION, *Report.AWAITING_CLEARING)
 BY_VILLAGERS = Col("cleared_by") == Report.ClearedBy.SELF
 BY_CREW = Col("cleared_by") == Report.ClearedBy.CREW
 
@@ -249,7 +260,10 @@ STOCKS: tuple[Stock, ...] = (
         "overdue_clear",
         _("Overdue for clearing"),
         Report.AWAITING_CLEARING,
-        _("Open hazards confirmed (or reopened) and not cleared within the clearing target since."),
+        _(
+            "Open hazards confirmed (or reopened) and not cleared since within the clearing "
+            "target of their kind."
+        ),
         target="clear",
     ),
 )
@@ -273,28 +287,51 @@ PATROL = NOT_REJECTED & Col("segment_id").is_set()
 
 
 # --- Service targets ----------------------------------------------------------------------
+# Two clocks run on an open report, both from the moment it entered its status
+# (status_changed_at, or the event's time for a past instant):
+# - waiting for a first decision: the station's confirmation target (ServiceTarget rows,
+#   edited by staff in the admin; settings.STATS_CONFIRM_WITHIN_HOURS without a row);
+# - confirmed or reopened, waiting to be cleared: the clearing target of the hazard's kind
+#   (settings.PATROLS_SLA_HOURS).
+# The ORM forms (live counts, the work queue) and the SQL forms (snapshots) below render
+# these same two rules: "overdue" is one number on every screen.
 
 
-def default_targets() -> tuple[int, int]:
-    """(confirm within hours, clear within days) when no ServiceTarget row applies."""
-    return settings.STATS_CONFIRM_WITHIN_HOURS, settings.STATS_CLEAR_WITHIN_DAYS
+def default_targets() -> int:
+    """Confirm within hours when no ServiceTarget row applies."""
+    return settings.STATS_CONFIRM_WITHIN_HOURS
 
 
-def service_targets(station_id: int | None) -> tuple[int, int]:
-    """The targets in force for a station: its own row, else the default row, else settings."""
+def clear_hours() -> dict[str, int]:
+    """{hazard kind: hours to clear once confirmed}, from settings.PATROLS_SLA_HOURS,
+    refused with a clear message when a hazard kind is missing or a value is not a
+    positive whole number of hours."""
+    sla = settings.PATROLS_SLA_HOURS
+    missing = [k for k in _HAZARD_KINDS if k not in sla]
+    bad = [k for k, h in sla.items() if not isinstance(h, int) or h < 1 or k not in _HAZARD_KINDS]
+    if missing or bad:
+        raise ImproperlyConfigured(
+            f"PATROLS_SLA_HOURS needs a whole number of hours >= 1 for each hazard kind "
+            f"{list(_HAZARD_KINDS)}; missing {missing}, invalid {bad}."
+        )
+    return {k: sla[k] for k in _HAZARD_KINDS}
+
+
+def confirm_hours(station_id: int | None) -> int:
+    """The confirmation target in force for a station: its own row, else the default row,
+    else settings."""
     rows = {
         t.station_id: t
         for t in ServiceTarget.objects.filter(Q(station_id=station_id) | Q(station__isnull=True))
     }
     target = rows.get(station_id) if station_id else None
     target = target or rows.get(None)
-    if target:
-        return target.confirm_within_hours, target.clear_within_days
-    return default_targets()
+    return target.confirm_within_hours if target else default_targets()
 
 
-def target_sql(station: str) -> tuple[str, str, str]:
-    """SQL joins and the two target intervals for the station id expression `station`."""
+def target_sql(station: str, kind: str) -> tuple[str, str, str]:
+    """SQL joins and the two target intervals for the station id expression `station`
+    and the report kind expression `kind`."""
     table = ServiceTarget._meta.db_table
     joins = (
         f"LEFT JOIN {table} st_own ON st_own.station_id = {station} "
@@ -304,16 +341,14 @@ def target_sql(station: str) -> tuple[str, str, str]:
         "make_interval(hours => coalesce(st_own.confirm_within_hours, "
         "st_def.confirm_within_hours, %(confirm_h)s))"
     )
-    clear = (
-        "make_interval(days => coalesce(st_own.clear_within_days, st_def.clear_within_days, "
-        "%(clear_d)s))"
-    )
+    # Only hazards are ever confirmed or reopened: other kinds never reach this clock.
+    cases = " ".join(f"WHEN {sql_literal(k)} THEN {int(h)}" for k, h in clear_hours().items())
+    clear = f"make_interval(hours => CASE {kind} {cases} END)"
     return joins, confirm, clear
 
 
 def target_params() -> dict[str, int]:
-    confirm_h, clear_d = default_targets()
-    return {"confirm_h": confirm_h, "clear_d": clear_d}
+    return {"confirm_h": default_targets()}
 
 
 class _Interval(Func):
@@ -325,22 +360,22 @@ class _Interval(Func):
 
 
 def _target_annotations() -> dict[str, Any]:
-    """The station's targets for each report (ORM): own row, default row, settings."""
-    confirm_h, clear_d = default_targets()
-
-    def target(field: str, default: int):
-        own = ServiceTarget.objects.filter(station_id=OuterRef("district__station_id"))
-        fallback = ServiceTarget.objects.filter(station__isnull=True)
-        return Coalesce(
-            Subquery(own.values(field)[:1]),
-            Subquery(fallback.values(field)[:1]),
-            Value(default),
-            output_field=IntegerField(),
-        )
-
+    """The targets for each report (ORM): the station's confirmation target (own row,
+    default row, settings) and the clearing target of its kind."""
+    own = ServiceTarget.objects.filter(station_id=OuterRef("district__station_id"))
+    fallback = ServiceTarget.objects.filter(station__isnull=True)
     return {
-        "_confirm_h": target("confirm_within_hours", confirm_h),
-        "_clear_d": target("clear_within_days", clear_d),
+        "_confirm_h": Coalesce(
+            Subquery(own.values("confirm_within_hours")[:1]),
+            Subquery(fallback.values("confirm_within_hours")[:1]),
+            Value(default_targets()),
+            output_field=IntegerField(),
+        ),
+        "_clear_h": Case(
+            *[When(kind=k, then=Value(h)) for k, h in clear_hours().items()],
+            default=None,
+            output_field=IntegerField(),
+        ),
     }
 
 
@@ -379,9 +414,22 @@ def stock_annotations() -> dict[str, Any]:
         _Interval(F("_status_since"), F("_confirm_h"), "hour"), output_field=DateTimeField()
     )
     ann["_clear_due"] = ExpressionWrapper(
-        _Interval(F("_status_since"), F("_clear_d"), "day"), output_field=DateTimeField()
+        _Interval(F("_status_since"), F("_clear_h"), "hour"), output_field=DateTimeField()
     )
     return ann
+
+
+def due_annotation() -> Case:
+    """When the report's current clock runs out (needs status_at_ and stock_annotations):
+    the confirmation target while it waits for a decision, the clearing target of its kind
+    once confirmed or reopened, none otherwise. The work queue's timers; the stocks
+    `overdue_confirm` and `overdue_clear` count the reports past it."""
+    return Case(
+        When(_status_at__in=list(Report.AWAITING_DECISION), then=F("_confirm_due")),
+        When(_status_at__in=list(Report.AWAITING_CLEARING), then=F("_clear_due")),
+        default=None,
+        output_field=DateTimeField(),
+    )
 
 
 def stock_aggregates(as_of: dt.datetime) -> dict[str, Any]:

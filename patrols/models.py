@@ -527,11 +527,13 @@ class Notification(models.Model):
 
 
 class ServiceTarget(models.Model):
-    """Service targets set by staff: "overdue" (patrols.figures) is measured against these.
+    """The confirmation target set by staff: "overdue for confirmation" (patrols.figures)
+    is measured against it. (The clearing targets are per hazard kind, in one setting,
+    PATROLS_SLA_HOURS: the same company rules for every station.)
 
     The row without a station is the default; a station's own row overrides it; without
-    any row, settings.STATS_CONFIRM_WITHIN_HOURS / STATS_CLEAR_WITHIN_DAYS apply. The
-    table kept the name it had when the statistics app owned the model.
+    any row, settings.STATS_CONFIRM_WITHIN_HOURS applies. The table kept the name it had
+    when the statistics app owned the model.
     """
 
     station = models.OneToOneField(
@@ -545,9 +547,6 @@ class ServiceTarget(models.Model):
     )
     confirm_within_hours = models.PositiveIntegerField(
         _("confirm a hazard within (hours)"), default=24
-    )
-    clear_within_days = models.PositiveIntegerField(
-        _("clear a confirmed hazard within (days)"), default=7
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
@@ -570,10 +569,84 @@ class ServiceTarget(models.Model):
                 Coalesce("station", Value(0)), name="stats_servicetarget_one_per_station"
             ),
             models.CheckConstraint(
-                condition=Q(confirm_within_hours__gt=0) & Q(clear_within_days__gt=0),
+                condition=Q(confirm_within_hours__gt=0),
                 name="stats_servicetarget_positive",
             ),
         ]
 
     def __str__(self) -> str:
         return str(self.station) if self.station_id else str(_("Default service target"))
+
+
+def validate_wecom_webhook(url: str) -> None:
+    """A WeCom group robot's address must start with one of
+    settings.PATROLS_WECOM_URL_PREFIXES (WeCom's own endpoint by default): the server posts
+    there, so a free address would let an admin aim it at the station's own network."""
+    from django.core.exceptions import ValidationError
+
+    prefixes = settings.PATROLS_WECOM_URL_PREFIXES
+    if not any(url.startswith(p) for p in prefixes):
+        raise ValidationError(
+            _("Enter the robot's webhook address, starting with %(prefix)s"),
+            params={"prefix": prefixes[0] if prefixes else "https://qyapi.weixin.qq.com/"},
+            code="wecom_address",
+        )
+
+
+class GridRobot(models.Model):
+    """The WeCom (企业微信) group robot of a grid: its manager's group with the grid's
+    aquaculture households ("线上叫, 线下到"), told of new urgent hazards and of their
+    clearing (patrols.wecom).
+
+    A row per grid edited in the admin rather than a setting: the address changes whenever
+    a group is recreated or a manager changes, which staff handle without a deployment;
+    and it is kept out of the grid app, which knows nothing of notifications.
+    """
+
+    district = models.OneToOneField(
+        "grid.District",
+        on_delete=models.CASCADE,
+        related_name="wecom_robot",
+        verbose_name=_("service grid"),
+    )
+    webhook_url = models.URLField(
+        _("webhook address"),
+        max_length=300,
+        validators=[validate_wecom_webhook],
+        help_text=_(
+            "From the group's robot settings: https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…"
+        ),
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+
+    class Meta:
+        verbose_name = _("WeCom group robot")
+        verbose_name_plural = _("WeCom group robots")
+        ordering = ["district"]
+
+    def __str__(self) -> str:
+        return str(self.district)
+
+
+class WecomPost(models.Model):
+    """One message to a grid's WeCom group, written with the event it announces and marked
+    posted by the outbox job that sends it. A job run again (a relay retry, an old message
+    redelivered) finds `posted_at` set and posts nothing: one message per event."""
+
+    event = models.OneToOneField(
+        ReportEvent, on_delete=models.PROTECT, related_name="wecom_post", verbose_name=_("event")
+    )
+    district = models.ForeignKey(
+        "grid.District", on_delete=models.CASCADE, related_name="+", verbose_name=_("service grid")
+    )
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("WeCom message")
+        verbose_name_plural = _("WeCom messages")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.district} #{self.event_id}"

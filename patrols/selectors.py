@@ -15,8 +15,10 @@ from django.conf import settings
 from django.contrib.gis.db.models import PointField
 from django.db.models import (
     Aggregate,
+    BooleanField,
     Case,
     CharField,
+    ExpressionWrapper,
     F,
     FloatField,
     Func,
@@ -28,7 +30,17 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from houhu.accounts.scopes import authored_filter, districts_for
+from houhu.accounts.scopes import (
+    Can,
+    Shown,
+    Whose,
+    authored_filter,
+    can,
+    districts_for,
+    personal_data,
+)
+from houhu.grid.geo import distance_m as distance_to
+from houhu.grid.geo import within_m
 from houhu.grid.models import Household
 from houhu.lib import geojson
 from houhu.lib.bbox import parse_bbox
@@ -37,8 +49,6 @@ from pledges.responsibility.selectors import responsibles_for_segment
 from . import figures
 from .errors import InvalidInput
 from .models import Notification, Report, ReportEvent
-from houhu.grid.geo import distance_m as distance_to
-from houhu.grid.geo import within_m
 
 if TYPE_CHECKING:
     from houhu.accounts.models import User
@@ -54,6 +64,19 @@ def reports_for(user: User) -> QuerySet[Report]:
     """The reports a user may read: villagers their own; everyone else the reports of the
     districts they see (plus their own, wherever they wrote them)."""
     return Report.objects.filter(authored_filter(user, district="district", author="reporter"))
+
+
+def my_reports(user: User, *, open_only: bool = False) -> QuerySet[Report]:
+    """What this user reported ("my records"), newest first; `open_only`: still waiting for
+    the station (Report.OPEN_STATUSES)."""
+    qs = Report.objects.filter(reporter=user)
+    if open_only:
+        qs = qs.filter(status__in=Report.OPEN_STATUSES)
+    # In the order of the index patrols_report_reporter; pk breaks ties, so a page boundary
+    # between two reports of the same instant stays put.
+    return qs.only(
+        "pk", "kind", "status", "submitted_at", "received_at", "in_zone", "note", "reporter_id"
+    ).order_by("-received_at", "-pk")
 
 
 def parse_date(value: str | None, field: str) -> dt.date | None:
@@ -153,6 +176,43 @@ def responsibles(report: Report) -> list[dict[str, Any]]:
     )
     keys = ("scope", "user_id", "name", "phone")
     return [{k: row.get(k) for k in keys} for row in rows]
+
+
+def report_contacts(report: Report, user: User) -> list[dict[str, Any]]:
+    """`responsibles` for a reader whose work is to call them (scopes.PERSONAL_DATA: grid
+    managers and staff); nobody for the others: the nearest household is chosen by where
+    the report is put, so a villager could otherwise learn any neighbour's phone."""
+    if personal_data(user, Whose.REPORT_CONTACTS) is not Shown.FULL:
+        return []
+    return responsibles(report)
+
+
+def work_queue(user: User, *, now: dt.datetime | None = None) -> QuerySet[Report]:
+    """New, confirmed and reopened reports of the user's area (houhu.accounts.scopes), most
+    pressing first: overdue ones (the longest overdue first), then urgent ones (a hazard
+    inside the protection zone), then by the time left, then the oldest.
+
+    `due_at` is the clock of patrols.figures (the confirmation target of the station, or
+    the clearing target of the kind), so an item marked overdue here is one the
+    workspace's and the dashboard's "overdue" counts count. One SQL query per page."""
+    now = now or timezone.now()
+    if not can(user, Can.STAFF_PAGES):  # a villager's phone has no queue of others' reports
+        return Report.objects.none()
+    qs = Report.objects.filter(
+        district__in=districts_for(user), status__in=list(figures.ON_THE_CLOCK)
+    )
+    return (
+        qs.annotate(**figures.status_at_annotations(now, now))
+        .annotate(**figures.stock_annotations())
+        .annotate(due_at=figures.due_annotation())
+        .annotate(
+            overdue=ExpressionWrapper(Q(due_at__lt=now), output_field=BooleanField()),
+            urgent=ExpressionWrapper(figures.URGENT.q(), output_field=BooleanField()),
+            district_name=F("district__name"),
+            village_name=F("village__name"),
+        )
+        .order_by("-overdue", "-urgent", "due_at", "received_at", "pk")
+    )
 
 
 def notifications_for(user: User) -> QuerySet[Notification]:

@@ -13,7 +13,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from houhu.accounts import scopes
 from houhu.lib import limits
+from houhu.lib.dates import InLedger
 
 from . import figures, selectors, workflow
 from .errors import InvalidInput
@@ -24,6 +26,14 @@ from .snapping import make_point
 
 def _name(user) -> str:
     return (user.display_name or user.username) if user is not None else ""
+
+
+def _shown_name(serializer: serializers.Serializer, person) -> str | None:
+    """A person's name as the reader may see it (scopes.PERSONAL_DATA): a county leader
+    does not see which villager wrote a report."""
+    request = serializer.context.get("request")
+    reader = getattr(request, "user", None)
+    return scopes.shown_name(reader, scopes.whose_account(reader, person), _name(person))
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -107,7 +117,10 @@ class ReportSubmitSerializer(PhotosMixin, serializers.Serializer):
         Report.DamageKind.choices, required=False, allow_blank=True
     )
     submitted_at = serializers.DateTimeField(
-        required=False, allow_null=True, help_text="When it was written on the phone."
+        required=False,
+        allow_null=True,
+        validators=[InLedger()],
+        help_text="When it was written on the phone.",
     )
     photos = _photos_field(help_text="JPEG/PNG/WebP files (multipart), at most PATROLS_MAX_PHOTOS.")
 
@@ -188,8 +201,8 @@ class ReportSerializer(serializers.ModelSerializer):
     def get_lat(self, obj: Report) -> float:
         return round(obj.location.y, 7)
 
-    def get_reporter_name(self, obj: Report) -> str:
-        return _name(obj.reporter)
+    def get_reporter_name(self, obj: Report) -> str | None:
+        return _shown_name(self, obj.reporter)
 
 
 class PhotoSerializer(serializers.ModelSerializer):
@@ -201,14 +214,12 @@ class PhotoSerializer(serializers.ModelSerializer):
         model = ReportPhoto
         fields = ["id", "stage", "stage_label", "url", "thumbnail_url", "width", "height", "event"]
 
+    # URLs of the permission-checked views (patrols/files.py): they name no file.
     def get_url(self, obj: ReportPhoto) -> str:
-        return reverse("patrols-api-photo-file", args=[obj.pk])
+        return reverse("file-report-photo", args=[obj.pk])
 
     def get_thumbnail_url(self, obj: ReportPhoto) -> str:
-        # Until Celery has made the thumbnail, the full (already small) copy stands in.
-        if not obj.thumbnail:
-            return reverse("patrols-api-photo-file", args=[obj.pk])
-        return reverse("patrols-api-photo-file", args=[obj.pk]) + "?size=thumb"
+        return reverse("file-report-photo-thumb", args=[obj.pk])
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -224,8 +235,8 @@ class EventSerializer(serializers.ModelSerializer):
             "from_status", "to_status", "to_status_label", "note", "data",
         ]  # fmt: skip
 
-    def get_actor_name(self, obj: ReportEvent) -> str:
-        return _name(obj.actor)
+    def get_actor_name(self, obj: ReportEvent) -> str | None:
+        return _shown_name(self, obj.actor)
 
 
 class SegmentBriefSerializer(serializers.Serializer):
@@ -264,7 +275,7 @@ class ReportDetailSerializer(ReportSerializer):
         source="transformer_area.name", read_only=True, default=None
     )
     village_name = serializers.CharField(source="village.name", read_only=True, default=None)
-    photos = PhotoSerializer(many=True, read_only=True)
+    photos = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
     responsibles = serializers.SerializerMethodField()
     merge_candidates = serializers.SerializerMethodField()
@@ -287,15 +298,28 @@ class ReportDetailSerializer(ReportSerializer):
         manager = obj.district.manager
         if manager is None:
             return None
-        return {"name": _name(manager), "phone": obj.district.manager_phone or manager.phone}
+        # The grid manager's posted phone is for everyone who reads the report.
+        reader = self.context["request"].user
+        phone = obj.district.manager_phone or manager.phone
+        return {
+            "name": scopes.shown_name(reader, scopes.Whose.GRID_MANAGER, _name(manager)),
+            "phone": scopes.shown_phone(reader, scopes.Whose.GRID_MANAGER, phone),
+        }
+
+    @extend_schema_field(PhotoSerializer(many=True))
+    def get_photos(self, obj: Report):
+        # Photos may show people and houses: scopes.PERSONAL_DATA says who sees them.
+        if not scopes.sees(self.context["request"].user, scopes.Whose.PHOTOS):
+            return []
+        return PhotoSerializer(obj.photos.all(), many=True).data
 
     @extend_schema_field(EventSerializer(many=True))
     def get_events(self, obj: Report):
-        return EventSerializer(selectors.report_events(obj), many=True).data
+        return EventSerializer(selectors.report_events(obj), many=True, context=self.context).data
 
     @extend_schema_field(ResponsibleSerializer(many=True))
     def get_responsibles(self, obj: Report):
-        return selectors.responsibles(obj)
+        return selectors.report_contacts(obj, self.context["request"].user)
 
     @extend_schema_field(MergeCandidateSerializer(many=True))
     def get_merge_candidates(self, obj: Report):
@@ -352,6 +376,38 @@ class NotificationSerializer(serializers.ModelSerializer):
         return message_for(
             obj.verb, obj.report, obj.event, to_reporter=obj.recipient_id == obj.report.reporter_id
         )
+
+
+class WorkQueueItemSerializer(serializers.Serializer):
+    """One item of the work queue (selectors.work_queue): shape only; the clock and the
+    order are the selector's."""
+
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    kind_label = serializers.SerializerMethodField()
+    status = serializers.CharField()
+    status_label = serializers.SerializerMethodField()
+    district_name = serializers.CharField()
+    village_name = serializers.CharField(allow_null=True)
+    in_zone = serializers.BooleanField()
+    urgent = serializers.BooleanField()
+    received_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(help_text="When the service target runs out.")
+    overdue = serializers.BooleanField()
+    lon = serializers.SerializerMethodField()
+    lat = serializers.SerializerMethodField()
+
+    def get_kind_label(self, obj) -> str:
+        return str(obj.get_kind_display())
+
+    def get_status_label(self, obj) -> str:
+        return str(obj.get_status_display())
+
+    def get_lon(self, obj) -> float:
+        return round(obj.location.x, 6)
+
+    def get_lat(self, obj) -> float:
+        return round(obj.location.y, 6)
 
 
 def _count_row_fields() -> dict[str, serializers.Field]:

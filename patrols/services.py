@@ -27,10 +27,11 @@ from django.utils.translation import gettext_lazy as _
 from houhu.accounts import scopes
 from houhu.accounts.scopes import Can, can_act_in_district
 from houhu.grid.models import Segment
+from houhu.lib.dates import CLOCK_SKEW
 from houhu.lib.signals import ledger_changed
 from houhu.outbox.services import defer
 
-from . import notifications, snapping, throttles, workflow
+from . import notifications, snapping, throttles, wecom, workflow
 from . import photos as photo_intake
 from .errors import InvalidInput, NotAllowed, ReplayMismatch, TransitionNotAllowed
 from .models import Notification, Report, ReportEvent, ReportPhoto
@@ -41,8 +42,8 @@ if TYPE_CHECKING:
 K = Report.Kind
 A = ReportEvent.Action
 
-# Phone clocks drift; a report dated in the future is stored at the time it arrived.
-CLOCK_SKEW = dt.timedelta(minutes=10)
+# Phone clocks drift: a report dated up to CLOCK_SKEW ahead (further is refused at the
+# boundary, houhu.lib.dates) is stored at the time it arrived.
 
 
 # --- Submission ---------------------------------------------------------------------------
@@ -126,10 +127,13 @@ def _save_photos(
     return ids
 
 
-def _record_follow_up(*, event: ReportEvent, photo_ids: list[int], district_id: int) -> None:
+def _record_follow_up(
+    *, event: ReportEvent, photo_ids: list[int], district_id: int, robot: bool | None = None
+) -> None:
     """In the caller's transaction: the notifications themselves, outbox jobs for the rest,
     and the news that the ledger changed (the statistics record their refresh on it)."""
     notifications.notify(event)
+    wecom.record(event, robot=robot)
     if photo_ids:
         defer("patrols.make_thumbnails", payload={"photo_ids": photo_ids})
     ledger_changed.send(sender=Report, district_ids=[district_id])
@@ -237,7 +241,10 @@ def report_submit(*, reporter: User, submission: Submission) -> tuple[Report, bo
                 stage=ReportPhoto.Stage.REPORT,
                 by=reporter,
             )
-            _record_follow_up(event=event, photo_ids=photo_ids, district_id=report.district_id)
+            _record_follow_up(
+                event=event, photo_ids=photo_ids, district_id=report.district_id,
+                robot=where.robot,
+            )  # fmt: skip
     except IntegrityError:
         existing = Report.objects.filter(client_id=s.client_id).first()
         if existing is None:

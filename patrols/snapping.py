@@ -43,6 +43,7 @@ class Snap:
     district: District  # with .manager loaded (or None): the new report's notification
     transformer_area_id: int | None
     village_id: int | None
+    robot: bool  # the grid has an enabled WeCom robot (patrols.wecom)
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,8 @@ SELECT
     CASE WHEN hh.district_id = dist.id AND hh.d <= %(village_radius)s
       THEN hh.transformer_area_id END
   ) AS transformer_area_id,
-  CASE WHEN hh.d <= %(village_radius)s THEN hh.village_id END AS village_id
+  CASE WHEN hh.d <= %(village_radius)s THEN hh.village_id END AS village_id,
+  EXISTS (SELECT 1 FROM patrols_gridrobot r WHERE r.district_id = dist.id AND r.enabled) AS robot
 FROM (SELECT 1) one
 LEFT JOIN seg ON true
 LEFT JOIN dist ON true
@@ -182,7 +184,7 @@ def intake(*, reporter: User, point: Point, client_id: uuid.UUID, since: dt.date
         seg_id, seg_code, seg_d, voltage_kv, _seg_ta,
         district_id, district_name, station_id, manager_phone,
         manager_id, manager_active, manager_email,
-        transformer_area_id, village_id,
+        transformer_area_id, village_id, robot,
     ) = row  # fmt: skip
     snap = None
     if district_id is not None:
@@ -206,6 +208,7 @@ def intake(*, reporter: User, point: Point, client_id: uuid.UUID, since: dt.date
             district=district,
             transformer_area_id=transformer_area_id,
             village_id=village_id,
+            robot=bool(robot),
         )
     return Intake(
         existing_id=existing_id,

@@ -12,8 +12,8 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -28,7 +28,7 @@ from houhu.accounts.scopes import Can, can, districts_for
 from houhu.lib import limits
 from houhu.lib.errors import DomainError
 
-from . import figures, services, workflow
+from . import figures, plain_words, selectors, services, workflow
 from .errors import InvalidInput
 from .forms import ReportForm
 from .models import Report, ReportEvent
@@ -48,6 +48,8 @@ REPORT_TEXT = {
     "need_location": gettext_lazy("Give the location: use your location or choose it on the map."),
     "too_many_photos": gettext_lazy("At most {n} photos."),
     "remove_photo": gettext_lazy("Remove photo"),
+    "photo_n": gettext_lazy("Photo {n}"),
+    "photo_count": gettext_lazy("{n} of {max} photos"),
     "waiting": gettext_lazy("Waiting to send ({n})"),
     "sending": gettext_lazy("Sending…"),
     "sent": gettext_lazy("Sent"),
@@ -85,10 +87,20 @@ LIST_TEXT = {
     "no_notices": gettext_lazy("No notifications."),
     "cleared": gettext_lazy("Cleared"),
     "trees_removed": gettext_lazy("{n} trees removed"),
+    "place": gettext_lazy("Where it is"),
+    "sent_at": gettext_lazy("Sent {at}"),
 }
 
 WORKSPACE_TEXT = {
     "reports": gettext_lazy("Patrol reports"),
+    "queue_title": gettext_lazy("Work queue"),
+    "queue_empty": gettext_lazy("Nothing waiting: every report is decided and cleared."),
+    "queue_more": gettext_lazy("Show more"),
+    "queue_left": gettext_lazy("{t} left"),
+    "queue_overdue": gettext_lazy("overdue by {t}"),
+    "queue_days": gettext_lazy("{d} d {h} h"),
+    "queue_hours": gettext_lazy("{h} h"),
+    "queue_minutes": gettext_lazy("{m} min"),
     "notices": gettext_lazy("Notifications ({n})"),
     "no_notices": gettext_lazy("No notifications."),
     "districts": gettext_lazy("Service grids"),
@@ -179,7 +191,8 @@ def _report_config(request: HttpRequest) -> dict:
         # stays off the critical path of a 400 kbit/s phone.
         "leafletJs": static("leaflet/leaflet.js"),
         "leafletCss": static("leaflet/leaflet.css"),
-        "sw": reverse("patrols:service_worker"),
+        "sw": reverse("accounts:service_worker"),
+        "segments": _api_urls()["segments"],
         "detailBase": reverse("patrols:my_reports"),
         "kinds": dict(Report.Kind.choices),
         "clearedBy": dict(Report.ClearedBy.choices),
@@ -237,6 +250,7 @@ def _api_urls() -> dict[str, str]:
         "layer": "/api/patrols/layers/reports/",
         "counts": "/api/patrols/counts/",
         "notifications": "/api/patrols/notifications/",
+        "queue": "/api/patrols/queue/",
         "segments": "/api/layers/segments/",
         "lines": "/api/layers/lines/",
     }
@@ -273,7 +287,8 @@ def report_new(request: HttpRequest) -> HttpResponse:
         "patrols/report_new.html",
         {
             "form": ReportForm(),
-            "kinds": Report.Kind.choices,
+            "kinds": plain_words.kind_choices(),
+            "behaviours": plain_words.behaviour_choices(),
             "api": _api_urls(),
             "max_photos": _max_photos(),
             "config": _report_config(request),
@@ -285,12 +300,26 @@ def report_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+MY_REPORTS_PER_PAGE = 20
+
+
 @login_required
 def my_reports(request: HttpRequest) -> HttpResponse:
+    """One request per visit: the list is in the page (no second fetch of the same data),
+    so the service worker keeps each page of it as it was last seen."""
+    open_only = request.GET.get("open") == "1"
+    mine = selectors.my_reports(request.user, open_only=open_only)
+    page = Paginator(mine, MY_REPORTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "patrols/my_reports.html",
-        {"api": _api_urls(), "i18n": LIST_TEXT, "config": _report_config(request)},
+        {
+            "page": page,
+            "open_only": open_only,
+            "api": _api_urls(),
+            "i18n": LIST_TEXT,
+            "config": _report_config(request),
+        },
     )
 
 
@@ -324,34 +353,12 @@ def workspace(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _assets_version() -> str:
-    """A short digest of the cached assets' contents: changes when any of them changes."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for name in (
-        "css/houhu.css",
-        "patrols/patrols.css",
-        "patrols/outbox.js",
-        "patrols/report.js",
-        "patrols/reports.js",
-    ):
-        path = finders.find(name)
-        if path:
-            with open(path, "rb") as fh:
-                digest.update(fh.read())
-    return digest.hexdigest()[:12]
-
-
 @require_GET
 @never_cache
 def service_worker(request: HttpRequest) -> HttpResponse:
-    """The service worker, served from /patrols/ so that its scope covers the report pages.
-
-    Served by Django rather than as a static file because a worker's scope is limited to
-    its own URL path, and static files live under /static/.
-    """
-    body = render_to_string("patrols/sw.js", {"version": _assets_version()}, request=request)
+    """The retired worker of /patrols/ (see the template): phones that installed it drop it
+    for the site's worker, houhu.accounts.app_views.service_worker."""
+    body = render_to_string("patrols/sw.js", request=request)
     response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = reverse("patrols:service_worker").rsplit("/", 1)[0] + "/"
     return response

@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from houhu.lib.errors import DomainError
+from houhu.lib.protected_files import file_link
 
 from .compact import services
 from .models import (
@@ -151,6 +152,13 @@ class PledgeAdmin(ReadOnlyAdmin):
     search_fields = ["household__customer_number", "household__head_name", "signatory_name"]
     list_select_related = ["household", "version__compact"]
     inlines = [PledgeEventInline]
+    # The scan through its permission-checked view, never the file's own (public) URL.
+    exclude = ["scan"]
+    readonly_fields = ["scan_link"]
+
+    @admin.display(description=_("photo or scan of the signed sheet"))
+    def scan_link(self, obj: Pledge) -> str:
+        return file_link("file-pledge-scan", obj.pk) if obj.scan else "—"
 
 
 class AssignmentEventInline(ReadOnlyInline):

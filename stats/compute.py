@@ -257,7 +257,7 @@ def _stock_steps_sql(district_id: int | None, n_instants: int) -> str:
     """
     report_filter = "AND r.district_id = %(district)s" if district_id else ""
     statuses = ", ".join(f"'{v}'" for v in pf.STOCK_STATUSES)
-    joins, confirm, clear = pf.target_sql("x.station_id")
+    joins, confirm, clear = pf.target_sql("x.station_id", "x.kind")
     steps = []
     for key, cond, start in pf.stock_interval_sql("iv", "iv.confirm_target", "iv.clear_target"):
         # An overdue interval starts `target` after its status did, if it lasts that long.
@@ -282,7 +282,8 @@ def _stock_steps_sql(district_id: int | None, n_instants: int) -> str:
     )
     return f"""
     WITH cand AS MATERIALIZED (
-        SELECT r.id, r.district_id, r.transformer_area_id AS ta_id, r.in_zone, d.station_id
+        SELECT r.id, r.district_id, r.transformer_area_id AS ta_id, r.in_zone, r.kind,
+               d.station_id
         FROM {REPORTS} r JOIN grid_district d ON d.id = r.district_id
         WHERE r.received_at < %(last_instant)s {report_filter}
           AND (r.status IN ({statuses})

@@ -14,10 +14,9 @@ from patrols.models import ServiceTarget
 
 
 def load_demo(*, stations: Sequence, seed: int) -> None:
-    # The station's service targets (确认24小时内, 清除7天内) as a row staff can edit.
-    ServiceTarget.objects.get_or_create(
-        station=None, defaults={"confirm_within_hours": 24, "clear_within_days": 7}
-    )
+    # The station's confirmation target (确认24小时内) as a row staff can edit; the
+    # clearing targets are per hazard kind (settings.PATROLS_SLA_HOURS).
+    ServiceTarget.objects.get_or_create(station=None, defaults={"confirm_within_hours": 24})
     from .services import refresh_current, refresh_range
 
     today = timezone.localdate()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection
@@ -353,10 +353,12 @@ def _value(row: Snapshot, key: str):
     return round(value, 4) if isinstance(value, float) else value
 
 
-def service_targets(level: str, scope_id: int) -> tuple[int, int]:
-    """(confirm within hours, clear within days) in force for an area's station."""
+def service_targets(level: str, scope_id: int) -> dict[str, Any]:
+    """The targets in force for an area's station: {"confirm_h": hours to a first
+    decision, "clear": [(kind label, hours to clear once confirmed), …]}."""
     from houhu.grid.models import District, TransformerArea
-    from patrols.figures import service_targets as targets_of_station
+    from patrols.figures import clear_hours, confirm_hours
+    from patrols.models import Report
 
     station_id = None
     if level == Level.STATION:
@@ -371,7 +373,10 @@ def service_targets(level: str, scope_id: int) -> tuple[int, int]:
             .values_list("district__station_id", flat=True)
             .first()
         )
-    return targets_of_station(station_id)
+    return {
+        "confirm_h": confirm_hours(station_id),
+        "clear": [(Report.Kind(k).label, h) for k, h in clear_hours().items()],
+    }
 
 
 def figures_time(rows: Iterable[Snapshot | None]) -> dt.datetime | None:

@@ -290,3 +290,5 @@ def _fresh_write_throttle():
     from django.core.cache import caches
 
     caches["throttle"].clear()
+    # Built tiles and their versions too: the test database's ids start over each run.
+    caches["tiles"].clear()

@@ -1,10 +1,10 @@
 """The shape of the code, checked by reading it (ast): which app may import which, no
 import cycles, no "optional app" devices, and each shared rule defined in one place.
 
-Dependency direction, one way:  houhu.lib, houhu.outbox  <-  houhu.accounts, houhu.grid  <-  pledges
-<-  patrols  <-  stats. A lower app learns of a higher one's work by a signal
-(houhu.lib.signals) or a registration in the higher app's AppConfig.ready, never by
-importing it. The project's own modules (settings, urls, celery, wsgi) sit on top.
+Dependency direction, one way:  houhu.lib, houhu.outbox, houhu.ledger  <-  houhu.accounts,
+houhu.grid  <-  pledges  <-  patrols  <-  stats. A lower app learns of a higher one's work by
+a signal (houhu.lib.signals) or a registration in the higher app's AppConfig.ready, never
+by importing it. The project's own modules (settings, urls, celery, wsgi) sit on top.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ LAYER = {
     "houhu.lib": 0,
     # Follow-up work recorded in a transaction: every app records jobs, it imports none.
     "houhu.outbox": 0,
+    # The hash chain: the apps' migrations install its triggers; it imports none of them.
+    "houhu.ledger": 0,
     "houhu.accounts": 1,
     "houhu.grid": 1,
     "pledges": 2,

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+
+from houhu.ledger.actor import acting
 
 from .models import User
 
@@ -35,3 +38,9 @@ class UserAdmin(DjangoUserAdmin):
     # A villager account belongs to one of 13,700 households: search, never a <select>.
     autocomplete_fields = ["household", "station", "county"]
     ordering = ["username"]
+
+    def save_model(self, request, obj, form, change):
+        # The ledger's entry for a role change names who made it (houhu.ledger.actor).
+        with transaction.atomic():
+            acting(request.user.pk)
+            super().save_model(request, obj, form, change)

@@ -11,6 +11,10 @@ templates ask; none decides by a role of its own):
    `authored_access` and `station_access` answer read and write together as an `Access`
    (as healthchecks' `_get_rw_check_for_user` returns the check and `rw`). Their queryset
    forms (`districts_for`, `household_filter`, `authored_filter`) scope every list.
+3. **Whose names and phones may this user see?** `PERSONAL_DATA` is one table, role by
+   role and kind of person (need to know); serializers, layers and pages ask
+   `personal_data`, `shown_name`/`shown_phone`, `name_sql`/`phone_sql` or `sees_households`.
+   docs/security.md ("Who sees which personal data") is written from it (a test compares).
 
 Scopes by role:
 - villager: their own household (and its district, to read the grid's map);
@@ -29,9 +33,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, TextField, Value
 
 from houhu.accounts.models import User
+from houhu.lib.masking import mask_name, masked_name_sql
 
 if TYPE_CHECKING:
     from houhu.grid.models import District, Household
@@ -54,7 +59,6 @@ class Can(StrEnum):
     READ_STATS = "read_stats"  # the compliance dashboard, its API and exports
     READ_COUNTY = "read_county"  # county-wide figures (above one station)
     SEE_WHOLE_STATION = "see_whole_station"  # every line and village of the station
-    SEE_PEOPLE = "see_people"  # households' names, phones and addresses (in scope)
 
 
 _GRID_WORK = frozenset(
@@ -65,7 +69,6 @@ _GRID_WORK = frozenset(
         Can.RECORD_VISITS,
         Can.MANAGE_ACCOUNTS,
         Can.HOLD_RESPONSIBILITY,
-        Can.SEE_PEOPLE,
     }
 )
 _STATION_WORK = _GRID_WORK | {Can.EDIT_COMPACTS, Can.READ_STATS, Can.SEE_WHOLE_STATION}
@@ -77,13 +80,13 @@ ROLE_CAPABILITIES: dict[str, frozenset[Can]] = {
             Can.FILE_REPORTS,
             Can.SIGN_FOR_HOUSEHOLD,
             Can.HOLD_RESPONSIBILITY,
-            Can.SEE_PEOPLE,  # their own household only: see household_filter
         }
     ),
     Role.GRID_MANAGER: _GRID_WORK,
     Role.STAFF: _STATION_WORK,
     Role.ADMIN: _STATION_WORK,
-    # County leaders read the statistics and the pages, never people's names, never write.
+    # County leaders read the statistics and the pages, never write (and see no one's
+    # personal data: PERSONAL_DATA below).
     Role.LEADER: frozenset(
         {Can.STAFF_PAGES, Can.READ_STATS, Can.READ_COUNTY, Can.SEE_WHOLE_STATION}
     ),
@@ -276,6 +279,15 @@ def accounts_unlockable_by(user: User) -> QuerySet[User]:
     return qs.filter(villagers_in_scope | Q(station=user.station_id))
 
 
+def told_of_new_reports(district: District) -> QuerySet[User]:
+    """Who is told of a new report in a district: its grid manager and the staff of its
+    station (active accounts). Staff without a station serve the whole county and would be
+    told of everything: they read the work queue instead."""
+    people = Q(pk=district.manager_id) if district.manager_id else Q(pk__in=[])
+    people |= Q(role=Role.STAFF, station_id=district.station_id)
+    return User.objects.filter(people, is_active=True)
+
+
 def can_unlock_login(user: User, account: User) -> bool:
     return accounts_unlockable_by(user).filter(pk=account.pk).exists()
 
@@ -292,3 +304,115 @@ def may_hold_responsibility(person: User, station_id: int) -> bool:
             pk=person.household_id, village__station_id=station_id
         ).exists()
     return person.station_id in (None, station_id)
+
+
+# --- whose personal data a user sees (need to know) ------------------------------------
+
+
+class Whose(StrEnum):
+    """Kinds of people whose names and phone numbers the ledger holds."""
+
+    OWN = "own"  # the reader's own household and account
+    HOUSEHOLDS = "households"  # other households: heads, phones, addresses, signatories, villagers
+    RESPONSIBLE = "responsible"  # who holds a patch, segment or front door (responsibility map)
+    REPORT_CONTACTS = "report_contacts"  # a report's `responsibles`: whom to call about it
+    GRID_MANAGER = "grid_manager"  # the grid manager's name and posted phone
+    STAFF = "staff"  # station staff and grid managers as actors (events, visits)
+    PHOTOS = "photos"  # report photos (people, houses, number plates) of the reports one reads
+
+
+class Shown(StrEnum):
+    FULL = "full"  # name and phone
+    MASKED = "masked"  # the name masked (张**), no phone
+    NOTHING = "nothing"  # neither
+
+
+_ALL = dict.fromkeys(Whose, Shown.FULL)
+
+# The one table of personal data. A villager needs their own household, whom to call (the
+# grid manager) and that a segment near them has someone answering for it, not who their
+# neighbours are; a county leader needs figures, not people (no names or phones of
+# households or villagers, anywhere). Grid managers and station staff work with people.
+PERSONAL_DATA: dict[str, dict[Whose, Shown]] = {
+    Role.VILLAGER: {
+        Whose.OWN: Shown.FULL,
+        Whose.HOUSEHOLDS: Shown.NOTHING,
+        Whose.RESPONSIBLE: Shown.MASKED,
+        Whose.REPORT_CONTACTS: Shown.NOTHING,
+        Whose.GRID_MANAGER: Shown.FULL,
+        Whose.STAFF: Shown.FULL,
+        Whose.PHOTOS: Shown.FULL,  # of their own reports: the only ones they read
+    },
+    Role.GRID_MANAGER: _ALL,
+    Role.STAFF: _ALL,
+    Role.ADMIN: _ALL,
+    Role.LEADER: {
+        Whose.OWN: Shown.FULL,
+        Whose.HOUSEHOLDS: Shown.NOTHING,
+        Whose.RESPONSIBLE: Shown.NOTHING,
+        Whose.REPORT_CONTACTS: Shown.NOTHING,
+        Whose.GRID_MANAGER: Shown.FULL,
+        Whose.STAFF: Shown.FULL,
+        Whose.PHOTOS: Shown.NOTHING,
+    },
+}
+
+
+def personal_data(user, whose: Whose) -> Shown:
+    if not getattr(user, "is_authenticated", False):
+        return Shown.NOTHING
+    role = Role.ADMIN if user.is_superuser else user.role
+    return PERSONAL_DATA.get(role, {}).get(whose, Shown.NOTHING)
+
+
+def sees(user, whose: Whose) -> bool:
+    """Does this user see this kind of personal data in full (names, phones, files)?"""
+    return personal_data(user, whose) is Shown.FULL
+
+
+def shown_name(user, whose: Whose, name: str | None) -> str | None:
+    """The name as this user may see it: whole, masked, or None."""
+    shown = personal_data(user, whose)
+    if shown is Shown.FULL:
+        return name
+    return mask_name(name) if shown is Shown.MASKED else None
+
+
+def shown_phone(user, whose: Whose, phone: str | None) -> str | None:
+    return phone if personal_data(user, whose) is Shown.FULL else None
+
+
+def name_sql(user, whose: Whose, expression):
+    """`shown_name` for a layer built in SQL."""
+    shown = personal_data(user, whose)
+    if shown is Shown.FULL:
+        return expression
+    if shown is Shown.MASKED:
+        return masked_name_sql(expression)
+    return Value(None, output_field=TextField())
+
+
+def phone_sql(user, whose: Whose, expression):
+    if personal_data(user, whose) is Shown.FULL:
+        return expression
+    return Value(None, output_field=TextField())
+
+
+def whose_household(user, household_id: int | None) -> Whose:
+    own = household_id is not None and household_id == getattr(user, "household_id", None)
+    return Whose.OWN if own else Whose.HOUSEHOLDS
+
+
+def whose_account(user, person) -> Whose:
+    """A user account as a person: the reader, a villager (an account tied to a household),
+    or station staff."""
+    if person is None or person.pk == getattr(user, "pk", None):
+        return Whose.OWN
+    return Whose.HOUSEHOLDS if person.household_id else Whose.STAFF
+
+
+def sees_households(user) -> bool:
+    """Does this user see the names and phones of the households they may read? A villager
+    reads only their own (`household_filter`), so the question is theirs about OWN."""
+    whose = Whose.OWN if can(user, Can.VILLAGER_PAGES) else Whose.HOUSEHOLDS
+    return personal_data(user, whose) is Shown.FULL

@@ -20,6 +20,7 @@ from houhu.accounts import lockout
 from houhu.accounts.models import User
 from houhu.accounts.scopes import Can, can, can_act_in_district, can_unlock_login
 from houhu.grid.models import Household
+from houhu.ledger.actor import acting
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ def create_villager_account(*, household: Household, phone: str, by: User) -> tu
             raise ValidationError({"phone": _("This phone number is already used by an account.")})
 
         password = generate_password()
+        acting(by.pk)  # the ledger's entry for the new account names its maker
         user = User(
             username=phone,
             phone=phone,

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import app_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -17,5 +17,8 @@ urlpatterns = [
     path("villagers/<int:user_pk>/reset/", views.villager_reset, name="villager_reset"),
     path("villagers/<int:user_pk>/issued/", views.villager_issued, name="villager_issued"),
     path("villagers/<int:user_pk>/unlock/", views.login_unlock, name="login_unlock"),
+    # At the root: the service worker's scope is the path it is served from.
+    path("sw.js", app_views.service_worker, name="service_worker"),
+    path("manifest.webmanifest", app_views.manifest, name="manifest"),
     path("", views.home, name="home"),
 ]

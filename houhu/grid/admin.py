@@ -8,6 +8,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
+from houhu.lib.signals import ledger_changed
+
 from .models import (
     County,
     District,
@@ -60,8 +62,38 @@ class TransformerAreaAdmin(LeafletGeoAdmin):
     search_fields = ["code", "name"]
 
 
+class AnnouncesChanges:
+    """Edits here are changes of the ledger like a service's: announce the grids they touch
+    (before and after the edit) through `ledger_changed`, inside the admin's transaction,
+    so their map tiles go stale and their figures are recomputed."""
+
+    district_path: str
+
+    def _districts(self, queryset) -> set[int]:
+        return set(queryset.values_list(self.district_path, flat=True))
+
+    def _announce(self, district_ids) -> None:
+        ledger_changed.send(sender=self.model, district_ids=sorted(d for d in district_ids if d))
+
+    def save_model(self, request, obj, form, change):
+        before = self._districts(self.model.objects.filter(pk=obj.pk)) if change else set()
+        super().save_model(request, obj, form, change)
+        self._announce(before | self._districts(self.model.objects.filter(pk=obj.pk)))
+
+    def delete_model(self, request, obj):
+        before = self._districts(self.model.objects.filter(pk=obj.pk))
+        super().delete_model(request, obj)
+        self._announce(before)
+
+    def delete_queryset(self, request, queryset):
+        before = self._districts(queryset)
+        super().delete_queryset(request, queryset)
+        self._announce(before)
+
+
 @admin.register(Household)
-class HouseholdAdmin(LeafletGeoAdmin):
+class HouseholdAdmin(AnnouncesChanges, LeafletGeoAdmin):
+    district_path = "transformer_area__district"
     list_display = [
         "customer_number",
         "head_name",
@@ -97,7 +129,8 @@ class LineAdmin(LeafletGeoAdmin):
 
 
 @admin.register(Segment)
-class SegmentAdmin(LeafletGeoAdmin):
+class SegmentAdmin(AnnouncesChanges, LeafletGeoAdmin):
+    district_path = "district"
     list_display = ["code", "line", "seq", "district", "transformer_area"]
     list_filter = ["district", "line__voltage_kv"]
     list_select_related = ["line", "district", "transformer_area"]

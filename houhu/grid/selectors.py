@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from django.db.models import F, FloatField, Func, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from houhu.accounts.scopes import Can, can, districts_for, household_filter
+from houhu.accounts.scopes import Can, can, districts_for, household_filter, sees_households
 
 from .geo import length_m
 from .models import District, Household, Line, Segment, TransformerArea, Village
@@ -30,9 +30,9 @@ def household_identity_visible(user: User) -> bool:
 
     County leaders read statistics, not people: they get households without the head's
     name, phone or address. Villagers only ever see their own household (see
-    `households_for`), so showing its name to them reveals nothing.
+    `households_for`). The rule: `scopes.PERSONAL_DATA`.
     """
-    return can(user, Can.SEE_PEOPLE)
+    return sees_households(user)
 
 
 def districts_visible(user: User) -> QuerySet[District]:

@@ -9,15 +9,24 @@ message; the API answers, through `exception_handler` (REST_FRAMEWORK["EXCEPTION
 
     {"detail": "<message>", "code": "<code>", "<field>": ["<message>"]}
 
-(the field key only when the error concerns one field).
+(`non_field_errors` when the error concerns no one field). DRF's own refusals (a serializer's
+field errors, 401/403/404/405/429) are given the same shape here, once: a validation error
+keeps its per-field lists and gains `detail` (its first message) and `code`, so a client
+and the OpenAPI schema (houhu.lib.schema) know one error body.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
+from rest_framework.exceptions import APIException
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -69,19 +78,58 @@ class Conflict(DomainError):
 
 
 def error_body(error: DomainError) -> dict[str, Any]:
-    body: dict[str, Any] = {"detail": error.message, "code": error.code}
-    if error.field:
-        body[error.field] = [error.message]
+    # A refusal that concerns no one field names `non_field_errors`, as DRF's own do.
+    field = error.field or api_settings.NON_FIELD_ERRORS_KEY
+    return {"detail": error.message, "code": error.code, field: [error.message]}
+
+
+def _first(value: Any) -> Any:
+    """The first leaf of DRF's nested error lists and dicts (None if there is none)."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        for item in value:
+            found = _first(item)
+            if found is not None:
+                return found
+        return None
+    return value
+
+
+def one_shape(data: Any, exc: APIException) -> dict[str, Any]:
+    """DRF's error data as {"detail", "code", "<field>": [...]}."""
+    if not isinstance(data, dict):
+        data = {api_settings.NON_FIELD_ERRORS_KEY: data if isinstance(data, list) else [data]}
+    body = dict(data)
+    codes = exc.get_codes()
+    if "detail" not in body or not isinstance(body["detail"], str):
+        body["detail"] = str(_first(data) or exc.default_detail)
+    if not isinstance(body.get("code"), str):
+        body["code"] = str(_first(codes) or exc.default_code)
     return body
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """REST_FRAMEWORK["EXCEPTION_HANDLER"]: a domain error becomes its status and body;
-    everything else is DRF's own handling (validation errors, 404, 403, ...)."""
+    DRF's own refusals (validation errors, 404, 403, ...) are given the same shape."""
     if isinstance(exc, DomainError):
         response = Response(error_body(exc), status=exc.http_status)
         retry_after = getattr(exc, "retry_after", None)
         if retry_after is not None:  # a 429 (or 503) says when to come back
             response["Retry-After"] = str(retry_after)
         return response
-    return drf_exception_handler(exc, context)
+    # As DRF's handler does, so that their body gets a code too.
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(*exc.args)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
+    elif isinstance(exc, RequestDataTooBig):
+        # Django would answer its HTML 400 page; an API client gets the one shape.
+        exc = exceptions.ValidationError(
+            {api_settings.NON_FIELD_ERRORS_KEY: [_("The request body is too large.")]},
+            code="too_large",
+        )
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, APIException):
+        response.data = one_shape(response.data, exc)
+    return response

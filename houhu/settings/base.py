@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "houhu.outbox",
+    "houhu.ledger",
     "houhu.accounts",
     "houhu.grid",
     "pledges",
@@ -161,8 +162,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [BASE_DIR / "houhu" / "static"]
+# Uploads are never served as public files: no /media/ route, in DEBUG or not; the views
+# using houhu/lib/protected_files.py check who may read them. Nothing may emit a `.url` of
+# an upload (tests search every answer for "/media/").
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("HOUHU_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# Behind nginx: the internal location's prefix (e.g. /protected/) that aliases MEDIA_ROOT;
+# the views then answer with X-Accel-Redirect and nginx sends the bytes. Empty: Django does.
+HOUHU_X_ACCEL_REDIRECT = env_str("HOUHU_X_ACCEL_REDIRECT", "")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -173,7 +180,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # Bodies must be JSON objects; malformed or too deep JSON is a 400 (houhu.lib.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "houhu.lib.parsers.ObjectJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # ?limit= capped at HOUHU_API_MAX_LIMIT, ?offset= at the row count (houhu.lib.pagination).
+    "DEFAULT_PAGINATION_CLASS": "houhu.lib.pagination.CappedLimitOffsetPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Every app's domain errors answer {"detail", "code", "<field>"} with their own status.
@@ -186,6 +200,8 @@ REST_FRAMEWORK = {
         "reports": env_rate("HOUHU_THROTTLE_REPORTS", "60/hour"),
     },
 }
+# The most rows one page of any API list carries, whatever ?limit= asks for.
+HOUHU_API_MAX_LIMIT = env_int("HOUHU_API_MAX_LIMIT", 1000)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Houhu patrol ledger API",
     "DESCRIPTION": "Grid, lines, households, village compact and patrol reports of the "
@@ -206,6 +222,10 @@ SPECTACULAR_SETTINGS = {
 # matches the stored WGS-84 to centimetres, so no shift is needed for either.
 HOUHU_BASEMAP = env_str("HOUHU_BASEMAP", "none")
 HOUHU_TIANDITU_KEY = env_str("HOUHU_TIANDITU_KEY", "")
+# Basemap tiles a phone keeps for use without signal (the service worker's tile cache):
+# at most this many, the oldest dropped first. 600 tiles of ~15 KB is ~9 MB, a village and
+# its fields at zooms 14-18.
+HOUHU_OFFLINE_TILES = env_int("HOUHU_OFFLINE_TILES", 600)
 
 
 def _leaflet_tiles(basemap: str, tianditu_key: str) -> list:
@@ -270,13 +290,36 @@ PATROLS_THUMBNAIL_SIZE = env_int("PATROLS_THUMBNAIL_SIZE", 320)
 PATROLS_MAX_PHOTOS = env_int("PATROLS_MAX_PHOTOS", 6)
 # An open report of the same kind closer than this is offered as a merge candidate.
 PATROLS_MERGE_DISTANCE_M = env_float("PATROLS_MERGE_DISTANCE_M", 30.0)
+# The staff workspace's map shows open reports and those closed in the last N days (the
+# same 30 days as patrols.figures.PATROL_WINDOW by default); older ones are found by the
+# search list. Keeps the map's payload bounded however many years the ledger holds.
+PATROLS_MAP_CLOSED_DAYS = env_int("PATROLS_MAP_CLOSED_DAYS", 30)
 # A report further than this from every segment is kept without a segment.
 PATROLS_SNAP_RADIUS_M = env_float("PATROLS_SNAP_RADIUS_M", 200.0)
 # The village of a report is the nearest household's within this distance.
 PATROLS_VILLAGE_RADIUS_M = env_float("PATROLS_VILLAGE_RADIUS_M", 1000.0)
+# Service level per hazard kind: hours to clear a hazard once it is confirmed (or
+# reopened). The one definition of "overdue for clearing": the work queue's timers, the
+# workspace counts, the dashboard and the exports all read it through patrols.figures.
+# Per kind, not per station: a pole about to fall cannot wait as long as a tree growing
+# towards a line, and every station works to the same company rules. Hazard kinds only
+# (a construction is stopped or permitted, never "cleared"); patrols.figures.clear_hours
+# refuses a missing kind or a value below one hour with a message naming the setting.
+PATROLS_SLA_HOURS = {"tree": 168, "behaviour": 72, "damage": 48, "other": 168}
 # Email the grid manager / reporter as well as the in-app notification (needs a real
 # EMAIL_BACKEND; off by default because sites often have no mail server).
 PATROLS_EMAIL_NOTIFICATIONS = env_bool("PATROLS_EMAIL_NOTIFICATIONS", False)
+# WeCom (企业微信) group robots (patrols.GridRobot, one per grid, set in the admin): their
+# webhook addresses must start with one of these (the server posts there). The link in
+# each message starts with HOUHU_SITE_URL, the address people open the ledger at.
+PATROLS_WECOM_URL_PREFIXES = env_list(
+    "PATROLS_WECOM_URL_PREFIXES", ["https://qyapi.weixin.qq.com/cgi-bin/webhook/send?"]
+)
+PATROLS_WECOM_TIMEOUT_SECONDS = env_float("PATROLS_WECOM_TIMEOUT_SECONDS", 10.0)
+HOUHU_SITE_URL = env_str("HOUHU_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# SMS: the dotted path of a function send(*, phone, text, key) wrapping a provider; empty,
+# no SMS (the hook is described in patrols/notifications.py).
+PATROLS_SMS_SENDER = env_str("PATROLS_SMS_SENDER", "")
 # Stable OpenAPI enum names for the report choices (otherwise "kind"/"status" collide with
 # other apps' fields and get hashed names the front end cannot rely on).
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
@@ -333,9 +376,8 @@ STATS_SCORE_WEIGHTS = {
 }
 # A district with fewer reports than this in a period is "not enough data", never ranked.
 STATS_MIN_REPORTS = env_int("STATS_MIN_REPORTS", 5)
-# Defaults for the service targets staff set in the admin (stats.ServiceTarget).
+# Default for the confirmation target staff set per station in the admin (ServiceTarget).
 STATS_CONFIRM_WITHIN_HOURS = env_int("STATS_CONFIRM_WITHIN_HOURS", 24)
-STATS_CLEAR_WITHIN_DAYS = env_int("STATS_CLEAR_WITHIN_DAYS", 7)
 # A burst of report/pledge changes in one district schedules one refresh this much later.
 STATS_DEBOUNCE_SECONDS = env_int("STATS_DEBOUNCE_SECONDS", 60)
 
@@ -412,10 +454,20 @@ CACHES = {
         "KEY_PREFIX": "houhu-throttle",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     },
-    # Signed-in sessions, cached in front of the database (houhu.lib.sessions): db 2.
+    # Built vector tiles and their per-grid versions (houhu.lib.tilecache): a Redis
+    # database of their own (db 2 of the broker's server unless HOUHU_TILE_CACHE_URL says
+    # otherwise), shared by every server process, so one build serves every colleague
+    # with the same view. Cleared as a whole by `tilecache.clear()`.
+    "tiles": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env_str("HOUHU_TILE_CACHE_URL", _redis_db(CELERY_BROKER_URL, 2)),
+        "KEY_PREFIX": "houhu-tiles",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    },
+    # Signed-in sessions, cached in front of the database (houhu.lib.sessions): db 3.
     "sessions": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": env_str("HOUHU_SESSION_CACHE_URL", _redis_db(CELERY_BROKER_URL, 2)),
+        "LOCATION": env_str("HOUHU_SESSION_CACHE_URL", _redis_db(CELERY_BROKER_URL, 3)),
         "KEY_PREFIX": "houhu-session",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     },
@@ -424,6 +476,10 @@ SESSION_ENGINE = "houhu.lib.sessions"
 SESSION_CACHE_ALIAS = "sessions"
 # How long a cached session may outlive a log-out made while Redis was unreachable.
 SESSION_CACHE_SECONDS = env_int("HOUHU_SESSION_CACHE_SECONDS", 300)
+# How long a built tile is kept (seconds; 0: never cached). Changes make tiles stale by
+# their versions, not by this lifetime: it only bounds the cache's size and the effect of
+# a version bump lost to a Redis outage.
+HOUHU_TILE_CACHE_SECONDS = env_int("HOUHU_TILE_CACHE_SECONDS", 86400)
 
 
 def _tile_sources(tiles: list) -> list[str]:

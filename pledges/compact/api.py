@@ -10,13 +10,14 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from houhu.accounts.scopes import districts_for
 from houhu.grid.models import District, Household, Station, Village
+from houhu.lib.parsers import ObjectJSONParser
 
 from ..web import ERROR_RESPONSES, get_or_404, valid
 from . import csv_import, selectors, services, signing, visits
@@ -176,7 +177,7 @@ class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     """Pledges of the households in your scope (a villager: their own)."""
 
     serializer_class = s.PledgeSerializer
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [ObjectJSONParser, MultiPartParser, FormParser]
     filterset_fields = ["status", "method", "version", "household"]
 
     def get_queryset(self):
@@ -202,7 +203,10 @@ class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             ),
             by=request.user,
         )
-        return Response(s.PledgeSerializer(pledge).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.PledgeSerializer(pledge, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(
         request=s.NoteSerializer,
@@ -215,7 +219,7 @@ class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         pledge = signing.pledge_withdraw(
             pledge=self.get_object(), note=data["note"], by=request.user
         )
-        return Response(s.PledgeSerializer(pledge).data)
+        return Response(s.PledgeSerializer(pledge, context={"request": request}).data)
 
     @extend_schema(
         request=s.RenewSerializer,
@@ -236,7 +240,10 @@ class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             ),
             by=request.user,
         )
-        return Response(s.PledgeSerializer(new).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.PledgeSerializer(new, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class HouseholdVisitViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -295,4 +302,6 @@ class UnsignedHouseholds(APIView):
         qs = selectors.unsigned_households(
             user=request.user, village=data.get("village"), district=data.get("district")
         )
-        return Response(s.UnsignedHouseholdSerializer(qs[:5000], many=True).data)
+        return Response(
+            s.UnsignedHouseholdSerializer(qs[:5000], many=True, context={"request": request}).data
+        )

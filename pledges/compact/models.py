@@ -115,7 +115,7 @@ class CompactVersion(models.Model):
         blank=True,
         help_text=_("Empty: the station's setting PLEDGES_RENEWAL_DAYS (a year by default)."),
     )
-    change_note = models.TextField(_("what changed"), blank=True)
+    change_note = models.TextField(_("what changed"), blank=True, max_length=2000)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -196,7 +196,7 @@ class Clause(models.Model):
     )
     number = models.PositiveIntegerField(_("number"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
-    text = models.TextField(_("text"))
+    text = models.TextField(_("text"), max_length=2000)
 
     class Meta:
         verbose_name = _("clause")
@@ -247,7 +247,7 @@ class CompactVersionEvent(ImmutableModel):
     )
     from_status = models.CharField(_("from"), max_length=12, blank=True)
     to_status = models.CharField(_("to"), max_length=12)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=2000)
 
     class Meta:
         verbose_name = _("compact version event")
@@ -386,7 +386,7 @@ class PledgeEvent(ImmutableModel):
     )
     from_status = models.CharField(_("from"), max_length=10, blank=True)
     to_status = models.CharField(_("to"), max_length=10)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=2000)
 
     class Meta:
         verbose_name = _("pledge event")
@@ -422,7 +422,7 @@ class HouseholdVisit(ImmutableModel):
         verbose_name=_("visited by"),
     )
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=2000)
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:

@@ -3,16 +3,20 @@ request; the services decide."""
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from houhu.accounts.personal import PersonalFields
+from houhu.accounts.scopes import whose_household
 from houhu.grid.models import Household
+from houhu.lib.dates import InLedger
 from houhu.lib.images import ProcessedImage
 from houhu.lib.limits import max_length
 
 from ..errors import BadInput
 from . import scans
-from .models import Clause, Compact, CompactVersion, HouseholdVisit, Pledge
+from .models import Clause, Compact, CompactVersion, HouseholdVisit, Pledge, PledgeEvent
 from .signing import Signing
 
 
@@ -67,7 +71,7 @@ class CompactSerializer(serializers.ModelSerializer):
 
 class ClauseInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Clause.Kind.choices)
-    text = serializers.CharField(max_length=2000)
+    text = serializers.CharField(max_length=max_length(Clause, "text"))
 
 
 class CompactCreateSerializer(serializers.Serializer):
@@ -77,26 +81,45 @@ class CompactCreateSerializer(serializers.Serializer):
     district = serializers.IntegerField(required=False, allow_null=True)
     village = serializers.IntegerField(required=False, allow_null=True)
     motto = serializers.CharField(max_length=max_length(Compact, "motto"), required=False)
-    effective_from = serializers.DateField(required=False, allow_null=True)
+    effective_from = serializers.DateField(
+        required=False, allow_null=True, validators=[InLedger(planned=True)]
+    )
     renew_after_days = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     clauses = ClauseInputSerializer(many=True, required=False)
 
 
 class PublishSerializer(serializers.Serializer):
-    effective_from = serializers.DateField(required=False, allow_null=True)
+    effective_from = serializers.DateField(
+        required=False, allow_null=True, validators=[InLedger(planned=True)]
+    )
 
 
 class NewVersionSerializer(serializers.Serializer):
-    change_note = serializers.CharField(required=False, allow_blank=True, default="")
+    change_note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=max_length(CompactVersion, "change_note"),
+    )
 
 
 class ClauseAddSerializer(ClauseInputSerializer):
     number = serializers.IntegerField(required=False, allow_null=True, min_value=1)
 
 
-class PledgeSerializer(serializers.ModelSerializer):
+class PledgeSerializer(PersonalFields, serializers.ModelSerializer):
+    """A pledge; the names on it are the household's (null for a reader who may not see
+    them: scopes.PERSONAL_DATA)."""
+
+    name_fields = ("head_name", "signatory_name", "witness_name")
+    phone_fields = ("scan",)
     customer_number = serializers.CharField(source="household.customer_number", read_only=True)
-    head_name = serializers.CharField(source="household.head_name", read_only=True)
+    head_name = serializers.CharField(source="household.head_name", read_only=True, allow_null=True)
+    signatory_name = serializers.CharField(read_only=True, allow_null=True)
+    witness_name = serializers.CharField(read_only=True, allow_null=True)
+    scan = serializers.SerializerMethodField(
+        help_text=_("The signed sheet's photo (a permission-checked URL), if any.")
+    )
     village = serializers.IntegerField(source="household.village_id", read_only=True)
     version_number = serializers.IntegerField(source="version.number", read_only=True)
     compact = serializers.IntegerField(source="version.compact_id", read_only=True)
@@ -125,6 +148,13 @@ class PledgeSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def whose(self, obj: Pledge, user):
+        return whose_household(user, obj.household_id)
+
+    def get_scan(self, obj: Pledge) -> str | None:
+        # The view of pledges/compact/files.py: the URL names the pledge, not the file.
+        return reverse("file-pledge-scan", args=[obj.pk]) if obj.scan else None
+
 
 class _SigningFields(serializers.Serializer):
     """The fields of a signing, limits from the model (`Pledge`). Turned into ONE typed
@@ -137,7 +167,7 @@ class _SigningFields(serializers.Serializer):
     witness = serializers.CharField(
         max_length=max_length(Pledge, "witness_name"), required=False, allow_blank=True
     )
-    signed_on = serializers.DateField(required=False)
+    signed_on = serializers.DateField(required=False, validators=[InLedger()])
     scan = serializers.FileField(required=False, allow_null=True)
 
     def validate_scan(self, upload) -> ProcessedImage | None:
@@ -190,12 +220,20 @@ class HouseholdVisitSerializer(serializers.ModelSerializer):
 class VisitCreateSerializer(serializers.Serializer):
     household = serializers.IntegerField()
     outcome = serializers.ChoiceField(choices=HouseholdVisit.Outcome.choices)
-    visited_on = serializers.DateField(required=False)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    visited_on = serializers.DateField(required=False, validators=[InLedger()])
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=max_length(HouseholdVisit, "note"),
+    )
 
 
 class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    # The note of a withdrawal or a front-door confirmation: both event notes share a bound.
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=max_length(PledgeEvent, "note")
+    )
 
 
 class RenewSerializer(_SigningFields):
@@ -207,13 +245,20 @@ class ListQuerySerializer(serializers.Serializer):
     district = serializers.IntegerField(required=False, min_value=1)
 
 
-class UnsignedHouseholdSerializer(serializers.Serializer):
+class UnsignedHouseholdSerializer(PersonalFields, serializers.Serializer):
+    """Null name and phone for a reader who may not see them (scopes.PERSONAL_DATA)."""
+
+    name_fields = ("head_name",)
+    phone_fields = ("phone",)
     id = serializers.IntegerField()
     customer_number = serializers.CharField()
-    head_name = serializers.CharField()
-    phone = serializers.CharField()
+    head_name = serializers.CharField(allow_null=True)
+    phone = serializers.CharField(allow_null=True)
     village = serializers.CharField(source="village.name")
     transformer_area = serializers.CharField(source="transformer_area.name")
+
+    def whose(self, obj: Household, user):
+        return whose_household(user, obj.pk)
 
 
 class ImportSerializer(serializers.Serializer):

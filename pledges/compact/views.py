@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from houhu.accounts.scopes import districts_for
+from houhu.accounts.scopes import districts_for, sees_households
 from houhu.grid.models import Village
 from houhu.lib.errors import DomainError
 
@@ -312,9 +312,10 @@ def paper_signing(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     matches = []
     if q:
-        matches = _households_for(request).filter(
-            Q(customer_number__icontains=q) | Q(head_name__icontains=q) | Q(phone__icontains=q)
-        )[:20]
+        match = Q(customer_number__icontains=q)
+        if sees_households(request.user):  # else a name search would confirm a name
+            match |= Q(head_name__icontains=q) | Q(phone__icontains=q)
+        matches = _households_for(request).filter(match)[:20]
     household = None
     raw = request.POST.get("household") or request.GET.get("household")
     if raw:
@@ -329,7 +330,7 @@ def paper_signing(request: HttpRequest) -> HttpResponse:
     form = PaperSigningForm(
         initial={
             "signed_on": timezone.localdate(),
-            "signatory": household.head_name if household else "",
+            "signatory": household.head_name if household and sees_households(request.user) else "",
         }
     )
     status = 200

@@ -95,7 +95,8 @@ class AssignmentViewSet(
                 )
             ]
         return Response(
-            s.AssignmentSerializer(rows, many=True).data, status=status.HTTP_201_CREATED
+            s.AssignmentSerializer(rows, many=True, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
         )
 
     @extend_schema(responses={204: None, **ERROR_RESPONSES}, summary="End today (kept as history)")
@@ -117,7 +118,7 @@ class AssignmentViewSet(
             note=data["note"],
             by=request.user,
         )
-        return Response(s.AssignmentSerializer(a).data)
+        return Response(s.AssignmentSerializer(a, context={"request": request}).data)
 
     @extend_schema(
         request=compact_serializers.NoteSerializer,
@@ -130,7 +131,7 @@ class AssignmentViewSet(
         a = services.confirm_front_door(
             assignment=self.get_object(), note=data["note"], by=request.user
         )
-        return Response(s.AssignmentSerializer(a).data)
+        return Response(s.AssignmentSerializer(a, context={"request": request}).data)
 
     @extend_schema(
         request=s.AdjustSerializer,
@@ -146,7 +147,7 @@ class AssignmentViewSet(
             note=data["note"],
             by=request.user,
         )
-        return Response(s.AssignmentSerializer(a).data)
+        return Response(s.AssignmentSerializer(a, context={"request": request}).data)
 
 
 class FrontDoorDerive(APIView):

@@ -102,7 +102,7 @@ class Assignment(models.Model):
         blank=True,
     )
     distance_m = models.FloatField(_("distance to the line (m)"), null=True, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=2000)
     # Set when an assignment is struck out as if it never held (replaced the day it began
     # or entered by mistake); ended assignments keep their dates instead.
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
@@ -242,7 +242,7 @@ class AssignmentEvent(ImmutableModel):
     action = models.CharField(_("action"), max_length=20)
     from_state = models.CharField(_("from"), max_length=20, blank=True)
     to_state = models.CharField(_("to"), max_length=20, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=2000)
 
     class Meta:
         verbose_name = _("assignment event")

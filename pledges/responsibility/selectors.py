@@ -17,6 +17,7 @@ from django.db.models import (
     Case,
     Exists,
     F,
+    FloatField,
     IntegerField,
     OuterRef,
     Q,
@@ -28,7 +29,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 
-from houhu.accounts.scopes import districts_for
+from houhu.accounts.scopes import Whose, districts_for, name_sql, phone_sql
 from houhu.grid.geo import length_m
 from houhu.grid.models import District, Household, Segment, Station, TransformerArea, Village
 from houhu.lib import geojson
@@ -105,7 +106,10 @@ def unassigned_segments(
     if district is not None:
         qs = qs.filter(district=district)
     return (
-        qs.annotate(length_m=length_m("geom"), in_patch=_in_patch(on))
+        # Metres as a plain number (a Distance object broke the API's FloatField, a 500).
+        qs.annotate(
+            length_m=Cast(length_m("geom"), output_field=FloatField()), in_patch=_in_patch(on)
+        )
         .select_related("line", "district", "transformer_area")
         .order_by("line__code", "seq")
     )
@@ -411,33 +415,8 @@ def segment_coverage_geojson(
         qs = qs.filter(geom__intersects=bbox)
     if district is not None:
         qs = qs.filter(district_id=district)
-    fd = Assignment.objects.filter(
-        active_on(on), scope=Assignment.Scope.FRONT_DOOR, segment=OuterRef("pk")
-    )
-    primary = Assignment.objects.filter(
-        active_on(on), scope=Assignment.Scope.SEGMENT, segment=OuterRef("pk")
-    ).order_by("-is_primary", "valid_from")
-    qs = qs.annotate(
-        responsible=_segment_responsible_q(on),
-        in_patch=_in_patch(on),
-        responsible_name=Subquery(
-            primary.annotate(
-                n=Coalesce(NullIf(F("user__display_name"), Value("")), F("person_name"))
-            ).values("n")[:1]
-        ),
-        front_doors=SubqueryCount(fd.values("pk")),
-        front_doors_signed=SubqueryCount(fd.filter(active_pledge_exists("household")).values("pk")),
-        length_m=length_m("geom"),
-        line_code=F("line__code"),
-    ).annotate(
-        signed_share=Case(
-            When(front_doors=0, then=Value(None)),
-            default=F("front_doors_signed") * 1.0 / F("front_doors"),
-            output_field=gis_models.FloatField(),
-        )
-    )
     return _feature_collection(
-        qs,
+        segment_coverage_rows(qs, user=user, on=on),
         [
             "id",
             "code",
@@ -455,6 +434,43 @@ def segment_coverage_geojson(
     )
 
 
+def segment_coverage_rows(
+    qs: QuerySet[Segment], *, user: User, on: dt.date | None = None
+) -> QuerySet:
+    """The segments of `qs` annotated with their coverage (the GeoJSON layer above and the
+    coverage tiles read the same columns; `responsible_name` as `user` may see it)."""
+    fd = Assignment.objects.filter(
+        active_on(on), scope=Assignment.Scope.FRONT_DOOR, segment=OuterRef("pk")
+    )
+    primary = Assignment.objects.filter(
+        active_on(on), scope=Assignment.Scope.SEGMENT, segment=OuterRef("pk")
+    ).order_by("-is_primary", "valid_from")
+    qs = qs.annotate(
+        responsible=_segment_responsible_q(on),
+        in_patch=_in_patch(on),
+        responsible_name=name_sql(
+            user,
+            Whose.RESPONSIBLE,
+            Subquery(
+                primary.annotate(
+                    n=Coalesce(NullIf(F("user__display_name"), Value("")), F("person_name"))
+                ).values("n")[:1]
+            ),
+        ),
+        front_doors=SubqueryCount(fd.values("pk")),
+        front_doors_signed=SubqueryCount(fd.filter(active_pledge_exists("household")).values("pk")),
+        length_m=length_m("geom"),
+        line_code=F("line__code"),
+    ).annotate(
+        signed_share=Case(
+            When(front_doors=0, then=Value(None)),
+            default=F("front_doors_signed") * 1.0 / F("front_doors"),
+            output_field=gis_models.FloatField(),
+        )
+    )
+    return qs
+
+
 def assignments_geojson(
     *,
     user: User,
@@ -463,7 +479,8 @@ def assignments_geojson(
     scope: str | None = None,
     on: dt.date | None = None,
 ) -> str:
-    """Active assignments as features: a patch's polygon, a segment's or front door's line."""
+    """Active assignments as features: a patch's polygon, a segment's or front door's line;
+    `person` and `phone` as the reader may see them (null, or the name masked)."""
     qs = assignments_for(user).filter(active_on(on))
     if scope:
         qs = qs.filter(scope=scope)
@@ -473,15 +490,24 @@ def assignments_geojson(
         geom=Coalesce(
             F("patch"), F("segment__geom"), output_field=gis_models.GeometryField(srid=4326)
         ),
-        person=Coalesce(
-            NullIf(F("user__display_name"), Value("")),
-            NullIf(F("person_name"), Value("")),
-            F("household__head_name"),
+        # Who answers, as scopes.PERSONAL_DATA shows a responsible person to this reader.
+        person=name_sql(
+            user,
+            Whose.RESPONSIBLE,
+            Coalesce(
+                NullIf(F("user__display_name"), Value("")),
+                NullIf(F("person_name"), Value("")),
+                F("household__head_name"),
+            ),
         ),
-        phone=Coalesce(
-            NullIf(F("user__phone"), Value("")),
-            NullIf(F("person_phone"), Value("")),
-            F("household__phone"),
+        phone=phone_sql(
+            user,
+            Whose.RESPONSIBLE,
+            Coalesce(
+                NullIf(F("user__phone"), Value("")),
+                NullIf(F("person_phone"), Value("")),
+                F("household__phone"),
+            ),
         ),
     )
     if bbox is not None:

@@ -9,9 +9,12 @@ from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField, GeometrySerializerMethodField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from houhu.accounts.personal import PersonalFields
+from houhu.accounts.scopes import Whose
+from houhu.lib.dates import InLedger
 from houhu.lib.limits import max_length
 
-from .models import Assignment
+from .models import Assignment, AssignmentEvent
 from .services import FRONT_DOOR_SEARCH_LIMIT_M
 
 GEOJSON_GEOMETRY_SCHEMA = {
@@ -26,12 +29,18 @@ class GeoJSONGeometryField(GeometryField):
     """A GeometryField the schema generator can describe."""
 
 
-class AssignmentSerializer(GeoFeatureModelSerializer):
-    """A feature: the patch polygon, or the segment (segment and front-door scopes)."""
+class AssignmentSerializer(PersonalFields, GeoFeatureModelSerializer):
+    """A feature: the patch polygon, or the segment (segment and front-door scopes). Who
+    holds it is shown as scopes.PERSONAL_DATA says of a responsible person (a villager:
+    the name masked, no phone)."""
 
+    name_fields = ("person", "person_name")
+    phone_fields = ("person_phone",)
     # Its OpenAPI shape is given by pledges/schema.py (drf-spectacular cannot infer it).
     geometry = GeometrySerializerMethodField()
-    person = serializers.CharField(source="person_label", read_only=True)
+    person = serializers.CharField(source="person_label", read_only=True, allow_null=True)
+    person_name = serializers.CharField(read_only=True, allow_null=True)
+    person_phone = serializers.CharField(read_only=True, allow_null=True)
     segment_code = serializers.CharField(source="segment.code", read_only=True, default=None)
 
     class Meta:
@@ -63,6 +72,9 @@ class AssignmentSerializer(GeoFeatureModelSerializer):
     def get_geometry(self, obj: Assignment):
         return obj.shape
 
+    def whose(self, obj: Assignment, user) -> Whose:
+        return Whose.RESPONSIBLE
+
 
 class AssignmentCreateSerializer(serializers.Serializer):
     scope = serializers.ChoiceField(choices=[("segment", "segment"), ("patch", "patch")])
@@ -81,21 +93,34 @@ class AssignmentCreateSerializer(serializers.Serializer):
     )
     district = serializers.IntegerField(required=False, allow_null=True)
     village = serializers.IntegerField(required=False, allow_null=True)
-    valid_from = serializers.DateField(required=False)
-    valid_until = serializers.DateField(required=False, allow_null=True)
+    valid_from = serializers.DateField(required=False, validators=[InLedger(planned=True)])
+    valid_until = serializers.DateField(
+        required=False, allow_null=True, validators=[InLedger(planned=True)]
+    )
     is_primary = serializers.BooleanField(required=False, default=True)
     replace = serializers.BooleanField(required=False, default=False)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=max_length(Assignment, "note")
+    )
+
+
+def _event_note() -> serializers.CharField:
+    return serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=max_length(AssignmentEvent, "note"),
+    )
 
 
 class EndSerializer(serializers.Serializer):
-    until = serializers.DateField(required=False)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    until = serializers.DateField(required=False, validators=[InLedger(planned=True)])
+    note = _event_note()
 
 
 class AdjustSerializer(serializers.Serializer):
     segment = serializers.IntegerField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = _event_note()
 
 
 class DeriveSerializer(serializers.Serializer):

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from houhu.accounts.models import User
-from houhu.accounts.scopes import Can, districts_for, roles_with
+from houhu.accounts.scopes import Can, Shown, Whose, districts_for, personal_data, roles_with
 from houhu.grid.models import Village
 from houhu.lib.errors import DomainError
 
@@ -159,7 +159,11 @@ def rate_row(r: dict) -> dict:
     }
 
 
-def _assignable_users(district) -> list[tuple[int, str]]:
+def _assignable_users(request: HttpRequest, district) -> list[tuple[int, str]]:
+    # The people one may assign, by name: only for a reader who sees who is responsible
+    # (scopes.PERSONAL_DATA; a county leader reads the map without names and writes nothing).
+    if personal_data(request.user, Whose.RESPONSIBLE) is not Shown.FULL:
+        return []
     qs = User.objects.filter(is_active=True, role__in=roles_with(Can.HOLD_RESPONSIBILITY))
     qs = qs.filter(
         Q(station=district.station) | Q(household__transformer_area__district=district)
@@ -175,12 +179,12 @@ def assign_map(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("No service grid is in your scope."))
     form = AssignmentForm(
         initial={"valid_from": timezone.localdate(), "is_primary": True},
-        user_choices=_assignable_users(district),
+        user_choices=_assignable_users(request, district),
     )
     status = 200
     if request.method == "POST":
         forbid_read_only(request)
-        form = AssignmentForm(request.POST, user_choices=_assignable_users(district))
+        form = AssignmentForm(request.POST, user_choices=_assignable_users(request, district))
         if form.is_valid():
             data = form.cleaned_data
             person = {
@@ -242,7 +246,9 @@ def assign_map(request: HttpRequest) -> HttpResponse:
     )
     today = timezone.localdate()
     recent = (
-        Assignment.objects.filter(district=district, cancelled_at__isnull=True)
+        Assignment.objects.none()
+        if personal_data(request.user, Whose.RESPONSIBLE) is not Shown.FULL
+        else Assignment.objects.filter(district=district, cancelled_at__isnull=True)
         .exclude(scope=Assignment.Scope.FRONT_DOOR)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
         .select_related("segment", "user", "household")

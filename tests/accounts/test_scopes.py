@@ -57,7 +57,6 @@ def test_read_only_is_derived_from_the_table(world):
         (Can.READ_STATS, {"staff", "admin", "leader"}),
         (Can.READ_COUNTY, {"leader"}),
         (Can.SEE_WHOLE_STATION, {"staff", "admin", "leader"}),
-        (Can.SEE_PEOPLE, {"villager", "manager", "staff", "admin"}),
     ],
 )
 def test_who_holds_each_capability(world, capability, holders):
@@ -119,3 +118,25 @@ def test_who_may_hold_a_line(world):
     assert not scopes.may_hold_responsibility(p["leader"], station)
     other_station = UserFactory(role=User.Role.STAFF, station=StationFactory())
     assert not scopes.may_hold_responsibility(other_station, station)
+
+
+def test_every_role_has_a_personal_data_row_naming_every_kind_of_person():
+    assert set(scopes.PERSONAL_DATA) == set(User.Role.values)
+    for role, row in scopes.PERSONAL_DATA.items():
+        assert set(row) == set(scopes.Whose), role
+
+
+def test_households_names_are_seen_by_grid_staff_and_each_villager_for_their_own(world):
+    p = people(world)
+    assert {n for n, u in p.items() if scopes.sees_households(u)} == {
+        "villager", "manager", "staff", "admin"
+    }  # fmt: skip
+    v, leader = p["villager"], p["leader"]
+    assert scopes.whose_household(v, world.h1.pk) is scopes.Whose.OWN
+    assert scopes.whose_household(v, world.h2.pk) is scopes.Whose.HOUSEHOLDS
+    assert scopes.shown_name(v, scopes.Whose.HOUSEHOLDS, "张三丰") is None
+    assert scopes.shown_name(v, scopes.Whose.RESPONSIBLE, "张三丰") == "张**"
+    assert scopes.shown_phone(v, scopes.Whose.RESPONSIBLE, "13900000001") is None
+    assert scopes.shown_phone(v, scopes.Whose.GRID_MANAGER, "13900000001") == "13900000001"
+    assert scopes.shown_name(leader, scopes.Whose.RESPONSIBLE, "张三丰") is None
+    assert scopes.shown_name(p["manager"], scopes.Whose.REPORT_CONTACTS, "张三丰") == "张三丰"

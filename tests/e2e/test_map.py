@@ -160,21 +160,26 @@ def test_grid_manager_sees_only_own_grid(live_server, page, station):
     assert page.locator("#district-filter option").count() == 2  # "all" + own grid
 
 
-def test_households_are_hidden_when_zoomed_out_and_come_back_when_zoomed_in(
-    live_server, page, station
-):
+def test_zoomed_out_households_are_counted_cells_of_the_vector_tiles(live_server, page, station):
     open_map(page, live_server.url, station["staff"].username)
     min_zoom = page.evaluate("HouhuMap.HOUSEHOLD_MIN_ZOOM")
-    page.evaluate(f"window.houhuMapReady = false; void stationMap.map.setZoom({min_zoom - 2})")
+    page.evaluate(f"window.houhuMapReady = false; void stationMap.map.setZoom({min_zoom - 3})")
     page.wait_for_function("() => window.houhuMapReady === true", timeout=WAIT_MS)
-    counts = json.loads(page.get_attribute("#map", "data-layer-counts"))
-    assert counts["households"] == 0
-    assert counts["districts"] == 2
-    assert (
-        page.locator(".houhu-legend li[data-layer=households] .count").inner_text() == "放大后显示"
+    # The households' GeoJSON is gone; the tiles' cells (counted by PostGIS) are drawn.
+    page.wait_for_function(
+        "() => document.querySelector('.houhu-legend li[data-layer=households] .count')"
+        ".textContent === '8'",
+        timeout=WAIT_MS,
     )
+    assert page.evaluate("stationMap.overlays.households.getLayers().length") == 0
+    drawn = json.loads(page.get_attribute("#map", "data-tiles-households"))
+    assert drawn["total"] == 8 and drawn["points"] == 0 and 1 <= drawn["cells"] < 8
+    assert page.locator("#map canvas.leaflet-tile").count() >= 1
+    counts = json.loads(page.get_attribute("#map", "data-layer-counts"))
+    assert counts["households"] == 8 and counts["districts"] == 2
 
     page.evaluate("window.houhuMapReady = false; stationMap.fitToDistricts()")
     page.wait_for_function("() => window.houhuMapReady === true", timeout=WAIT_MS)
     counts = json.loads(page.get_attribute("#map", "data-layer-counts"))
     assert counts["households"] == 8
+    assert page.evaluate("stationMap.overlays.households.getLayers().length") == 8

@@ -476,7 +476,7 @@ def test_log_out_drops_the_pages_kept_for_offline_use_but_not_the_waiting_report
     )
     phone_page.goto(f"{live_server.url}/patrols/mine/")
     cached = """() => caches.keys().then(keys => Promise.all(
-        keys.filter(k => k.startsWith("houhu-patrols-"))
+        keys.filter(k => k.startsWith("houhu-pages-"))
             .map(k => caches.open(k).then(c => c.keys()).then(r => r.map(q => q.url)))))
         .then(lists => lists.flat())"""
     phone_page.wait_for_function(
@@ -506,3 +506,34 @@ def test_log_out_drops_the_pages_kept_for_offline_use_but_not_the_waiting_report
            })"""
     )
     assert waiting == 1
+
+
+def test_staff_open_the_most_overdue_report_from_the_work_queue(page, live_server, demo_district):
+    """The queue beside the map lists the overdue report first with its overdue time, and
+    a click opens it in the panel."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.patrols.factories import ReportFactory, add_history
+
+    district, villager = demo_district["district"], demo_district["villager"]
+    fresh = _submit_as(villager, *demo_district["near"])
+    late_at = timezone.now() - dt.timedelta(hours=30)  # 6 h past the 24 h confirmation target
+    late = add_history(
+        ReportFactory(
+            district=district, reporter=villager, received_at=late_at, status_changed_at=late_at
+        )
+    )
+    login(page, live_server.url, demo_district["staff"].username)
+    page.goto(f"{live_server.url}/patrols/workspace/")
+    page.wait_for_selector("#ws-queue .queue-item", timeout=WAIT_MS)
+    items = page.locator("#ws-queue .queue-item")
+    assert items.count() == 2
+    assert "overdue" in (items.nth(0).get_attribute("class") or "")
+    assert items.nth(0).locator(".queue-open").get_attribute("data-report") == str(late.pk)
+    assert items.nth(1).locator(".queue-open").get_attribute("data-report") == str(fresh.pk)
+    timer = items.nth(0).locator(".queue-timer").inner_text()
+    assert "6" in timer, timer
+    items.nth(0).locator(".queue-open").click()
+    page.wait_for_selector(f"#ws-panel[data-report='{late.pk}']", timeout=WAIT_MS)

@@ -59,7 +59,7 @@ def test_villager_submits_a_tree_obstacle_with_a_photo(client, g):
     assert body["segment"]["code"] == g.segment_east.code
     assert body["segment"]["line_name"] == g.line.name
     assert body["status_label"] == _zh(Report.Status.SUBMITTED.label) != "Submitted"
-    assert len(body["photos"]) == 1 and body["photos"][0]["url"].startswith("/api/patrols/photos/")
+    assert len(body["photos"]) == 1 and body["photos"][0]["url"].startswith("/files/report-photo/")
     assert body["allowed_actions"] == []
     assert [e["action"] for e in body["events"]] == ["submit"]
 
@@ -240,13 +240,13 @@ def test_photo_is_served_only_to_readers_and_without_metadata(client, g):
     exif.get_ifd(0x8825).update({1: "N", 2: (30.0, 27.0, 1.0), 3: "E", 4: (112.0, 48.0, 2.0)})
     _submit(client, g.villager, photos=[image_file(exif=exif)])
     photo = ReportPhoto.objects.get()
-    response = _client(client, g.manager).get(f"/api/patrols/photos/{photo.pk}/")
+    response = _client(client, g.manager).get(f"/files/report-photo/{photo.pk}/")
     assert response.status_code == 200
     served = Image.open(io.BytesIO(b"".join(response.streaming_content)))
     assert served.format == "JPEG"
     assert dict(served.getexif()) == {}
     assert (
-        _client(client, g.other_manager).get(f"/api/patrols/photos/{photo.pk}/").status_code == 404
+        _client(client, g.other_manager).get(f"/files/report-photo/{photo.pk}/").status_code == 404
     )
 
 

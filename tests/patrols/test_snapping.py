@@ -4,14 +4,13 @@ y = 500 m, so a point at y = 503 m is 3 m from it (inside the 5 m zone), y = 506
 
 from __future__ import annotations
 
-import pytest
-
-from patrols.errors import InvalidLocation, OutsideGrid
 import datetime as dt
 import uuid
 
+import pytest
 from django.utils import timezone
 
+from patrols.errors import InvalidLocation, OutsideGrid
 from patrols.snapping import intake, make_point, outside_grid
 from tests.factories import point
 from tests.patrols.factories import build_grid

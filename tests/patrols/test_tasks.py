@@ -11,22 +11,60 @@ import pytest
 from django.db import transaction
 from PIL import Image
 
+from houhu.accounts.models import User
 from houhu.outbox.models import Job
 from patrols.models import Notification, Report, ReportEvent, ReportPhoto
 from patrols.notifications import deliver
 from tests.conftest import run_outbox
+from tests.factories import UserFactory
 from tests.patrols.factories import build_grid, image_file, submit, transition, tree_data
 
 pytestmark = pytest.mark.django_db
 
 
-def test_submission_notifies_the_grid_manager_in_its_own_transaction():
+def test_submission_notifies_the_grid_manager_and_station_staff_in_its_own_transaction():
     g = build_grid()
+    UserFactory(role=User.Role.STAFF, station=g.station, is_active=False)  # left the station
     report, _ = submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
-    notification = Notification.objects.get(report=report)
-    assert notification.recipient == g.manager
-    assert notification.verb == Notification.Verb.NEW_REPORT
-    assert str(report.pk) in notification.message
+    rows = Notification.objects.filter(report=report)
+    # Not the other station's staff or manager, not an inactive account, not the reporter.
+    assert {n.recipient for n in rows} == {g.manager, g.staff}
+    assert {n.verb for n in rows} == {Notification.Verb.NEW_REPORT}
+    assert all(str(report.pk) in n.message for n in rows)
+
+
+def test_staff_filing_a_report_are_not_told_of_their_own():
+    g = build_grid()
+    report, _ = submit(reporter=g.staff, client_id=uuid.uuid4(), data=tree_data())
+    assert list(Notification.objects.filter(report=report).values_list("recipient", flat=True)) == [
+        g.manager.pk
+    ]
+
+
+def test_sms_hook_texts_each_person_once_with_an_idempotency_key(settings):
+    settings.PATROLS_SMS_SENDER = "tests.patrols.test_tasks.fake_sms"
+    SENT.clear()
+    g = build_grid()
+    for person, phone in ((g.manager, "13800000001"), (g.staff, "13800000002")):
+        person.phone = phone
+        person.save(update_fields=["phone"])
+    report, _ = submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
+    assert SENT == []  # after the commit, through the outbox
+    run_outbox()
+    assert sorted(p for p, _t, _k in SENT) == ["13800000001", "13800000002"]
+    run_outbox()
+    assert len(SENT) == 2  # done jobs are gone: nobody is texted twice
+    keys = {k for _p, _t, k in SENT}
+    assert keys == {
+        f"houhu-notification-{n.pk}" for n in Notification.objects.filter(report=report)
+    }
+
+
+SENT: list[tuple[str, str, str]] = []
+
+
+def fake_sms(*, phone: str, text: str, key: str) -> None:
+    SENT.append((phone, text, key))
 
 
 def test_a_rolled_back_submission_leaves_no_notification_and_no_job():
@@ -72,15 +110,15 @@ def test_reporter_is_notified_when_staff_confirm():
     assert Notification.objects.filter(
         recipient=g.villager, report=report, event=confirm, verb="status_changed"
     ).exists()
-    assert Notification.objects.filter(report=report).count() == 2  # manager + reporter
+    assert Notification.objects.filter(report=report).count() == 3  # manager, staff, reporter
 
 
 def test_delivering_an_event_again_adds_no_notification():
     g = build_grid()
     report, _ = submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
     event = ReportEvent.objects.get(report=report)
-    first = Notification.objects.get(event=event).pk
-    assert deliver(event.pk) == [first]
+    first = sorted(Notification.objects.filter(event=event).values_list("pk", flat=True))
+    assert sorted(deliver(event.pk)) == first
 
 
 def test_email_goes_to_a_manager_with_an_address_when_enabled_once(settings, mailoutbox):
@@ -95,7 +133,7 @@ def test_email_goes_to_a_manager_with_an_address_when_enabled_once(settings, mai
     assert Job.objects.filter(name="patrols.email_notification").count() == 1
     run_outbox()
     assert [m.to for m in mailoutbox] == [["manager@example.org"]]
-    assert Notification.objects.get(event=event).emailed_at is not None
+    assert Notification.objects.get(event=event, recipient=g.manager).emailed_at is not None
     # Recorded again (an old Celery message, say): the mail is not sent twice.
     deliver(event.pk)
     run_outbox()

@@ -160,28 +160,14 @@ def test_staff_are_sent_home_to_the_workspace(client, grid):
     assert response["Location"] == reverse("patrols:workspace")
 
 
-def test_service_worker_is_javascript_scoped_to_the_patrols_pages(client):
+def test_the_former_patrols_worker_retires_itself_for_the_site_worker(client):
     response = client.get(reverse("patrols:service_worker"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/javascript")
-    assert response["Service-Worker-Allowed"] == "/patrols/"
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
     body = response.content.decode()
-    assert reverse("patrols:report_new") in body
-    assert "patrols/outbox.js" in body
-
-
-def test_service_worker_cache_name_changes_when_an_asset_changes(client, settings, tmp_path):
-    before = re.search(r"houhu-patrols-(\w+)", client.get("/patrols/sw.js").content.decode())[1]
-    (tmp_path / "patrols").mkdir()
-    (tmp_path / "patrols" / "report.js").write_text("/* a new version */")
-    settings.STATICFILES_DIRS = [tmp_path, *settings.STATICFILES_DIRS]
-    finders.get_finder.cache_clear()
-    try:
-        after = re.search(r"houhu-patrols-(\w+)", client.get("/patrols/sw.js").content.decode())[1]
-    finally:
-        finders.get_finder.cache_clear()
-    assert before != after
+    assert "registration.unregister()" in body
+    assert 'addEventListener("fetch"' not in body  # it serves nothing
 
 
 def _submit(client, villager, **extra):
@@ -295,3 +281,36 @@ def test_villager_pages_are_offered_in_english_too(client, grid):
     html = client.get(reverse("patrols:report_new")).content.decode()
     assert "Send report" in html
     assert 'lang="en"' in html
+
+
+# --- "My records" ---------------------------------------------------------------------
+
+
+def test_my_records_are_paged_and_filtered_to_open_ones_in_one_request(client, grid):
+    from tests.patrols.factories import ReportFactory
+
+    villager = grid["villager"]
+    for i in range(23):
+        ReportFactory(
+            reporter=villager,
+            district=grid["district"],
+            status=Report.Status.SUBMITTED if i % 2 else Report.Status.REJECTED,
+        )
+    ReportFactory(district=grid["district"])  # someone else's
+    client.force_login(villager)
+
+    first = client.get(reverse("patrols:my_reports")).content.decode()
+    assert first.count("data-report=") == 20
+    assert 'rel="next"' in first and 'rel="prev"' not in first
+    second = client.get(reverse("patrols:my_reports"), {"page": 2}).content.decode()
+    assert second.count("data-report=") == 3
+    ids = set(re.findall(r'data-report="(\d+)"', first + second))
+    assert ids == {
+        str(pk) for pk in Report.objects.filter(reporter=villager).values_list("pk", flat=True)
+    }
+
+    open_only = client.get(reverse("patrols:my_reports"), {"open": "1"}).content.decode()
+    assert open_only.count("data-report=") == 11
+    assert 'rel="next"' not in open_only
+    # The list is in the page: no script fetches it again.
+    assert "/api/patrols/reports/?" not in first and 'data-api="/api/patrols/reports/"' not in first

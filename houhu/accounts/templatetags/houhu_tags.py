@@ -2,6 +2,8 @@
 
 - `{% if user|can:"read_stats" %}`: the page asks the one permissions module
   (houhu.accounts.scopes) whether the user holds a capability; no template decides by role.
+- `{{ h.head_name|household_person:user }}`: a household's name or phone, or "—" for a
+  reader who may not see it (scopes.PERSONAL_DATA: county leaders).
 - `{{ when|local_time }}`: a computation time in the station's local time, zone named.
 - `{% houhu_map_config %}`: the basemap tiles, centre and zooms of `LEAFLET_CONFIG` as a
   JSON block that `static/js/houhu-map.js` reads, so pages build their map with the same
@@ -38,6 +40,7 @@ MAP_LABELS = {
     "lines": _("Lines"),
     "segments": _("Line segments"),
     "households": _("Households"),
+    "coverage": _("Coverage: households signed, segments held"),
     "legend": _("Legend"),
     "manager": _("Grid manager"),
     "phone": _("Posted phone"),
@@ -63,6 +66,11 @@ def map_labels() -> dict[str, str]:
 @register.filter
 def can(user, capability: str) -> bool:
     return scopes.can(user, capability)
+
+
+@register.filter
+def household_person(value, user) -> str:
+    return value if scopes.sees_households(user) else "—"
 
 
 def map_config() -> dict:

@@ -78,6 +78,11 @@
     return layer.bindPopup(lazy(build, layer), options);
   }
 
+  /* A popup opened at a place rather than bound to a layer (a vector tile's feature). */
+  function popupAt(map, latlng, build, options) {
+    return L.popup(options).setLatLng(latlng).setContent(lazy(build)).openOn(map);
+  }
+
   document.addEventListener("change", function (event) {
     var target = event.target;
     if (target && target.matches && target.matches("[data-autosubmit]") && target.form) target.form.submit();
@@ -87,5 +92,5 @@
     if (target) { event.preventDefault(); root.print(); }
   });
 
-  root.HouhuDom = { el: el, text: text, escape: escape, clear: clear, tooltip: tooltip, popup: popup };
+  root.HouhuDom = { el: el, text: text, escape: escape, clear: clear, tooltip: tooltip, popup: popup, popupAt: popupAt };
 })(window);

@@ -36,6 +36,12 @@
  *
  * Works with no tile server (LEAFLET_CONFIG TILES = []): vector layers on a plain
  * background (the .houhu-map CSS class paints it).
+ *
+ * With houhu-tiles.js (and Leaflet.VectorGrid) loaded first, the households are drawn
+ * below HOUSEHOLD_MIN_ZOOM too, as the server's vector tiles of counted cells (PostGIS
+ * counts them, whatever the area: a station or a county), so every zoom shows where the
+ * households are; `tileOverlays: ["coverage"]` adds tile layers to the layer control
+ * (off until switched on). Without houhu-tiles.js households appear from that zoom only.
  */
 (function () {
   "use strict";
@@ -209,6 +215,9 @@
     el.dataset.ready = "0";
     window.houhuMapReady = false;
 
+    var Tiles = window.HouhuTiles;
+    var tileOverlays = Tiles ? options.tileOverlays || [] : [];
+
     // One canvas for every vector layer: the SVG renderer bogs down past a few thousand
     // features (stack notes), and households alone are thousands.
     var renderer = L.canvas({ padding: 0.5, tolerance: 4 });
@@ -266,10 +275,41 @@
     // Grids under everything else so clicks reach segments and households.
     if (overlays.districts && map.hasLayer(overlays.districts)) overlays.districts.bringToBack();
 
+    // Zoomed out, the households are counted cells of the vector tiles, switched on and off
+    // with the households' own entry of the layer control.
+    var overview = null;
+    if (Tiles && overlays.households) {
+      overview = Tiles.layer("households", {
+        maxZoom: HOUSEHOLD_MIN_ZOOM - 1,
+        query: tileQuery(),
+        popup: function (p) {
+          return table([row(T.householdCount, p.n), row(T.aquaculture, p.aquaculture)]);
+        },
+      });
+      if (map.hasLayer(overlays.households)) overview.addTo(map);
+      map.on("overlayadd overlayremove", function (e) {
+        if (e.layer !== overlays.households) return;
+        if (e.type === "overlayadd") overview.addTo(map);
+        else map.removeLayer(overview);
+      });
+      overview.on("load", function () {
+        if (map.getZoom() >= HOUSEHOLD_MIN_ZOOM) return;
+        counts.households = overview.summary().total;
+        overviewLoaded = true;
+        publish();
+      });
+    }
+    var overviewLoaded = false;
+    var tiled = {};
+    tileOverlays.forEach(function (name) { tiled[name] = Tiles.layer(name, { query: tileQuery() }); });
+
     var overlayLabels = {};
     names.forEach(function (name) {
       // Leaflet's layer control takes only an HTML string: the one escaped use.
       overlayLabels['<span class="swatch swatch-' + D.escape(name) + '"></span>' + D.escape(T[name] || name)] = overlays[name];
+    });
+    tileOverlays.forEach(function (name) {
+      overlayLabels['<span class="swatch swatch-' + D.escape(name) + '"></span>' + D.escape(T[name] || name)] = tiled[name];
     });
     var layerControl = L.control
       .layers(Object.keys(baseLayers).length > 1 ? baseLayers : {}, overlayLabels, {
@@ -290,7 +330,9 @@
         var st = states[name];
         var text;
         if (st.error) text = T.failed;
-        else if (name === "households" && map.getZoom() < HOUSEHOLD_MIN_ZOOM) text = T.zoomIn;
+        else if (name === "households" && map.getZoom() < HOUSEHOLD_MIN_ZOOM) {
+          text = overview && overviewLoaded ? String(counts.households) : overview ? T.loading : T.zoomIn;
+        }
         else if (!st.loaded) text = T.loading;
         else text = String(counts[name]);
         return D.el("li", { dataset: { layer: name } }, [
@@ -328,7 +370,9 @@
       if (st.pending) st.pending.abort();
       if (name === "households" && map.getZoom() < HOUSEHOLD_MIN_ZOOM) {
         overlays[name].clearLayers();
-        counts[name] = 0;
+        // The tile overview counts them once its tiles are drawn (its "load", above).
+        overviewLoaded = !!overview && !overview.isLoading();
+        counts[name] = overviewLoaded ? overview.summary().total : 0;
         st.loaded = true;
         st.error = false;
         return Promise.resolve();
@@ -419,8 +463,14 @@
         });
     }
 
+    function tileQuery() {
+      return district === null ? "" : "district=" + encodeURIComponent(district);
+    }
+
     function setDistrict(id) {
       district = id === "" || id === undefined ? null : id;
+      if (overview) overview.setQuery(tileQuery());
+      Object.keys(tiled).forEach(function (n) { tiled[n].setQuery(tileQuery()); });
       return reload({ fit: true });
     }
 
@@ -432,6 +482,8 @@
       legend: legend,
       counts: counts,
       baseLayers: baseLayers,
+      overview: overview,
+      tiled: tiled,
       reload: function () { return reload({ fit: false }); },
       setDistrict: setDistrict,
       fitToDistricts: fitToDistricts,

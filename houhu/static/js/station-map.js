@@ -6,6 +6,7 @@
   var hm = HouhuMap.create("map", {
     layers: ["districts", "transformer-areas", "lines", "segments", "households"],
     district: select.value || null,
+    tileOverlays: ["coverage"],
   });
   window.stationMap = hm;
   select.addEventListener("change", function () {

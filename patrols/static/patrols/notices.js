@@ -18,7 +18,9 @@
         .then(function (r) { return r.ok ? r.json() : { results: [] }; })
         .then(function (page) {
           items = page.results || page;
-          var unread = items.filter(function (n) { return !n.read_at; }).length;
+          // The server counts every unread one; the page holds only the latest 30.
+          var unread = typeof page.unread === "number" ? page.unread
+            : items.filter(function (n) { return !n.read_at; }).length;
           button.textContent = o.label.replace("{n}", unread);
           button.setAttribute("data-unread", unread);
           button.classList.toggle("has-unread", unread > 0);

@@ -13,24 +13,27 @@
  */
 (function (root) {
   "use strict";
-  var DB = "houhu-patrols", STORE = "outbox", VERSION = 1;
+  // "sent": a short log of what this phone sent (for "sent" on the pages), newest kept.
+  var DB = "houhu-patrols", STORE = "outbox", SENT = "sent", VERSION = 2, SENT_KEPT = 20;
   var API = "/api/patrols/reports/";
 
   function open() {
     return new Promise(function (resolve, reject) {
       var req = root.indexedDB.open(DB, VERSION);
       req.onupgradeneeded = function () {
-        req.result.createObjectStore(STORE, { keyPath: "client_id" });
+        var names = req.result.objectStoreNames;
+        if (!names.contains(STORE)) req.result.createObjectStore(STORE, { keyPath: "client_id" });
+        if (!names.contains(SENT)) req.result.createObjectStore(SENT, { keyPath: "client_id" });
       };
       req.onsuccess = function () { resolve(req.result); };
       req.onerror = function () { reject(req.error); };
     });
   }
 
-  function tx(mode, fn) {
+  function tx(mode, fn, name) {
     return open().then(function (db) {
       return new Promise(function (resolve, reject) {
-        var t = db.transaction(STORE, mode), store = t.objectStore(STORE), out;
+        var t = db.transaction(name || STORE, mode), store = t.objectStore(name || STORE), out;
         var r = fn(store);
         if (r) r.onsuccess = function () { out = r.result; };
         t.oncomplete = function () { db.close(); resolve(out); };
@@ -42,6 +45,27 @@
   function put(item) { return tx("readwrite", function (s) { return s.put(item); }); }
   function remove(id) { return tx("readwrite", function (s) { return s.delete(id); }); }
   function all() { return tx("readonly", function (s) { return s.getAll(); }).then(function (x) { return x || []; }); }
+
+  /* The sent log: what left this phone and when, with the server's report id. Only the
+   * kind, the time and the id: the report itself is on the server. */
+  function logSent(item, report) {
+    var row = { client_id: item.client_id, user: item.user, kind: item.fields.kind, created: item.created,
+                sent_at: Date.now(), report: report && report.id };
+    return tx("readwrite", function (s) { return s.put(row); }, SENT).then(function () {
+      return tx("readonly", function (s) { return s.getAll(); }, SENT);
+    }).then(function (rows) {
+      rows = (rows || []).sort(function (a, b) { return b.sent_at - a.sent_at; });
+      var old = rows.slice(SENT_KEPT);
+      if (!old.length) return;
+      return tx("readwrite", function (s) { old.forEach(function (r) { s.delete(r.client_id); }); }, SENT);
+    });
+  }
+  function sentLog(user) {
+    return tx("readonly", function (s) { return s.getAll(); }, SENT).then(function (rows) {
+      return (rows || []).filter(function (r) { return user === undefined || r.user === user; })
+        .sort(function (a, b) { return b.sent_at - a.sent_at; });
+    });
+  }
 
   function cookie(name) {
     if (typeof document === "undefined") return "";
@@ -116,7 +140,7 @@
           return send(item).then(function (r) {
             if (r.status === 200 || r.status === 201) {
               result.sent.push({ client_id: item.client_id, report: r.data });
-              return remove(item.client_id);
+              return logSent(item, r.data).catch(function () {}).then(function () { return remove(item.client_id); });
             }
             if (r.status === 400 || r.status === 422) {
               item.error = errorText(r.data) || String(r.status);
@@ -152,7 +176,7 @@
   }
 
   root.HouhuOutbox = {
-    put: put, remove: remove, all: all, flush: flush, send: send, errorText: errorText,
+    put: put, remove: remove, all: all, flush: flush, sentLog: sentLog, send: send, errorText: errorText,
     setUser: function (id) { currentUser = id; },
     csrf: function () { return cookie("csrftoken"); },
     onChange: function (fn) { listeners.push(fn); },

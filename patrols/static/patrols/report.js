@@ -145,16 +145,21 @@
     }).catch(function () { return file; });
   }
   function renderPhotos() {
-    var list = document.getElementById("photo-list");
+    var list = document.getElementById("photo-list"), count = document.getElementById("photo-count");
     list.innerHTML = "";
     photos.forEach(function (p, i) {
       var li = document.createElement("li");
-      var img = document.createElement("img"); img.src = p.url; img.alt = "";
+      var img = document.createElement("img"); img.src = p.url; img.alt = fmt(T.photo_n, { n: i + 1 });
       var rm = document.createElement("button"); rm.type = "button"; rm.textContent = "×";
-      rm.title = T.remove_photo; rm.setAttribute("aria-label", T.remove_photo);
+      rm.className = "photo-remove";
+      rm.title = T.remove_photo; rm.setAttribute("aria-label", T.remove_photo + " " + (i + 1));
       rm.onclick = function () { URL.revokeObjectURL(p.url); photos.splice(i, 1); renderPhotos(); };
       li.appendChild(img); li.appendChild(rm); list.appendChild(li);
     });
+    // "No file chosen" is the browser's text; this says what the villager has taken.
+    count.setAttribute("data-count", photos.length);
+    count.textContent = photos.length ? fmt(T.photo_count, { n: photos.length, max: C.maxPhotos }) : "";
+    form.classList.toggle("photos-full", photos.length >= C.maxPhotos);
   }
   function addPhotos(files) {
     var room = C.maxPhotos - photos.length;
@@ -266,11 +271,13 @@
   });
   form.addEventListener("change", function (ev) {
     if (ev.target.name === "kind") showKind();
-    if (ev.target.id !== "photos") saveDraft();
+    if (ev.target.type !== "file") saveDraft();
   });
   form.addEventListener("input", saveDraft);
-  document.getElementById("photos").addEventListener("change", function (ev) {
-    addPhotos(ev.target.files); ev.target.value = "";
+  ["photos", "photos-gallery"].forEach(function (id) {
+    document.getElementById(id).addEventListener("change", function (ev) {
+      addPhotos(ev.target.files); ev.target.value = "";
+    });
   });
   document.getElementById("loc-gps").addEventListener("click", function () {
     field("location_source").value = ""; locate();

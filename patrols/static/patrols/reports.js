@@ -27,50 +27,42 @@
       .then(function (res) { if (!res.ok) throw new Error(res.status); return res.json(); });
   }
 
-  /* --- list ------------------------------------------------------------------------ */
-  function renderWaiting() {
-    var ul = document.getElementById("waiting");
-    if (!ul) return;
-    HouhuOutbox.all().then(function (items) {
-      items = items.filter(function (i) { return i.user === undefined || i.user === C.userId; });
-      ul.innerHTML = "";
+  /* --- this phone's outbox: what waits to be sent, what was sent ------------------- */
+  // The list of the server's reports is in the page itself (one request per visit).
+  function renderOutbox() {
+    var box = document.getElementById("phone-outbox");
+    if (!box) return Promise.resolve();
+    var waitingUl = document.getElementById("waiting"), sentUl = document.getElementById("sent");
+    var dayAgo = Date.now() - 24 * 3600 * 1000;
+    return Promise.all([HouhuOutbox.all(), HouhuOutbox.sentLog(C.userId)]).then(function (both) {
+      var items = both[0].filter(function (i) { return i.user === undefined || i.user === C.userId; });
+      var sent = both[1].filter(function (r) { return r.sent_at > dayAgo; });
+      waitingUl.innerHTML = ""; sentUl.innerHTML = "";
+      waitingUl.setAttribute("data-count", items.length); sentUl.setAttribute("data-count", sent.length);
       items.forEach(function (item) {
-        var li = el("li"), box = el("div", "item");
+        var li = el("li"), row = el("div", "item");
         var title = el("div", "title");
         title.appendChild(el("span", null, (C.kinds && C.kinds[item.fields.kind]) || item.fields.kind));
         title.appendChild(el("span", "badge " + (item.error ? "s-rejected" : "waiting"), item.error ? fmt(T.failed, { error: item.error }) : T.waiting_item));
-        box.appendChild(title);
-        box.appendChild(el("div", "meta", when(new Date(item.created).toISOString()) + (item.fields.note ? " · " + item.fields.note : "")));
+        row.appendChild(title);
+        row.appendChild(el("div", "meta", when(new Date(item.created).toISOString()) + (item.fields.note ? " · " + item.fields.note : "")));
         if (item.error) {
           var b = el("button", "btn2 danger", T.discard); b.type = "button";
-          b.onclick = function () { HouhuOutbox.remove(item.client_id).then(renderWaiting); };
-          box.appendChild(b);
+          b.onclick = function () { HouhuOutbox.remove(item.client_id).then(renderOutbox); };
+          row.appendChild(b);
         }
-        li.appendChild(box); ul.appendChild(li);
+        li.appendChild(row); waitingUl.appendChild(li);
       });
-    });
-  }
-
-  function renderList(ul) {
-    getJSON(ul.getAttribute("data-api") + "?limit=100").then(function (page) {
-      var rows = page.results || page;
-      ul.innerHTML = "";
-      statusEl.textContent = rows.length ? "" : T.empty;
-      rows.forEach(function (r) {
+      sent.forEach(function (r) {
         var li = el("li"), a = el("a", "item");
-        a.href = ul.getAttribute("data-detail") + r.id + "/";
-        a.setAttribute("data-report", r.id);
+        a.href = C.detailBase + r.report + "/";
         var title = el("div", "title");
-        title.appendChild(el("span", null, r.kind_label || r.kind));
-        title.appendChild(badge(r));
-        a.appendChild(title);
-        var meta = [when(r.submitted_at)];
-        if (r.in_zone) meta.push(T.in_zone);
-        if (r.note) meta.push(r.note);
-        a.appendChild(el("div", "meta", meta.join(" · ")));
-        li.appendChild(a); ul.appendChild(li);
+        title.appendChild(el("span", null, (C.kinds && C.kinds[r.kind]) || r.kind));
+        title.appendChild(el("span", "badge s-verified", fmt(T.sent_at, { at: when(new Date(r.sent_at).toISOString()) })));
+        a.appendChild(title); li.appendChild(a); sentUl.appendChild(li);
       });
-    }).catch(function () { statusEl.textContent = T.load_failed; });
+      box.hidden = !items.length && !sent.length;
+    });
   }
 
   /* --- one report -------------------------------------------------------------------- */
@@ -96,6 +88,12 @@
       if (r.cleared_by) fact(T.cleared, [C.clearedBy[r.cleared_by], r.trees_removed != null ? fmt(T.trees_removed, { n: r.trees_removed }) : ""].filter(Boolean).join(" · "));
       fact(T.note, r.note);
       box.appendChild(dl);
+      if (window.HouhuPlaceMap && r.lon != null) {
+        box.appendChild(el("h2", null, T.place));
+        var place = el("div", "place-map"); place.id = "place-map";
+        box.appendChild(place);
+        HouhuPlaceMap.draw(place, { lon: r.lon, lat: r.lat, segments: C.segments, label: T.place });
+      }
       if (r.photos && r.photos.length) {
         box.appendChild(el("h2", null, T.photos));
         var g = el("div", "gallery");
@@ -149,8 +147,8 @@
     });
   }
   if (list) {
-    renderWaiting(); renderList(list);
-    HouhuOutbox.onChange(function () { renderWaiting(); renderList(list); });
+    renderOutbox();
+    HouhuOutbox.onChange(renderOutbox);
     window.addEventListener("online", function () { HouhuOutbox.flush(); });
     HouhuOutbox.flush();
   }

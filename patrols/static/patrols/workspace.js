@@ -386,7 +386,7 @@
           if (!res.ok) throw new Error(HouhuOutbox.errorText(data) || String(res.status));
           renderPanel(data && data.id ? data : r);
           if (!(data && data.id)) openReport(r.id);
-          loadReports(); loadCounts(); notices.reload();
+          loadReports(); loadCounts(); notices.reload(); queue.reload();
         });
       }).catch(function (e) {
         err.hidden = false; err.textContent = e.message; send.disabled = false;
@@ -409,6 +409,16 @@
   var notices = HouhuNotices.mount(noticeButton, document.getElementById("ws-notices-list"), {
     api: noticeButton.getAttribute("data-api"), label: T.notices, empty: T.no_notices,
     open: function (id) { document.getElementById("ws-notices-list").hidden = true; openReport(id); },
+  });
+  var queueEl = document.getElementById("ws-queue");
+  var queue = HouhuQueue.mount(queueEl, {
+    api: queueEl.getAttribute("data-api"), T: T,
+    open: function (id) {
+      openReport(id);
+      // Centre the map on it too: the queue is read beside the map.
+      var m = markers && markers[id];
+      if (m && m.getLatLng) clusters.zoomToShowLayer(m, function () { m.openTooltip && m.openTooltip(); });
+    },
   });
   loadReports().then(openFromHash);
   loadCounts();

@@ -1,0 +1,224 @@
+"""Vector tiles of the layers that grow with the area: `/tiles/<layer>/<z>/<x>/<y>.pbf`.
+
+Each app registers its layers here (grid: households, segments; pledges: coverage;
+patrols: reports) in its AppConfig.ready, so this module imports none of them. A layer is
+a function `(user, district_ids, z, x, y, params) -> MVT bytes` built by
+`houhu.lib.mvt` from the app's own scoped selector, restricted to `district_ids`.
+
+Who sees what is decided as for the GeoJSON layers (houhu.accounts.scopes):
+- the tile map is for those who read the staff pages (staff, grid managers, admins,
+  leaders); a villager's phone pages draw their own household in GeoJSON (403 here);
+- the rows are the grids of `districts_for(user)` that overlap the tile: a leader the
+  whole county's, staff their station's, a grid manager their grids';
+- names leave the database only for those who may see them (`scopes.PERSONAL_DATA`,
+  asked through `sees_households`): a leader's household tiles carry no name attribute at
+  all. No tile carries a phone, an address or a responsible person's name.
+
+Caching (houhu.lib.tilecache): a tile is keyed by its layer, z/x/y, the filters, whose
+names the user may see, and the version of every grid whose rows it may hold, so tiles are
+shared by everyone with the same view and go stale by themselves when a grid's layer
+changes (`ledger_changed` -> versions bumped after the commit). Answers: gzip as stored,
+`Cache-Control: private, no-cache` with an ETag, so the browser revalidates every tile
+(a 304 costs no body) and a redraw after a write shows the write.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.utils.cache import patch_vary_headers
+
+from houhu.accounts.scopes import Can, Whose, can, districts_for, personal_data
+from houhu.lib import mvt, tilecache
+
+MVT = "application/vnd.mapbox-vector-tile"
+
+# A grid's features lie inside its boundary (households and segments belong to the grid
+# that contains them; reports take their segment's grid, within the snapping radius):
+# a grid whose boundary comes within this many tiles of a tile may have rows in it.
+DISTRICT_MARGIN_TILES = 0.25
+
+Builder = Callable[..., bytes]
+
+
+@dataclass(frozen=True)
+class TileLayer:
+    name: str
+    build: Builder
+    # Senders of `ledger_changed` (model labels, "patrols.Report") that make it stale.
+    changed_by: frozenset[str] = field(default_factory=frozenset)
+    # Query parameters the layer reads (the rest are ignored, and not in the cache key).
+    params: tuple[str, ...] = ()
+    # Values the layer depends on besides the request (e.g. the day a time window starts):
+    # passed to `build` with the parameters, and part of the cache key.
+    context: Callable[[], dict[str, Any]] | None = None
+
+
+_layers: dict[str, TileLayer] = {}
+
+
+def register(layer: TileLayer) -> None:
+    _layers[layer.name] = layer
+
+
+def layers() -> dict[str, TileLayer]:
+    return dict(_layers)
+
+
+def layers_changed_by(sender: Any) -> list[str]:
+    """The layers a ledger change by `sender` (a model class, or None: anything) touches."""
+    label = getattr(getattr(sender, "_meta", None), "label", None)
+    return [layer.name for layer in _layers.values() if label is None or label in layer.changed_by]
+
+
+def on_ledger_changed(sender: Any, district_ids: Iterable[int] = (), **kwargs: Any) -> None:
+    """`ledger_changed` receiver (GridConfig.ready): the changed grids' tiles of the
+    touched layers go stale once the transaction commits."""
+    tilecache.bump_after_commit(layers_changed_by(sender), district_ids)
+
+
+def tile_districts(user, z: int, x: int, y: int) -> list[int]:
+    """The grids the user reads whose boundary comes near this tile."""
+    near = mvt.tile_bounds_4326(z, x, y, margin=DISTRICT_MARGIN_TILES)
+    return list(
+        districts_for(user)
+        .filter(boundary__bboverlaps=near)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _accepts_gzip(request: HttpRequest) -> bool:
+    return "gzip" in request.headers.get("Accept-Encoding", "")
+
+
+def tile_view(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpResponse:
+    user = request.user
+    if not can(user, Can.STAFF_PAGES):
+        return HttpResponseForbidden()
+    spec = _layers.get(layer)
+    if spec is None or not mvt.valid_tile(z, x, y):
+        raise Http404
+    params: dict[str, Any] = {k: request.GET[k] for k in spec.params if request.GET.get(k)}
+    if spec.context is not None:
+        params.update(spec.context())
+    # Whose names this user may see (scopes.PERSONAL_DATA): the layers ask the table
+    # themselves; the key holds the user's row, so tiles are shared only within one row.
+    names = tuple(personal_data(user, whose).value for whose in Whose)
+    district_ids = tile_districts(user, z, x, y)
+    # `?district=<id>`, on every layer: the map's grid filter (within the user's grids).
+    only = request.GET.get("district", "")
+    if only:
+        district_ids = [d for d in district_ids if str(d) == only]
+    data = b""
+    tile_key = None
+    if district_ids:
+        versions = tilecache.versions(layer, district_ids)
+        if versions is not None:
+            tile_key = tilecache.key(
+                layer, z, x, y, names, sorted(params.items(), key=str), district_ids, versions
+            )
+            if request.headers.get("If-None-Match") == f'"{tile_key}"':
+                response = HttpResponse(status=304)
+                return _headers(response, tile_key)
+        cached = tilecache.get(tile_key) if tile_key else None
+        if cached is not None:
+            data = cached
+        else:
+            raw = spec.build(user=user, district_ids=district_ids, z=z, x=x, y=y, params=params)
+            data = mvt.gzipped(raw) if raw else b""
+            if tile_key:
+                tilecache.put(tile_key, data)
+    if data and not _accepts_gzip(request):
+        data = gzip.decompress(data)
+        response = HttpResponse(data, content_type=MVT)
+    else:
+        response = HttpResponse(data, content_type=MVT)
+        if data:
+            # Set here, so GZipMiddleware leaves the stored gzip as it is.
+            response["Content-Encoding"] = "gzip"
+    return _headers(response, tile_key)
+
+
+def _headers(response: HttpResponse, tile_key: str | None) -> HttpResponse:
+    # private: tiles depend on who asks; no-cache: revalidate (ETag) before every reuse.
+    response["Cache-Control"] = "private, no-cache"
+    if tile_key:
+        response["ETag"] = f'"{tile_key}"'
+    patch_vary_headers(response, ["Accept-Encoding", "Cookie"])
+    return response
+
+
+# --- the grid's own layers ----------------------------------------------------------------
+
+# Below this zoom households are counted per cell (a county is 275,000 points); from it on
+# every household is drawn (a z14 tile is ~2.4 km wide: a few hundred households).
+HOUSEHOLD_POINTS_MIN_ZOOM = 14
+
+
+def households_tile(*, user, district_ids, z, x, y, params) -> bytes:
+    from django.db.models import F
+
+    from houhu.accounts.scopes import sees_households
+
+    from .selectors import households_for
+
+    rows = households_for(user).filter(transformer_area__district__in=district_ids)
+    if z < HOUSEHOLD_POINTS_MIN_ZOOM:
+        rows = rows.filter(location__bboverlaps=mvt.tile_bounds_4326(z, x, y)).values(
+            "is_aquaculture", geom=F("location")
+        )
+        return mvt.cells_tile(
+            "households",
+            rows,
+            z=z,
+            x=x,
+            y=y,
+            aggregates={"aquaculture": "count(*) FILTER (WHERE q.is_aquaculture)"},
+        )
+    columns = ["id", "customer_number", "district_id", "is_aquaculture"]
+    extra = {"district_id": F("transformer_area__district_id")}
+    if sees_households(user):  # names only for those who may see them (scopes.PERSONAL_DATA)
+        columns.append("head_name")
+    rows = rows.filter(
+        location__bboverlaps=mvt.tile_bounds_4326(z, x, y, margin=mvt.buffer_margin())
+    ).values(*[c for c in columns if c not in extra], **extra, geom=F("location"))
+    return mvt.features_tile("households", rows, columns=columns, z=z, x=x, y=y)
+
+
+def segments_tile(*, user, district_ids, z, x, y, params) -> bytes:
+    from django.db.models import F
+
+    from .selectors import segments_for
+
+    rows = (
+        segments_for(user)
+        .filter(district__in=district_ids)
+        .filter(geom__bboverlaps=mvt.tile_bounds_4326(z, x, y, margin=mvt.buffer_margin()))
+        .values("id", "code", "seq", "district_id", line_code=F("line__code"),
+                voltage_kv=F("line__voltage_kv"), geom_4326=F("geom"))
+    )  # fmt: skip
+    return mvt.features_tile(
+        "segments",
+        rows,
+        columns=["id", "code", "seq", "district_id", "line_code", "voltage_kv"],
+        geom="geom_4326",
+        z=z,
+        x=x,
+        y=y,
+    )
+
+
+def register_grid_layers() -> None:
+    register(
+        TileLayer(
+            "households",
+            households_tile,
+            changed_by=frozenset({"grid.Household"}),
+        )
+    )
+    register(TileLayer("segments", segments_tile, changed_by=frozenset({"grid.Segment"})))
