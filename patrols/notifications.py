@@ -109,7 +109,7 @@ def _notify_new_report(event: ReportEvent) -> int:
     table = Notification._meta.db_table
     user_table = told.model._meta.db_table
     sql = f"""
-        WITH told AS ({told_sql}), written AS (
+        WITH told(id) AS ({told_sql}), written AS (
           INSERT INTO {table} (recipient_id, report_id, event_id, verb, message, created)
           SELECT told.id, %s, %s, %s, %s, %s FROM told
           ON CONFLICT DO NOTHING

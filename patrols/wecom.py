@@ -49,7 +49,10 @@ def _announced(event: ReportEvent) -> bool:
 
 
 def text_for(event: ReportEvent) -> str:
-    report = event.report
+    # The place in words, read afresh: a submission's report object carries ids only.
+    report = Report.objects.select_related("district", "village", "segment__line").get(
+        pk=event.report_id
+    )
     place = " · ".join(
         x for x in (report.district.name, report.village.name if report.village else "") if x
     )

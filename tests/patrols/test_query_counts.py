@@ -80,7 +80,10 @@ def test_query_counts_of_the_write_endpoints(client, g):
     assert response.status_code == 200
     print(f"submit {n_submit}, replay {n_replay}, confirm {n_confirm}, read {n_read}")
     assert n_submit <= SUBMIT_MAX
-    assert (n_submit, n_replay, n_confirm, n_read) == PINNED
+    # A confirm's count moves by one with what the process has cached before (22 or 23
+    # seen, by the order of the tests): pinned at its upper value.
+    assert (n_submit, n_replay, n_read) == (PINNED[0], PINNED[1], PINNED[3])
+    assert n_confirm <= PINNED[2]
 
 
 # (submission, its replay, a staff confirm, marking a notification read), through the API:
@@ -88,7 +91,7 @@ def test_query_counts_of_the_write_endpoints(client, g):
 # (savepoints counted then): (27, 14, 25, 7). A submission: the user, the intake (replay,
 # throttle, place, grid and manager in one statement), the report, its event, the grid
 # manager's notification, the statistics job.
-PINNED = (6, 4, 22, 6)
+PINNED = (6, 4, 23, 6)
 SUBMIT_MAX = 6
 
 
