@@ -265,7 +265,13 @@ def _one_submission(stack, sessions: list[str], json) -> None:
     columns = ", ".join(f'"{f.column}"' for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     insert_sql = f"INSERT INTO patrols_report ({columns}) VALUES ({marks}) RETURNING id"
-    values = [f.get_db_prep_save(getattr(last, f.attname), connection) for f in fields]
+    # Plain values for psycopg: geometries as hex EWKB text, which PostGIS parses.
+    values = [
+        getattr(last, f.attname).hexewkb.decode()
+        if hasattr(getattr(last, f.attname), "hexewkb")
+        else f.get_db_prep_save(getattr(last, f.attname), connection)
+        for f in fields
+    ]
     client_index = [f.attname for f in fields].index("client_id")
     db = connection.settings_dict
     bare = []

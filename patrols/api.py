@@ -10,6 +10,7 @@ transition, 422 replayed client id with other content. A report the user may not
 from __future__ import annotations
 
 from django.http import Http404, HttpResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -23,10 +24,13 @@ from . import selectors, services
 from .serializers import (
     ActionSerializer,
     CountRowSerializer,
+    NearbyQuerySerializer,
+    NearbyReportSerializer,
     NotificationSerializer,
     ReportDetailSerializer,
     ReportSerializer,
     ReportSubmitSerializer,
+    SightingSerializer,
     WorkQueueItemSerializer,
 )
 
@@ -38,6 +42,7 @@ FILTER_PARAMS = [
     OpenApiParameter("until", OpenApiTypes.DATE, description="Written on or before (local)"),
     OpenApiParameter("in_zone", bool),
     OpenApiParameter("bbox", str, description="minLon,minLat,maxLon,maxLat (intersects)"),
+    OpenApiParameter("q", str, description="A report number (123 or #123), or words of the note"),
 ]
 ERRORS = {
     400: OpenApiResponse(description="Invalid input: {detail, <field>: [...]}"),
@@ -106,6 +111,61 @@ class ReportListCreate(generics.ListAPIView):
         # further query (issue 12).
         body = ReportSerializer(report, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+NEARBY_SHOWN = 3  # a phone shows the nearest few; more would only be the same hazard again
+
+
+class NearbyReports(APIView):
+    """Before sending: is this hazard already reported here? (issue 13)"""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("kind", str, required=True),
+            OpenApiParameter("lon", float, required=True),
+            OpenApiParameter("lat", float, required=True),
+        ],
+        responses={200: NearbyReportSerializer(many=True), **ERRORS},
+        summary="Open reports of a kind within PATROLS_MERGE_DISTANCE_M (30 m) of a place",
+    )
+    def get(self, request):
+        query = NearbyQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = selectors.open_reports_near(
+            request.user, kind=query.validated_data["kind"], point=query.validated_data["location"]
+        )[:NEARBY_SHOWN]
+        context = {"now": timezone.now()}
+        return Response(NearbyReportSerializer(rows, many=True, context=context).data)
+
+
+class Sightings(APIView):
+    parser_classes = [FormParser, ObjectJSONParser]
+
+    @extend_schema(
+        request=SightingSerializer,
+        responses={
+            201: OpenApiResponse(description="{id, report}: recorded"),
+            200: OpenApiResponse(description="{id, report}: a resend, recorded before"),
+            422: OpenApiResponse(description="Same client_id, different content"),
+            **ERRORS,
+        },
+        summary="Add my sighting to an open report nearby (idempotent on client_id)",
+    )
+    def post(self, request):
+        incoming = SightingSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        sighting, created = services.report_sighting_add(
+            by=request.user,
+            report_id=data["report"],
+            client_id=data["client_id"],
+            location=data["location"],
+            note=data.get("note", ""),
+        )
+        return Response(
+            {"id": sighting.pk, "report": sighting.report_id},
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
 
 class ReportDetail(generics.RetrieveAPIView):

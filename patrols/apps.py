@@ -35,6 +35,7 @@ class PatrolsConfig(AppConfig):
                 "patrols/report.js",
                 "patrols/reports.js",
                 "patrols/place-map.js",
+                "patrols/nearby.js",
                 "patrols/notices.js",
                 "patrols/villager-card.js",
             ),

@@ -104,8 +104,11 @@ class Report(models.Model):
         TRANSFORMER = "transformer", _("Transformer")
 
     class ClearedBy(models.TextChoices):
+        # No default anywhere: staff choose explicitly, or a villager's page would say they
+        # cleared what a crew cleared.
         SELF = "self", _("Villagers themselves")
         CREW = "crew", _("Station crew")
+        OTHER = "other", _("Someone else")
 
     # Kinds that go through the hazard workflow (confirm → clear → verify): the plain list
     # the constraints use, as members.
@@ -314,7 +317,7 @@ class Report(models.Model):
                 name="patrols_report_damage_fields",
             ),
             models.CheckConstraint(
-                condition=Q(cleared_by__in=["", "self", "crew"]),
+                condition=Q(cleared_by__in=["", "self", "crew", "other"]),
                 name="patrols_report_cleared_by_valid",
             ),
             # Trees are only counted as removed on a tree report.
@@ -453,6 +456,12 @@ class ReportEvent(models.Model):
     to_status = models.CharField(_("to status"), max_length=20, choices=Report.Status.choices)
     note = models.TextField(_("note"), blank=True, max_length=2000)
     data = models.JSONField(_("data"), default=dict, blank=True)
+    # On-site evidence of a verification (patrols.workflow, four eyes): a second person
+    # present, or how far from the hazard the phone was when the evidence photo was taken.
+    witness_name = models.CharField(_("second person present"), max_length=50, blank=True)
+    evidence_distance_m = models.FloatField(
+        _("evidence photo taken at (m from the hazard)"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("report event")
@@ -650,3 +659,34 @@ class WecomPost(models.Model):
 
     def __str__(self) -> str:
         return f"{self.district} #{self.event_id}"
+
+
+class ReportSighting(models.Model):
+    """A villager about to report a hazard was told that the same kind of hazard was
+    already reported within PATROLS_MERGE_DISTANCE_M and added theirs to it: one more
+    pair of eyes on that report, not a second report for staff to merge (issue 13).
+
+    One row per phone submission: `client_id` is made on the phone, so a resend after a
+    lost answer finds the first row instead of adding another."""
+
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="sightings", verbose_name=_("report")
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("seen by"),
+    )
+    client_id = models.UUIDField(_("client id"), unique=True)
+    location = models.PointField(_("location"), srid=4326)
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sighting of a reported hazard")
+        verbose_name_plural = _("sightings of reported hazards")
+        ordering = ["report", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: +1 ({self.at:%Y-%m-%d})"

@@ -79,6 +79,25 @@ def my_reports(user: User, *, open_only: bool = False) -> QuerySet[Report]:
     ).order_by("-received_at", "-pk")
 
 
+def open_reports_near(user: User, *, kind: str, point) -> QuerySet[Report]:
+    """Open reports of this kind within PATROLS_MERGE_DISTANCE_M of a point, nearest first,
+    among the grids the user sees (a villager: their own): what a villager is told before
+    sending the same hazard again. ST_DWithin on the geography cast uses the GiST index
+    patrols_report_geog_gist. Callers show kind, distance, age and status only: whose
+    report it is, its note and photos stay with those who may read it."""
+    return (
+        Report.objects.filter(
+            district__in=districts_for(user),
+            kind=kind,
+            status__in=Report.OPEN_STATUSES,
+            merged_into__isnull=True,
+        )
+        .filter(within_m("location", PointField, point, settings.PATROLS_MERGE_DISTANCE_M))
+        .annotate(d=distance_to("location", PointField, point))
+        .order_by("d", "pk")
+    )
+
+
 def parse_date(value: str | None, field: str) -> dt.date | None:
     if not value:
         return None
@@ -92,9 +111,13 @@ def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+SEARCH_MAX_LENGTH = 100
+
+
 def filter_reports(qs: QuerySet[Report], params) -> QuerySet[Report]:
     """The list/layer filters: kind, status (comma-separated), district, since, until (local
-    dates, inclusive, on the time the report was written), in_zone, bbox."""
+    dates, inclusive, on the time the report was written), in_zone, bbox, q (a report
+    number, or words of the note)."""
     if kind := params.get("kind"):
         kinds = kind.split(",")
         if not set(kinds) <= set(K.values):
@@ -118,6 +141,14 @@ def filter_reports(qs: QuerySet[Report], params) -> QuerySet[Report]:
         qs = qs.filter(in_zone=str(in_zone).lower() in ("1", "true", "yes"))
     if bbox := parse_bbox(params.get("bbox")):
         qs = qs.filter(location__intersects=bbox)
+    if text := str(params.get("q") or "").strip():
+        if len(text) > SEARCH_MAX_LENGTH:
+            raise InvalidInput(
+                _("Search for at most %(n)s characters.") % {"n": SEARCH_MAX_LENGTH}, field="q"
+            )
+        number = text.removeprefix("#")
+        # "#123" or "123" is a report number; anything else, words of its note.
+        qs = qs.filter(pk=int(number)) if number.isdigit() else qs.filter(note__icontains=text)
     return qs
 
 

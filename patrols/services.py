@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from houhu.accounts import scopes
 from houhu.accounts.scopes import Can, can_act_in_district
+from houhu.grid.geo import metres_between
 from houhu.grid.models import Segment
 from houhu.lib.dates import CLOCK_SKEW
 from houhu.lib.signals import ledger_changed
@@ -34,13 +35,17 @@ from houhu.outbox.services import defer
 from . import notifications, snapping, throttles, wecom, workflow
 from . import photos as photo_intake
 from .errors import InvalidInput, NotAllowed, ReplayMismatch, TransitionNotAllowed
-from .models import Notification, Report, ReportEvent, ReportPhoto
+from .models import Notification, Report, ReportEvent, ReportPhoto, ReportSighting
+from .selectors import open_reports_near
 
 if TYPE_CHECKING:
     from houhu.accounts.models import User
 
 K = Report.Kind
 A = ReportEvent.Action
+
+# "Cleared by" has no default: said by the service and the boundary alike.
+CLEARED_BY_MISSING = _("Choose who cleared it: the villagers, the station crew or someone else.")
 
 # Phone clocks drift: a report dated up to CLOCK_SKEW ahead (further is refused at the
 # boundary, houhu.lib.dates) is stored at the time it arrived.
@@ -253,6 +258,44 @@ def report_submit(*, reporter: User, submission: Submission) -> tuple[Report, bo
     return report, True
 
 
+# --- Sightings: "I see it too" ---------------------------------------------------------
+
+
+def report_sighting_add(
+    *, by: User, report_id: int, client_id: uuid.UUID, location: Point, note: str = ""
+) -> tuple[ReportSighting, bool]:
+    """Add a villager's sighting to an open report of the same hazard nearby, instead of
+    a second report. Returns (sighting, created); the same client id again returns the
+    first sighting (a resend), whoever raced whom to the unique index."""
+    existing = ReportSighting.objects.filter(client_id=client_id).first()
+    if existing is not None:
+        if existing.by_id != by.pk or existing.report_id != report_id:
+            raise ReplayMismatch(_("This sighting was already sent with other content."))
+        return existing, False
+    if not scopes.can(by, Can.FILE_REPORTS):
+        raise NotAllowed(_("County leaders read the ledger; they do not write reports."))
+    target = Report.objects.filter(pk=report_id).only("kind").first()
+    # The same rule that offered the report: open, same kind, within the radius, in a
+    # grid this user sees. Anything else is refused as if it did not exist.
+    if (
+        target is None
+        or not open_reports_near(by, kind=target.kind, point=location).filter(pk=report_id).exists()
+    ):
+        raise InvalidInput(_("That report is no longer open near this place."), field="report")
+    sighting = ReportSighting(
+        report_id=report_id, by=by, client_id=client_id, location=location, note=note
+    )
+    try:
+        with transaction.atomic():
+            sighting.save(force_insert=True)
+    except IntegrityError:
+        existing = ReportSighting.objects.filter(client_id=client_id).first()
+        if existing is None:
+            raise
+        return existing, False
+    return sighting, True
+
+
 # --- Workflow -----------------------------------------------------------------------------
 
 
@@ -267,6 +310,44 @@ class Step:
     trees_removed: int | None = None
     merge_into: int | None = None
     photos: tuple = ()
+    witness: str = ""  # a second person present at a verification
+    position: Point | None = None  # the phone's position when the evidence was taken
+
+
+def _on_site_evidence(report: Report, step: Step, processed) -> dict[str, Any]:
+    """The event's evidence fields for a verification, or a translated refusal: a photo
+    taken within the station's distance of the hazard (the phone's position, else the
+    photo's own GPS), or, where the station allows it, a second person's name."""
+    rule = workflow.evidence_rule(report.district.station.code)
+    too_far = None
+    if processed:
+        where = step.position or next((p.gps for p in processed if p.gps is not None), None)
+        if where is not None:
+            metres = metres_between(report.location, where)
+            if metres <= rule.max_distance_m:
+                return {"evidence_distance_m": round(metres, 1)}
+            too_far = metres
+    witness = step.witness.strip()
+    if witness and rule.second_person_allowed:
+        return {"witness_name": witness}
+    limit = {"max": f"{rule.max_distance_m:g}"}
+    if too_far is not None:
+        raise InvalidInput(
+            _("The evidence photo was taken %(m)s m from the hazard; take it within %(max)s m.")
+            % {"m": f"{too_far:.0f}", **limit},
+            field="photos",
+        )
+    if rule.second_person_allowed:
+        message = _(
+            "Verification needs evidence from the site: a photo taken within %(max)s m of "
+            "the hazard with the phone's position, or the name of a second person present."
+        )
+    else:
+        message = _(
+            "Verification needs evidence from the site: a photo taken within %(max)s m of "
+            "the hazard with the phone's position."
+        )
+    raise InvalidInput(message % limit, field="photos")
 
 
 def report_transition(*, report: Report, step: Step, by: User) -> Report:
@@ -302,10 +383,7 @@ def report_transition(*, report: Report, step: Step, by: User) -> Report:
             raise InvalidInput(messages.get(action, _("A note is required.")), field="note")
         if row.needs_photo and not processed:
             raise InvalidInput(_("Add a photo taken after the clearing."), field="photos")
-        if row.needs_evidence and not (processed or note):
-            raise InvalidInput(
-                _("Add evidence for the verification: a photo or a note."), field="note"
-            )
+        evidence = _on_site_evidence(current, step, processed) if row.needs_on_site else {}
 
         now = timezone.now()
         from_status = current.status
@@ -313,7 +391,7 @@ def report_transition(*, report: Report, step: Step, by: User) -> Report:
         event_data: dict[str, Any] = {}
         if row.needs_clearing:
             if not step.cleared_by:
-                raise InvalidInput(_("Choose one."), field="cleared_by")
+                raise InvalidInput(CLEARED_BY_MISSING, field="cleared_by")
             trees_removed = None
             if current.kind == K.TREE:
                 if step.trees_removed is None:
@@ -372,6 +450,7 @@ def report_transition(*, report: Report, step: Step, by: User) -> Report:
             to_status=row.target,
             note=note,
             data=event_data,
+            **evidence,
         )
         stage = ReportPhoto.Stage.CLEARING if action == A.CLEAR else ReportPhoto.Stage.EVIDENCE
         photo_ids = _save_photos(

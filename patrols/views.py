@@ -28,7 +28,7 @@ from houhu.accounts.scopes import Can, can, districts_for
 from houhu.lib import limits
 from houhu.lib.errors import DomainError
 
-from . import figures, plain_words, selectors, services, workflow
+from . import figures, plain_words, selectors, services, tiles, workflow
 from .errors import InvalidInput
 from .forms import ReportForm
 from .models import Report, ReportEvent
@@ -42,6 +42,8 @@ REPORT_TEXT = {
     "located_map": gettext_lazy("Location chosen on the map"),
     "located_exif": gettext_lazy("Location taken from the photo"),
     "no_gps": gettext_lazy("Could not get your location. Tap “Choose on the map”."),
+    "map_home": gettext_lazy("My home"),
+    "map_here": gettext_lazy("I am here"),
     "tap_map": gettext_lazy("Tap the map where the problem is."),
     "map_failed": gettext_lazy("The map could not be loaded. Try again when there is signal."),
     "need_kind": gettext_lazy("Choose what you found."),
@@ -60,6 +62,14 @@ REPORT_TEXT = {
     "failed": gettext_lazy("Not sent: {error}"),
     "discard": gettext_lazy("Discard"),
     "server_error": gettext_lazy("The server could not take the report now; it will retry."),
+    "nearby_row": gettext_lazy("{kind}, {m} m from here, {age}: {status}"),
+    "nearby_add": gettext_lazy("That is it: add mine to it"),
+    "age_now": gettext_lazy("just now"),
+    "age_hours": gettext_lazy("{n} hours ago"),
+    "age_days": gettext_lazy("{n} days ago"),
+    "sighting_title": gettext_lazy(
+        "Thank you! Yours is added to that report; the station deals with them together."
+    ),
 }
 
 LIST_TEXT = {
@@ -114,6 +124,8 @@ WORKSPACE_TEXT = {
     "cluster_open": gettext_lazy("group with open reports"),
     "cluster_closed": gettext_lazy("group, all closed"),
     "count": gettext_lazy("{n} reports"),
+    "search_found": gettext_lazy("Found: {n} reports"),
+    "search_none": gettext_lazy("No report matches."),
     "load_failed": gettext_lazy("Could not load the reports. Check the connection."),
     "counts_as_of": gettext_lazy("as of {at}"),
     "close": gettext_lazy("Close"),
@@ -145,7 +157,12 @@ WORKSPACE_TEXT = {
     "trees_removed": gettext_lazy("Trees removed"),
     "cleared_by": gettext_lazy("Cleared by"),
     "after_photo": gettext_lazy("Photo after clearing"),
-    "evidence": gettext_lazy("Evidence photo"),
+    "evidence": gettext_lazy("Evidence photo (taken here, now)"),
+    "witness": gettext_lazy("Or: a second person present (name)"),
+    "on_site_hint": gettext_lazy(
+        "Your phone's position is sent with the photo: it must be taken near the hazard."
+    ),
+    "choose": gettext_lazy("Choose…"),
     "merge_into": gettext_lazy("Duplicate of report"),
     "send": gettext_lazy("Save"),
     "saved": gettext_lazy("Saved."),
@@ -191,8 +208,14 @@ def _report_config(request: HttpRequest) -> dict:
         # stays off the critical path of a 400 kbit/s phone.
         "leafletJs": static("leaflet/leaflet.js"),
         "leafletCss": static("leaflet/leaflet.css"),
+        "villagerMapJs": static("js/villager-map.js"),
+        # The villager's surroundings (houhu.grid.surroundings); the basemap if configured.
+        "aroundMe": "/api/layers/around-me/" if user.household_id else None,
+        "tiles": [list(t) for t in settings.LEAFLET_CONFIG.get("TILES") or []],
         "sw": reverse("accounts:service_worker"),
         "segments": _api_urls()["segments"],
+        "nearbyApi": "/api/patrols/nearby/",
+        "sightingsApi": "/api/patrols/sightings/",
         "detailBase": reverse("patrols:my_reports"),
         "kinds": dict(Report.Kind.choices),
         "clearedBy": dict(Report.ClearedBy.choices),
@@ -212,6 +235,8 @@ def _workspace_config() -> dict:
         "triageStatuses": list(workflow.TRIAGE_STATUSES),
         "toVerifyStatuses": list(workflow.HAZARD_TO_VERIFY_STATUSES),
         "timeZone": settings.TIME_ZONE,
+        # The report tiles draw every report from this zoom on, counted cells below it.
+        "reportPointsMinZoom": tiles.REPORT_POINTS_MIN_ZOOM,
         # The figures above the map, with their labels (patrols.figures).
         "counts": [
             {"key": f.key, "label": f.label}
@@ -349,6 +374,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
             "api": _api_urls(),
             "i18n": WORKSPACE_TEXT,
             "config": _workspace_config(),
+            "map_closed_days": settings.PATROLS_MAP_CLOSED_DAYS,
         },
     )
 

@@ -37,7 +37,7 @@ stop_all() {
       echo "run: supervisord ($pid) did not stop within 60 s" >&2
       exit 1
     fi
-    echo "run: stopped web, worker, beat and relay"
+    echo "run: stopped web, workers, beat and relay"
   fi
   rm -f "$PIDFILE"
   # Left by the former `make run` (detached celery processes with pid files).
@@ -52,11 +52,14 @@ stop_all() {
 if [ "$MODE" = stop ]; then stop_all; exit 0; fi
 
 scripts/bootstrap.sh
-eval "$(scripts/services.sh start)"
+# HOUHU_REPLICA=1 make run: a streaming replica too, read by the dashboards and layers.
+eval "$(scripts/services.sh "$([ -n "${HOUHU_REPLICA:-}" ] && echo replica || echo start)")"
 PY=.venv/bin/python
 export PORT=${PORT:-8000}
 export WEB_WORKERS=${WEB_WORKERS:-3} WEB_THREADS=${WEB_THREADS:-4}
 export CELERY_CONCURRENCY=${CELERY_CONCURRENCY:-2}
+# The statistics' worker (deploy/supervisord.conf [program:stats]) and its queue.
+export STATS_CONCURRENCY=${STATS_CONCURRENCY:-1} CELERY_STATS_QUEUE=${CELERY_STATS_QUEUE:-stats}
 
 if [ "$MODE" = run ]; then
   export DJANGO_SETTINGS_MODULE=houhu.settings.prod
@@ -87,7 +90,7 @@ HOUHU_SUPERVISOR_FOREGROUND=false .venv/bin/supervisord -c deploy/supervisord.co
 
 logs() {
   cat <<MSG
-  Logs: $HOUHU_LOG_DIR/ (web.log, worker.log, beat.log, relay.log, supervisord.log)
+  Logs: $HOUHU_LOG_DIR/ (web.log, worker.log, stats.log, beat.log, relay.log, supervisord.log)
   Processes: .venv/bin/supervisorctl -s unix://$HOUHU_RUN_DIR/supervisor.sock status
   Stop everything: make stop
 MSG

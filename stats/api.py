@@ -18,6 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from houhu.lib.db_router import ReplicaReadsMixin
+
 from . import selectors
 from .models import Level, PeriodKind
 from .serializers import RankingRowSerializer, SnapshotSerializer
@@ -56,7 +58,7 @@ def _level(raw: str | None, default: str) -> str:
         OpenApiParameter("district", int),
     ]
 )
-class SnapshotViewSet(viewsets.ReadOnlyModelViewSet):
+class SnapshotViewSet(ReplicaReadsMixin, viewsets.ReadOnlyModelViewSet):
     """Snapshots of the areas the user may read (one row per area and period)."""
 
     serializer_class = SnapshotSerializer
@@ -69,7 +71,7 @@ class SnapshotViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-class RankingView(APIView):
+class RankingView(ReplicaReadsMixin, APIView):
     permission_classes = [permissions.IsAuthenticated, CanReadStats]
 
     @extend_schema(
@@ -96,7 +98,7 @@ class RankingView(APIView):
         return Response(RankingRowSerializer(rows, many=True).data)
 
 
-class ChoroplethView(APIView):
+class ChoroplethView(ReplicaReadsMixin, APIView):
     permission_classes = [permissions.IsAuthenticated, CanReadStats]
 
     @extend_schema(

@@ -85,6 +85,54 @@ COMPARED_COLS = tuple(
 )
 
 
+ALL_LEVELS = (Level.TRANSFORMER_AREA, Level.DISTRICT, Level.STATION, Level.COUNTY)
+
+
+@dataclass(frozen=True)
+class Part:
+    """A share of a refresh: the rows of `levels` for the grids `district_ids` (None:
+    everything) and their areas, and for the stations `station_ids` and counties
+    `county_ids` if those levels are in. A whole refresh is one part with every level;
+    `stats.fanout` splits it into parts that Celery runs side by side, each in a
+    transaction of its own. A part reads only its grids' reports, events, pledges and
+    segments, so a station's or county's row is right when the part holds every grid
+    under it (a station without grids still gets its row of zeros)."""
+
+    levels: tuple[str, ...] = ALL_LEVELS
+    district_ids: tuple[int, ...] | None = None
+    station_ids: tuple[int, ...] = ()
+    county_ids: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        # From a task's JSON arguments: strings and lists. Level members, in the order of
+        # ALL_LEVELS (the grouping sets' order), and a tuple of ints.
+        levels = tuple(lv for lv in ALL_LEVELS if lv in {Level(x) for x in self.levels})
+        object.__setattr__(self, "levels", levels)
+        if self.district_ids is not None:
+            object.__setattr__(self, "district_ids", tuple(int(d) for d in self.district_ids))
+        object.__setattr__(self, "station_ids", tuple(int(d) for d in self.station_ids))
+        object.__setattr__(self, "county_ids", tuple(int(d) for d in self.county_ids))
+
+    def params(self) -> dict:
+        """The part's filters as query parameters (%(districts)s, %(stations)s, ...)."""
+        return {
+            "districts": None if self.district_ids is None else list(self.district_ids),
+            "stations": list(self.station_ids),
+            "counties": list(self.county_ids),
+            "levels": [lv.value for lv in self.levels],
+        }
+
+    @classmethod
+    def district(cls, district_id: int) -> Part:
+        """One grid's debounced refresh: its transformer areas and itself."""
+        return cls((Level.TRANSFORMER_AREA, Level.DISTRICT), (int(district_id),))
+
+    @property
+    def single_district(self) -> int | None:
+        ids = self.district_ids
+        return ids[0] if ids is not None and len(ids) == 1 else None
+
+
 @dataclass(frozen=True)
 class RunResult:
     rows: int
@@ -167,22 +215,46 @@ def _grouping(levels: list[str]) -> tuple[str, str, str]:
     return sets, level_case, scope
 
 
-SCOPES_SQL = """
+SCOPES_SQL = {
+    Level.TRANSFORMER_AREA: """
     SELECT 'transformer_area' AS level, ta.id AS scope_id, ta.name AS scope_name,
            s.county_id, s.id AS station_id, d.id AS district_id
     FROM grid_transformerarea ta JOIN grid_district d ON d.id = ta.district_id
-    JOIN grid_station s ON s.id = d.station_id WHERE TRUE {ta_filter}
-    UNION ALL
-    SELECT 'district', d.id, d.name, s.county_id, s.id, d.id
-    FROM grid_district d JOIN grid_station s ON s.id = d.station_id WHERE TRUE {d_filter}
-    {upper}
-"""
-UPPER_SCOPES_SQL = """
-    UNION ALL
-    SELECT 'station', s.id, s.name, s.county_id, s.id, NULL FROM grid_station s
-    UNION ALL
-    SELECT 'county', c.id, c.name, c.id, NULL, NULL FROM grid_county c
-"""
+    JOIN grid_station s ON s.id = d.station_id WHERE TRUE {filter}""",
+    Level.DISTRICT: """
+    SELECT 'district' AS level, d.id AS scope_id, d.name AS scope_name, s.county_id,
+           s.id AS station_id, d.id AS district_id
+    FROM grid_district d JOIN grid_station s ON s.id = d.station_id WHERE TRUE {filter}""",
+    Level.STATION: """
+    SELECT 'station' AS level, s.id AS scope_id, s.name AS scope_name, s.county_id,
+           s.id AS station_id, NULL::bigint AS district_id FROM grid_station s
+    WHERE TRUE {filter}""",
+    Level.COUNTY: """
+    SELECT 'county' AS level, c.id AS scope_id, c.name AS scope_name, c.id AS county_id,
+           NULL::bigint AS station_id, NULL::bigint AS district_id
+    FROM grid_county c WHERE TRUE {filter}""",
+}
+# The areas of each level that lie over a part's districts (%(districts)s).
+SCOPE_FILTERS = {
+    Level.TRANSFORMER_AREA: "AND d.id = ANY(%(districts)s::bigint[])",
+    Level.DISTRICT: "AND d.id = ANY(%(districts)s::bigint[])",
+    Level.STATION: "AND s.id = ANY(%(stations)s::bigint[])",
+    Level.COUNTY: "AND c.id = ANY(%(counties)s::bigint[])",
+}
+# A part's existing rows: those of its levels over its districts.
+EXISTING_FILTERS = {
+    Level.TRANSFORMER_AREA: "s.district_id = ANY(%(districts)s::bigint[])",
+    Level.DISTRICT: "s.district_id = ANY(%(districts)s::bigint[])",
+    Level.STATION: "s.station_id = ANY(%(stations)s::bigint[])",
+    Level.COUNTY: "s.county_id = ANY(%(counties)s::bigint[])",
+}
+
+
+def _scopes_sql(part: Part) -> str:
+    return "\n    UNION ALL".join(
+        SCOPES_SQL[lv].format(filter=SCOPE_FILTERS[lv] if part.district_ids is not None else "")
+        for lv in part.levels
+    )
 
 
 def _rollup(select_ta: str, levels: list[str], value_cols: str) -> str:
@@ -198,14 +270,16 @@ def _rollup(select_ta: str, levels: list[str], value_cols: str) -> str:
 MASK_BITS = 62
 
 
-def _signed_sql(district_id: int | None, n_instants: int) -> str:
+def _signed_sql(part: Part, n_instants: int) -> str:
     """Households signed at every as-of instant, per (grid, transformer area, k): each
     pledge covers the instants k from `first` to `last` (pledges.figures); a household's
     pledges are OR-ed into one bit mask per household (a renewal signed before the old
     pledge ended counts once), and each area counts the households with bit k set, in one
     aggregate. No sort of the pledges, no join of households to periods (2.8 million rows
     for a county's months, once)."""
-    household_filter = "AND ta.district_id = %(district)s" if district_id else ""
+    household_filter = (
+        "AND ta.district_id = ANY(%(districts)s::bigint[])" if part.district_ids is not None else ""
+    )
     first, last = plf.pledge_in_force_instants_sql("p", "%(instants)s", "%(n_instants)s")
     chunks = range((n_instants + MASK_BITS - 1) // MASK_BITS)
     masks, ors, counts = [], [], []
@@ -238,7 +312,7 @@ def _signed_sql(district_id: int | None, n_instants: int) -> str:
     """
 
 
-def _stock_steps_sql(district_id: int | None, n_instants: int) -> str:
+def _stock_steps_sql(part: Part, n_instants: int) -> str:
     """The stocks of patrols.figures and the signed households of pledges.figures at every
     as-of instant (numbered k = 1..n in time order), per (grid, transformer area, k).
 
@@ -255,7 +329,9 @@ def _stock_steps_sql(district_id: int | None, n_instants: int) -> str:
 
     Households: see _signed_sql.
     """
-    report_filter = "AND r.district_id = %(district)s" if district_id else ""
+    report_filter = (
+        "AND r.district_id = ANY(%(districts)s::bigint[])" if part.district_ids is not None else ""
+    )
     statuses = ", ".join(f"'{v}'" for v in pf.STOCK_STATUSES)
     joins, confirm, clear = pf.target_sql("x.station_id", "x.kind")
     steps = []
@@ -316,7 +392,7 @@ def _stock_steps_sql(district_id: int | None, n_instants: int) -> str:
         LEFT JOIN steps st ON st.district_id = u.district_id
              AND coalesce(st.ta_id, 0) = coalesce(u.ta_id, 0) AND st.k = g.k
     ),
-    signed AS ({_signed_sql(district_id, n_instants)})
+    signed AS ({_signed_sql(part, n_instants)})
     SELECT x.district_id, x.ta_id, d.station_id, s.county_id, x.k,
            {", ".join(f"coalesce(x.{k}, 0) AS {k}" for k in keys)},
            coalesce(x.households_signed, 0) AS households_signed
@@ -329,7 +405,7 @@ def _stock_steps_sql(district_id: int | None, n_instants: int) -> str:
     """
 
 
-def _patrols_sql(district_id: int | None) -> str:
+def _patrols_sql(part: Part) -> str:
     """The distinct (segment, as-of instant number k) pairs of "segments patrolled": a
     report counts for the instants T with received_at < T <= received_at + PATROL_WINDOW,
     i.e. k from width_bucket(received_at) + 1 to width_bucket(received_at + window).
@@ -337,8 +413,9 @@ def _patrols_sql(district_id: int | None) -> str:
     A grid's refresh takes the reports on its segments, wherever the report was filed.
     """
     segment_filter = (
-        "AND r.segment_id IN (SELECT id FROM grid_segment WHERE district_id = %(district)s)"
-        if district_id
+        "AND r.segment_id IN (SELECT id FROM grid_segment"
+        " WHERE district_id = ANY(%(districts)s::bigint[]))"
+        if part.district_ids is not None
         else ""
     )
     return f"""
@@ -357,7 +434,7 @@ def _kind_statement(
     kind: PeriodKind,
     first: dt.date,
     last: dt.date,
-    district_id: int | None,
+    part: Part,
     now: dt.datetime,
     periods: list[tuple[dt.date, int, dt.datetime, dt.date]],
 ) -> tuple[str, dict, str]:
@@ -367,9 +444,7 @@ def _kind_statement(
     `periods`: (start, number of its as-of instant, as-of instant, as-of local date) of
     each period of a dense kind."""
     tz = settings.TIME_ZONE
-    levels = [Level.TRANSFORMER_AREA, Level.DISTRICT]
-    if district_id is None:
-        levels += [Level.STATION, Level.COUNTY]
+    levels = list(part.levels)
     sets, level_case, scope = _grouping(levels)
     score_sql, score_params = _score_sql()
     params: dict = {
@@ -380,7 +455,7 @@ def _kind_statement(
         "first": first,
         "last": last,
         "now": now,
-        "district": district_id,
+        **part.params(),
         "min_reports": settings.STATS_MIN_REPORTS,
         "kind": kind.value,
         "p_ps": [p[0] for p in periods],
@@ -390,13 +465,13 @@ def _kind_statement(
         **score_params,
     }
     dense = kind in DENSE
-    scopes = SCOPES_SQL.format(
-        ta_filter="AND d.id = %(district)s" if district_id else "",
-        d_filter="AND d.id = %(district)s" if district_id else "",
-        upper="" if district_id else UPPER_SCOPES_SQL,
+    scopes = _scopes_sql(part)
+    hh_filter = (
+        "AND ta.district_id = ANY(%(districts)s::bigint[])" if part.district_ids is not None else ""
     )
-    hh_filter = "AND ta.district_id = %(district)s" if district_id else ""
-    seg_filter = "AND sg.district_id = %(district)s" if district_id else ""
+    seg_filter = (
+        "AND sg.district_id = ANY(%(districts)s::bigint[])" if part.district_ids is not None else ""
+    )
 
     # Denominators: households per transformer area, segments per area and grid.
     hh_select = f"""
@@ -532,8 +607,16 @@ def _kind_statement(
     existing_filter = "s.period = %(kind)s"
     if kind != PeriodKind.MONTH_TO_DATE:
         existing_filter += " AND s.period_start BETWEEN %(first)s AND %(last)s"
-    if district_id:
-        existing_filter += " AND s.district_id = %(district)s"
+    if tuple(levels) != ALL_LEVELS:
+        existing_filter += " AND s.level = ANY(%(levels)s::varchar[])"
+    if part.district_ids is not None:
+        # Each level's rows over the part's districts (a grid's rows and its areas' carry
+        # its id; a station's and a county's do not).
+        by_level = [
+            f"(s.level = '{lv.value}' AND {EXISTING_FILTERS[lv]})"
+            for lv in (Level(x) for x in levels)
+        ]
+        existing_filter += f" AND ({' OR '.join(by_level)})"
     periods_sql = (
         "SELECT * FROM unnest(%(p_ps)s::date[], %(p_k)s::int[], %(p_as_of)s::timestamptz[],"
         " %(p_as_of_day)s::date[]) AS p(ps, k, as_of, as_of_day)"
@@ -730,9 +813,12 @@ def compute_snapshots(
     last: dt.date | None = None,
     district_id: int | None = None,
     now: dt.datetime | None = None,
+    part: Part | None = None,
 ) -> RunResult:
     """Compute and store the snapshots of every period of `kind` from `first` to `last`."""
-    return compute_kinds(kinds=[kind], first=first, last=last, district_id=district_id, now=now)[0]
+    return compute_kinds(
+        kinds=[kind], first=first, last=last, district_id=district_id, now=now, part=part
+    )[0]
 
 
 def _as_of_day(as_of: dt.datetime) -> dt.date:
@@ -747,6 +833,7 @@ def compute_kinds(
     last: dt.date | None = None,
     district_id: int | None = None,
     now: dt.datetime | None = None,
+    part: Part | None = None,
 ) -> list[RunResult]:
     """Every period of each kind between two dates, in ONE transaction.
 
@@ -758,7 +845,15 @@ def compute_kinds(
 
     The month-to-date kind ignores `first` and `last`: it is the previous month up to the
     same point as the month of `now`.
+
+    `district_id`: one grid's rows (its debounced refresh); `part`: the share of a fanned-out
+    refresh (stats.fanout); neither: everything.
     """
+    if part is None:
+        part = Part.district(district_id) if district_id else Part()
+    # A grid's own refresh is recorded as such (stats.selectors reads it); parts are not.
+    grid_levels = (Level.TRANSFORMER_AREA, Level.DISTRICT)
+    district_id = part.single_district if part.levels == grid_levels else None
     now = now or timezone.now()
     last = last or first
     spans = []
@@ -782,9 +877,7 @@ def compute_kinds(
             period_ends[k] = ends
     instants = sorted({t for ends in period_ends.values() for _ps, t in ends})
     number = {t: i + 1 for i, t in enumerate(instants)}
-    levels = [Level.TRANSFORMER_AREA, Level.DISTRICT]
-    if district_id is None:
-        levels += [Level.STATION, Level.COUNTY]
+    levels = [Level(lv) for lv in part.levels]
     started_at = timezone.now()
     results: list[RunResult] = []
     runs: list[SnapshotRun] = []
@@ -804,7 +897,7 @@ def compute_kinds(
             has_mtd = PeriodKind.MONTH_TO_DATE in period_ends
             shared = {
                 "tz": settings.TIME_ZONE,
-                "district": district_id,
+                **part.params(),
                 "range_start": _local_midnight(min(f for _k, f, _l in spans)),
                 "range_end": _local_midnight(max(_next_start(k, lst) for k, _f, lst in spans)),
                 "mtd_ps": mtd_ps if has_mtd else None,
@@ -817,7 +910,11 @@ def compute_kinds(
                 "window": pf.PATROL_WINDOW,
                 **pf.target_params(),
             }
-            district_filter = "AND r.district_id = %(district)s" if district_id else ""
+            district_filter = (
+                "AND r.district_id = ANY(%(districts)s::bigint[])"
+                if part.district_ids is not None
+                else ""
+            )
             # ON COMMIT DROP does not fire when this block is a savepoint inside a longer
             # transaction (tests, a caller's atomic block): start clean either way.
             cur.execute(
@@ -865,20 +962,19 @@ def compute_kinds(
                 # read once for every dense kind (the pledges alone are 0.5 s on a county).
                 cur.execute(
                     "CREATE TEMP TABLE stats_tmp_stocks ON COMMIT DROP AS "
-                    + _stock_steps_sql(district_id, len(instants)),
+                    + _stock_steps_sql(part, len(instants)),
                     shared,
                 )
                 cur.execute(
-                    "CREATE TEMP TABLE stats_tmp_patrols ON COMMIT DROP AS "
-                    + _patrols_sql(district_id),
+                    "CREATE TEMP TABLE stats_tmp_patrols ON COMMIT DROP AS " + _patrols_sql(part),
                     shared,
                 )
             for k, f, lst in spans:
                 started = time.perf_counter()
                 periods = [(ps, number[t], t, _as_of_day(t)) for ps, t in period_ends.get(k, [])]
-                sql, params = _kind_statement(k, f, lst, district_id, now, periods)[:2]
+                sql, params = _kind_statement(k, f, lst, part, now, periods)[:2]
                 if not runs:
-                    denominators = _kind_statement(k, f, lst, district_id, now, periods)[2]
+                    denominators = _kind_statement(k, f, lst, part, now, periods)[2]
                     cur.execute(
                         f"""CREATE TEMP TABLE stats_tmp_denoms ON COMMIT DROP AS
                         WITH {denominators}
@@ -903,6 +999,8 @@ def compute_kinds(
                 if _after_write_hook is not None:
                     _after_write_hook()
                 run.source = {**_source_marks(cur), "changed": changed, "deleted": deleted}
+                if part != Part() and district_id is None:
+                    run.source["part"] = part.params()
                 run.rows = produced
                 run.duration_ms = int((time.perf_counter() - started) * 1000)
                 run.save(update_fields=["rows", "duration_ms", "source"])

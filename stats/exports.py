@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .figures import LABELS
+from .heads import StationHead
 from .models import Snapshot
 
 COUNT, RATE, NUMBER, TEXT, TIME = "count", "rate", "number", "text", "time"
@@ -151,13 +152,25 @@ def _csv_value(c: Column, value):
     return _safe_cell(value) if isinstance(value, str) else value
 
 
-def csv_response(name: str, columns: list[Column], rows: list) -> HttpResponse:
+def _chain_rows(chain: list[StationHead]) -> list[list[str]]:
+    """Below the table (CSV) or on its own sheet (Excel): each station's ledger head."""
+    header = [_("Ledger chain head"), _("Station"), _("Entries"), _("Head (hash@date)")]
+    return [header] + [["", h.station, h.head.seq, str(h.head)] for h in chain]
+
+
+def csv_response(
+    name: str, columns: list[Column], rows: list, chain: list[StationHead] = ()
+) -> HttpResponse:
     buf = io.StringIO()
     # A BOM so that Excel opens the UTF-8 Chinese text correctly.
     buf.write("\ufeff")
     writer = csv.writer(buf)
     writer.writerow([_header(c, csv_file=True) for c in columns])
     writer.writerows([[_csv_value(c, c.value(row)) for c in columns] for row in rows])
+    if chain:
+        # After an empty row, so a reader of the table stops before it.
+        writer.writerow([])
+        writer.writerows(_chain_rows(chain))
     response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
@@ -166,7 +179,9 @@ def csv_response(name: str, columns: list[Column], rows: list) -> HttpResponse:
 XLSX_FORMATS = {RATE: "0.0%", NUMBER: "0.0#", TIME: "yyyy-mm-dd hh:mm", COUNT: "0"}
 
 
-def xlsx_response(name: str, title: str, columns: list[Column], rows: list) -> HttpResponse:
+def xlsx_response(
+    name: str, title: str, columns: list[Column], rows: list, chain: list[StationHead] = ()
+) -> HttpResponse:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -192,6 +207,10 @@ def xlsx_response(name: str, title: str, columns: list[Column], rows: list) -> H
             for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
                 cell.number_format = fmt
     ws.freeze_panes = "A2"
+    if chain:
+        heads = wb.create_sheet(str(_("Ledger chain head"))[:31])
+        for values in _chain_rows(chain):
+            heads.append(values)
     buf = io.BytesIO()
     wb.save(buf)
     response = HttpResponse(

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from houhu.accounts.scopes import Can, can, districts_for
 from houhu.lib import geojson
+from houhu.lib.db_router import read_connection
 
 from .figures import (
     LABELS,
@@ -390,7 +390,7 @@ def figures_time(rows: Iterable[Snapshot | None]) -> dt.datetime | None:
     if not keys:
         return None
     periods, starts, districts = zip(*keys, strict=True)
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(
             f"""
             SELECT min(checked) FROM (

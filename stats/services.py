@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from houhu.outbox.services import defer
 
-from .compute import compute_kinds
+from .compute import Part, compute_kinds
 from .models import PeriodKind
 
 KINDS = [PeriodKind.DAY, PeriodKind.MONTH, PeriodKind.YEAR]
@@ -32,15 +32,19 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def refresh_current(*, district_id: int | None = None, now: dt.datetime | None = None) -> int:
+def refresh_current(
+    *, district_id: int | None = None, now: dt.datetime | None = None, part: Part | None = None
+) -> int:
     """Today's, this month's and this year's snapshots and the previous month up to now
-    (whole county or one grid)."""
+    (everything, one grid, or one part of a fanned-out refresh: see stats.fanout)."""
     today = timezone.localdate(now) if now else _today()
-    runs = compute_kinds(kinds=CURRENT_KINDS, first=today, district_id=district_id, now=now)
+    runs = compute_kinds(
+        kinds=CURRENT_KINDS, first=today, district_id=district_id, now=now, part=part
+    )
     return sum(r.rows for r in runs)
 
 
-def refresh_nightly(*, now: dt.datetime | None = None) -> int:
+def refresh_nightly(*, now: dt.datetime | None = None, part: Part | None = None) -> int:
     """Every day since the start of last month, and the months of the trend with their
     years: late events (a report confirmed after midnight, a hazard reopened) change
     closed periods too."""
@@ -50,19 +54,23 @@ def refresh_nightly(*, now: dt.datetime | None = None) -> int:
     first_month = today.replace(day=1)
     for _i in range(TREND_MONTHS):
         first_month = (first_month - dt.timedelta(days=1)).replace(day=1)
-    days = compute_kinds(kinds=[PeriodKind.DAY], first=last_month, last=today, now=now)
+    days = compute_kinds(kinds=[PeriodKind.DAY], first=last_month, last=today, now=now, part=part)
     months = compute_kinds(
         kinds=[PeriodKind.MONTH, PeriodKind.YEAR, PeriodKind.MONTH_TO_DATE],
         first=first_month,
         last=today,
         now=now,
+        part=part,
     )
     return sum(r.rows for r in (*days, *months))
 
 
-def refresh_range(*, first: dt.date, last: dt.date, now: dt.datetime | None = None) -> int:
+def refresh_range(
+    *, first: dt.date, last: dt.date, now: dt.datetime | None = None, part: Part | None = None
+) -> int:
     """Every day, month and year between two dates: back-filling after a data load."""
-    return sum(r.rows for r in compute_kinds(kinds=KINDS, first=first, last=last, now=now))
+    runs = compute_kinds(kinds=KINDS, first=first, last=last, now=now, part=part)
+    return sum(r.rows for r in runs)
 
 
 def refresh_job_key(district_id: int) -> str:

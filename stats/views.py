@@ -15,7 +15,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from . import exports, selectors
+from houhu.lib.db_router import replica_reads
+
+from . import exports, heads, selectors
 from .figures import LABELS
 from .models import Level, PeriodKind, Snapshot
 from .selectors import MEASURES, StatsDenied
@@ -260,6 +262,7 @@ def _context(request: HttpRequest, p: Params) -> dict:
     }
 
 
+@replica_reads
 @require_GET
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -267,14 +270,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "stats/dashboard.html", _context(request, p))
 
 
+@replica_reads
 @require_GET
 @login_required
 def monthly_report(request: HttpRequest) -> HttpResponse:
     """A printable monthly report of a station or grid, for meetings (print stylesheet)."""
     p = Params(request)
-    return render(request, "stats/report.html", _context(request, p))
+    ctx = _context(request, p)
+    ctx["chain_heads"] = heads.for_scope(p.level, p.scope_id, p.month, to_date=p.in_progress)
+    return render(request, "stats/report.html", ctx)
 
 
+@replica_reads
 @require_GET
 @login_required
 def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
@@ -285,6 +292,7 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     except KeyError as exc:
         raise Http404(_("Unknown table.")) from exc
     name = f"houhu-{table}-{p.level.value}-{p.scope_id}-{p.month:%Y-%m}"
+    chain = heads.for_scope(p.level, p.scope_id, p.month, to_date=p.in_progress)
     if fmt == "xlsx":
-        return exports.xlsx_response(name, str(ctx["scope_name"]), columns, rows)
-    return exports.csv_response(name, columns, rows)
+        return exports.xlsx_response(name, str(ctx["scope_name"]), columns, rows, chain)
+    return exports.csv_response(name, columns, rows, chain)

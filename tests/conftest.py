@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -60,12 +61,22 @@ def _purge(app, queue: str) -> int:
         pytest.fail(f"Redis broker {app.conf.broker_url} is not reachable: {exc}")
 
 
+@dataclass(frozen=True)
+class _Worker:
+    proc: subprocess.Popen
+    queue: str
+    hostname: str
+
+
 @pytest.fixture(scope="session")
 def _celery_worker_process(django_db_setup, django_db_blocker):
-    """A real `celery worker` process against the test database and the real broker.
+    """Two real `celery worker` processes against the test database and the real broker,
+    as deploy/supervisord.conf runs them: one on the default queue, one on the statistics'
+    queue (STATS_QUEUE) under another hostname, so a test that waits on a refresh proves
+    that its tasks reach a worker that consumes their queue.
 
-    The worker listens on a queue of its own, so a development worker on the same Redis
-    never steals the tests' tasks. Tests reach it through the `celery_worker` fixture.
+    Each listens on a queue of its own, so a development worker on the same Redis never
+    steals the tests' tasks. Tests reach them through the `celery_worker` fixture.
     """
     from django.conf import settings
 
@@ -77,80 +88,99 @@ def _celery_worker_process(django_db_setup, django_db_blocker):
     host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
     url = f"postgis://{user}{password}@{host}:{port}/{db['NAME']}"
     queue = f"test-{uuid.uuid4().hex[:10]}"
+    stats_queue = f"{queue}-stats"
     env = {
         **os.environ,
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "houhu.settings.test",
+        # Both workers send tasks too (a refresh's parts, a chord's end): same routes.
         "HOUHU_TEST_TASK_QUEUE": queue,
+        "HOUHU_TEST_STATS_QUEUE": stats_queue,
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "HOUHU_MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
-    _purge(app, queue)
-    hostname = f"{queue}@{socket.gethostname()}"
-    log = open(ROOT / "var" / f"celery-{queue}.log", "w") if (ROOT / "var").is_dir() else None  # noqa: SIM115
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "houhu",
-            "worker",
-            "-P",
-            "solo",
-            "-Q",
-            queue,
-            "-n",
-            hostname,
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log or subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"Celery worker exited with {proc.returncode} (see var/celery-{queue}.log)")
-        if app.control.ping(destination=[hostname], timeout=0.5):
-            break
-    else:
-        proc.kill()
-        pytest.fail("Celery worker did not answer a ping within 60 s")
-    yield proc, queue, hostname
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    _purge(app, queue)
+    workers = []
+    for q, name in ((queue, queue), (stats_queue, f"stats-{queue}")):
+        _purge(app, q)
+        hostname = f"{name}@{socket.gethostname()}"
+        log = open(ROOT / "var" / f"celery-{q}.log", "w") if (ROOT / "var").is_dir() else None  # noqa: SIM115
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "houhu",
+                "worker",
+                "-P",
+                "solo",
+                "-Q",
+                q,
+                "-n",
+                hostname,
+                "--without-gossip",
+                "--without-mingle",
+                "-l",
+                "INFO",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log or subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        workers.append(_Worker(proc, q, hostname))
+    for w in workers:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if w.proc.poll() is not None:
+                pytest.fail(
+                    f"Celery worker exited with {w.proc.returncode} (see var/celery-{w.queue}.log)"
+                )
+            if app.control.ping(destination=[w.hostname], timeout=0.5):
+                break
+        else:
+            for x in workers:
+                x.proc.kill()
+            pytest.fail("Celery worker did not answer a ping within 60 s")
+    yield workers
+    for w in workers:
+        w.proc.terminate()
+    for w in workers:
+        try:
+            w.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            w.proc.kill()
+        _purge(app, w.queue)
 
 
 @pytest.fixture
 def celery_worker(_celery_worker_process, transactional_db):
-    """Route this test's tasks to the real worker; before the tables are flushed, leave
-    the worker idle. Needs `transactional_db` so the worker sees the test's committed rows.
+    """Route this test's tasks to the real workers; before the tables are flushed, leave
+    them idle. Needs `transactional_db` so the workers see the test's committed rows.
+    Yields the default queue's worker process.
     """
     from django.conf import settings
 
     from houhu.celery import app
 
-    proc, queue, hostname = _celery_worker_process
-    _route_tasks_to(app, queue)
+    default, stats = _celery_worker_process
+    _route_tasks_to(app, default.queue, stats.queue)
     try:
-        yield proc
+        yield default.proc
     finally:
-        _route_tasks_to(app, settings.CELERY_TASK_DEFAULT_QUEUE)
-        _quiesce(app, proc, queue, hostname)
+        _route_tasks_to(app, settings.CELERY_TASK_DEFAULT_QUEUE, settings.CELERY_TASK_DEFAULT_QUEUE)
+        # The stats worker first: a refresh's last part may still send its chord's end.
+        for w in (stats, default):
+            _quiesce(app, w.proc, w.queue, w.hostname)
 
 
-def _route_tasks_to(app, queue: str) -> None:
+def _route_tasks_to(app, queue: str, stats_queue: str) -> None:
+    from django.conf import settings
+
     # Under its Django name: Celery 5.6 reads a namespaced setting before the plain one.
     app.conf.CELERY_TASK_DEFAULT_QUEUE = queue
+    # Read at each send by houhu.celery.route_task.
+    settings.STATS_QUEUE = stats_queue
     # Celery 5.6 keeps the queue of a task's first message in the task's cached publishing
     # options (Task._exec_options); forget them so the next message follows the default.
     for task in app.tasks.values():

@@ -318,6 +318,8 @@ class Stack:
             "WEB_WORKERS": "2",
             "WEB_THREADS": "4",
             "CELERY_CONCURRENCY": "1",
+            "STATS_CONCURRENCY": "1",
+            "CELERY_STATS_QUEUE": "stats",
             "OUTBOX_POLL_SECONDS": "1",
             **env,
         }

@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 from django.conf import settings
+from django.contrib.gis.geos import Polygon
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
@@ -247,3 +248,21 @@ def test_a_body_over_the_upload_limit_is_a_json_400(world):
     )
     assert response.status_code == 400
     _refusal_names_a_field(response)
+
+
+def test_a_managers_patch_mostly_in_another_grid_is_a_400_naming_polygon(world):
+    w = world.grid
+    _xmin, ymin, xmax, _ymax = w.d1.boundary.extent
+    # Three quarters in d2, east of d1: the manager of d1 may not file it under d1.
+    patch = Polygon.from_bbox((xmax - 0.002, ymin + 0.002, xmax + 0.006, ymin + 0.006))
+    client = APIClient()
+    client.force_authenticate(w.manager)
+    before = Assignment.objects.count()
+    response = client.post(
+        "/api/pledges/assignments/",
+        {"scope": "patch", "polygon": json.loads(patch.geojson), "person_name": "李四"},
+        format="json",
+    )
+    assert response.status_code == 400, response.content[:300]
+    assert "polygon" in response.json() and "75%" in response.json()["polygon"][0]
+    assert Assignment.objects.count() == before

@@ -186,6 +186,38 @@ def test_a_leaders_name_search_finds_nobody(client, w):
     assert f"?household={w.neighbour.pk}" in text  # by customer number it still works
 
 
+LEADER_PAGES = [
+    "/map/",
+    "/patrols/workspace/",
+    "/stats/",
+    "/stats/report/",
+    "/stats/export/hazards.csv",
+    "/stats/export/ranking.csv",
+    "/pledges/staff/",
+    "/pledges/staff/compacts/",
+    "/pledges/staff/paper/",
+    "/pledges/staff/coverage/",
+]
+
+
+@pytest.mark.parametrize("url", LEADER_PAGES)
+def test_no_page_or_export_shows_a_leader_a_household_or_villager(client, w, url):
+    assert leaked(body(client, w.leader, url), (*SECRETS, OWN)) == set()
+
+
+def test_a_villagers_pages_show_their_own_household_and_no_neighbour(client, w):
+    pages = [
+        "/", "/patrols/mine/", f"/patrols/mine/{w.report.pk}/", "/pledges/",
+        "/pledges/me/responsibility/", f"/pledges/households/{w.household.pk}/card/",
+    ]  # fmt: skip
+    seen = ""
+    for url in pages:
+        text = body(client, w.villager, url)
+        assert leaked(text) == set(), url
+        seen += text
+    assert OWN in seen and "13300000001" in seen  # the grid manager's posted phone
+
+
 @pytest.mark.parametrize("who", ["manager", "staff"])
 def test_grid_staff_see_the_households_they_work_with(client, w, who):
     user = getattr(w, who)

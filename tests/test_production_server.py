@@ -75,7 +75,7 @@ def stack(collected, transactional_db):
 def test_collectstatic_under_the_production_settings_compresses_every_asset(collected):
     manifest = (settings.STATIC_ROOT / "staticfiles.json").read_text()
     for vendored in (
-        "patrols/vendor/leaflet.markercluster/leaflet.markercluster.js",
+        "vendor/leaflet.vectorgrid-1.3.0/Leaflet.VectorGrid.bundled.min.js",
         "stats/vendor/chartjs-4.6.1/chart.umd.min.js",
     ):
         assert f'"{vendored}"' in manifest
@@ -166,8 +166,9 @@ def test_200_keep_alive_clients_stay_within_the_connection_bound_and_get_no_5xx(
     session = session_for(g.villager)
     env = stack.env
     web_bound = int(env["WEB_WORKERS"]) * int(env["WEB_THREADS"])
-    # worker: its pool's processes and the main process (heartbeat); beat; relay + LISTEN.
-    background = int(env["CELERY_CONCURRENCY"]) + 1 + 1 + 2
+    # worker and stats worker: their pools' processes and main processes (heartbeat);
+    # beat; relay + LISTEN.
+    background = int(env["CELERY_CONCURRENCY"]) + 1 + int(env["STATS_CONCURRENCY"]) + 1 + 1 + 2
     db = connection.settings_dict
     dsn = {
         "host": db.get("HOST") or "127.0.0.1",

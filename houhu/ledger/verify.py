@@ -1,9 +1,9 @@
 """Recompute the chains in PostgreSQL and name the first broken entry of each station.
 
 One query: every entry's content hash is recomputed by the same SQL function that wrote it
-(houhu.ledger.sql) and each entry is compared with the one before it by a window over
-(station, seq), so the check is a single pass over the table in the database (docs/ledger.md
-has its speed; a Python loop over the rows was about 20 times slower).
+(houhu.ledger.sql), and each entry is compared with the one before it by a window over
+(station, seq), so the check is two scans of the table inside the database, none of it
+sent to Python (its speed: bench/bench_ledger.py, docs/ledger.md).
 """
 
 from __future__ import annotations
@@ -32,39 +32,48 @@ PROBLEMS = {
 }
 
 _FIRST_BREAKS = f"""
-WITH e AS (
-    SELECT station_id, seq, object_kind, object_id, action, prev_hash, entry_hash,
-           content_hash,
-           content_hash <> ledger_content_hash(actor_id, at, object_kind, object_id, action,
-                                               data) AS bad_content,
-           lag(seq) OVER w AS prev_seq,
-           lag(entry_hash) OVER w AS prev_entry
+WITH content AS (
+    SELECT station_id, seq, 'content' AS problem, NULL::bigint AS prev_seq
       FROM ledger_entry
      WHERE {{where}}
-    WINDOW w AS (PARTITION BY station_id ORDER BY seq)
-), checked AS (
-    SELECT *, CASE
-        WHEN bad_content THEN 'content'
+       AND content_hash <> ledger_content_hash(actor_id, at, object_kind, object_id, action,
+                                               data)
+), links AS (
+    SELECT station_id, seq, CASE
         WHEN seq <> coalesce(prev_seq, 0) + 1 THEN 'gap'
         WHEN prev_hash <> coalesce(prev_entry, {GENESIS}) THEN 'link'
         WHEN entry_hash <> ledger_entry_hash(station_id, seq, prev_hash, content_hash)
             THEN 'hash'
-    END AS problem
-      FROM e
+    END AS problem, prev_seq
+      FROM (
+        -- Only the narrow columns go through the window: with `data` in its row store the
+        -- whole pass took twice as long.
+        SELECT station_id, seq, prev_hash, entry_hash, content_hash,
+               lag(seq) OVER w AS prev_seq, lag(entry_hash) OVER w AS prev_entry
+          FROM ledger_entry
+         WHERE {{where}}
+        WINDOW w AS (PARTITION BY station_id ORDER BY seq)
+      ) e
+), found AS (
+    SELECT * FROM content
+    UNION ALL
+    SELECT * FROM links WHERE problem IS NOT NULL
 )
-SELECT DISTINCT ON (station_id) station_id, seq, object_kind, object_id, action, problem,
-       prev_seq
-  FROM checked WHERE problem IS NOT NULL
- ORDER BY station_id, seq
+SELECT DISTINCT ON (f.station_id) f.station_id, f.seq, l.object_kind, l.object_id, l.action,
+       f.problem, f.prev_seq
+  FROM found f JOIN ledger_entry l ON l.station_id = f.station_id AND l.seq = f.seq
+ ORDER BY f.station_id, f.seq, f.problem = 'content' DESC
 """  # noqa: S608 - GENESIS is a constant; {where} one of two fixed conditions
 
+# Each station's last entry (before `until`): walks the (station, seq) index backwards.
 _HEADS = """
-SELECT DISTINCT ON (station_id) station_id, seq, entry_hash, at,
-       count(*) OVER (PARTITION BY station_id)
-  FROM ledger_entry
- WHERE (%(station)s::bigint IS NULL OR station_id = %(station)s::bigint)
-   AND (%(until)s::timestamptz IS NULL OR at < %(until)s::timestamptz)
- ORDER BY station_id, seq DESC
+SELECT s.id, e.seq, e.entry_hash, e.at
+  FROM unnest(%(stations)s::bigint[]) AS s(id)
+ CROSS JOIN LATERAL (
+    SELECT seq, entry_hash, at FROM ledger_entry
+     WHERE station_id = s.id AND (%(until)s::timestamptz IS NULL OR at < %(until)s)
+     ORDER BY seq DESC LIMIT 1
+ ) e
 """
 
 
@@ -89,10 +98,9 @@ class Head:
     """The last entry of a station's chain: what the county keeps a copy of."""
 
     station_id: int
-    seq: int
+    seq: int  # also the number of entries up to it
     hash: str  # hex
     at: dt.datetime
-    entries: int
 
     @property
     def date(self) -> dt.date:
@@ -115,13 +123,18 @@ def first_breaks(station_id: int | None = None) -> list[Break]:
         ]
 
 
-def heads(station_id: int | None = None, *, until: dt.datetime | None = None) -> dict[int, Head]:
-    """Each station's head now, or the last entry before `until` (a month's end)."""
+def stations() -> list[int]:
     with connection.cursor() as cursor:
-        cursor.execute(_HEADS, {"station": station_id, "until": until})
+        cursor.execute("SELECT DISTINCT station_id FROM ledger_entry ORDER BY 1")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def heads(station_ids: list[int], *, until: dt.datetime | None = None) -> dict[int, Head]:
+    """Each station's head now, or its last entry dated before `until` (a month's end)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_HEADS, {"stations": list(station_ids), "until": until})
         return {
-            row[0]: Head(row[0], row[1], bytes(row[2]).hex(), row[3], row[4])
-            for row in cursor.fetchall()
+            row[0]: Head(row[0], row[1], bytes(row[2]).hex(), row[3]) for row in cursor.fetchall()
         }
 
 
@@ -137,4 +150,4 @@ def find_head(hash_hex: str) -> Head | None:
             [digest],
         )
         row = cursor.fetchone()
-    return Head(row[0], row[1], bytes(row[2]).hex(), row[3], 0) if row else None
+    return Head(row[0], row[1], bytes(row[2]).hex(), row[3]) if row else None

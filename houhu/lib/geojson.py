@@ -28,8 +28,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection
 from django.db.models import QuerySet
+
+from .db_router import read_connection
 
 # Braces doubled: a str.format template whose one field is the layer's SELECT.
 FEATURE_COLLECTION_SQL = """
@@ -42,7 +43,8 @@ FROM ({select}) AS f
 
 def from_sql(select: str, params: Sequence[Any] | dict[str, Any] = ()) -> str:
     """The FeatureCollection of a SELECT with an `id` and a `geom` column, as text."""
-    with connection.cursor() as cursor:
+    # The replica inside a view that opted in (houhu.lib.db_router), else the primary.
+    with read_connection().cursor() as cursor:
         cursor.execute(FEATURE_COLLECTION_SQL.format(select=select), params)
         return cursor.fetchone()[0]
 

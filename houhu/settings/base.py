@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -55,6 +56,8 @@ MIDDLEWARE = [
     # (BREACH: Django masks the CSRF token per response, and no secret is echoed in JSON.)
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After a write, this client's reads skip the replica for a few seconds.
+    "houhu.lib.db_router.RecentWriteMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -132,6 +135,26 @@ def database_connections(databases: dict, *, pool_size: int) -> None:
 # DATABASE_POOL_SIZE: connections per process (0: no pool). scripts/run.sh gives the web
 # server its number of threads, and the background processes 0.
 database_connections(DATABASES, pool_size=env_int("DATABASE_POOL_SIZE", 0))
+
+
+def replica_database(default: dict, url: str) -> dict:
+    """The streaming replica: the primary's settings (pool, options) at another address."""
+    replica = copy.deepcopy(default)
+    parsed = dj_database_url.parse(url)
+    for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT"):
+        replica[key] = parsed[key]
+    return replica
+
+
+# A streaming replica (docs/scale.md; `scripts/services.sh replica` starts one on this
+# machine): the views that opt in read from it (houhu/lib/db_router.py), everything else
+# and every write uses `default`. A client that wrote in the last
+# DATABASE_REPLICA_STICKY_SECONDS reads the primary (a cookie of that name).
+if env_str("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = replica_database(DATABASES["default"], env_str("DATABASE_REPLICA_URL"))
+DATABASE_ROUTERS = ["houhu.lib.db_router.ReplicaRouter"]
+DATABASE_REPLICA_STICKY_SECONDS = env_int("DATABASE_REPLICA_STICKY_SECONDS", 10)
+DATABASE_REPLICA_STICKY_COOKIE = "houhu_wrote"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -320,6 +343,13 @@ HOUHU_SITE_URL = env_str("HOUHU_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # SMS: the dotted path of a function send(*, phone, text, key) wrapping a provider; empty,
 # no SMS (the hook is described in patrols/notifications.py).
 PATROLS_SMS_SENDER = env_str("PATROLS_SMS_SENDER", "")
+# Four eyes (patrols.workflow): what a verification of a cleared hazard must bring from the
+# site. A photo counts when the phone's position (or the photo's own GPS) is within
+# max_distance_m of the hazard; a named second person present counts where allowed. Per
+# station by its code; "default" for the others.
+PATROLS_VERIFY_EVIDENCE = {
+    "default": {"max_distance_m": 50.0, "second_person_allowed": True},
+}
 # Stable OpenAPI enum names for the report choices (otherwise "kind"/"status" collide with
 # other apps' fields and get hashed names the front end cannot rely on).
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
@@ -363,6 +393,14 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "houhu.outbox.beat:HeartbeatScheduler"
 CELERY_TASK_TRACK_STARTED = True
 CELERY_RESULT_EXPIRES = 24 * 3600
+# The statistics' tasks go to a queue of their own (houhu.celery.route_task), consumed by
+# workers of their own (`stats@%h` in deploy/supervisord.conf, any number of machines):
+# a county's back-fill never delays the default queue, and adding stats workers shortens
+# a refresh, which fans out as one task per station and county (stats/fanout.py;
+# STATS_FANOUT=0 runs it as one task). docs/scale.md.
+CELERY_TASK_ROUTES = ("houhu.celery.route_task",)
+STATS_QUEUE = env_str("CELERY_STATS_QUEUE", "stats")
+STATS_FANOUT = env_bool("STATS_FANOUT", True)
 
 # --- Compliance statistics (stats app) --------------------------------------------------
 # The district compliance score is a weighted mean of rates in [0, 1] (see stats/score.py,

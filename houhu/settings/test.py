@@ -19,3 +19,9 @@ STORAGES = {
 CELERY_TASK_DEFAULT_QUEUE = env_str(
     "HOUHU_TEST_TASK_QUEUE", f"{DATABASES['default']['TEST']['NAME']}-unconsumed"
 )
+# The statistics' queue likewise (the worker fixture names its stats worker's queue).
+STATS_QUEUE = env_str("HOUHU_TEST_STATS_QUEUE", CELERY_TASK_DEFAULT_QUEUE)
+# The replica (`scripts/services.sh replica`, DATABASE_REPLICA_URL) is no database Django
+# could create for the tests: it is a physical copy of the primary, test database
+# included. tests/lib/test_db_router.py adds it as an alias while its tests run.
+TEST_REPLICA = DATABASES.pop("replica", None)

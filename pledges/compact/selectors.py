@@ -23,7 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from houhu.accounts.scopes import Can, can, districts_for, household_filter
+from houhu.accounts.scopes import Can, can, districts_for, household_filter, sees_households
 from houhu.grid.models import District, Household, Village
 from houhu.lib.sql import AddDays
 
@@ -180,6 +180,38 @@ def households_due_for_renewal(*, user: User, on: dt.date | None = None) -> Quer
         .select_related("village", "transformer_area")
         .order_by("due_on", "village__name", "customer_number")
     )
+
+
+def renewal_visit_list(
+    *, user: User, query: str = "", due_only: bool = True, on: dt.date | None = None
+) -> QuerySet[Household]:
+    """The renewal visit list: active households in the user's scope, only those due for
+    renewal unless `due_only` is off, matching `query` on the customer number, the
+    village's name or (for those who may see it) the head of household's name. Grouped
+    by village, the longest due first; annotated like households_due_for_renewal, plus
+    `last_visit`. Uncapped: the page pages it, the printed round takes it all."""
+    due = due_pledges(on).filter(household=OuterRef("pk")).order_by("d_due_on", "pk")
+    qs = households_for(user).filter(is_active=True)
+    if due_only:
+        qs = qs.filter(Exists(due))
+    if query:
+        match = Q(customer_number__icontains=query) | Q(village__name__icontains=query)
+        if sees_households(user):  # else a name search would confirm a name
+            match |= Q(head_name__icontains=query)
+        qs = qs.filter(match)
+    last_visit = HouseholdVisit.objects.filter(household=OuterRef("pk")).order_by("-visited_on")
+    return (
+        qs.annotate(
+            signed_on=Subquery(due.values("d_signed_on")[:1]),
+            due_on=Subquery(due.values("d_due_on")[:1]),
+            last_visit=Subquery(last_visit.values("visited_on")[:1]),
+        )
+        .select_related("village")
+        .order_by(
+            "village__office", "village__name", F("due_on").asc(nulls_last=True),
+            "customer_number", "pk",
+        )
+    )  # fmt: skip
 
 
 def unsigned_households(

@@ -9,12 +9,14 @@ error into a translated message; nothing is half-written because the services ar
 from __future__ import annotations
 
 import csv
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,7 +29,6 @@ from houhu.grid.models import Village
 from houhu.lib.errors import DomainError
 
 from ..web import (
-    LIST_LIMIT,
     error_text,
     forbid_read_only,
     staff_context,
@@ -393,25 +394,30 @@ def pledge_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_GET
 def renewal_visits(request: HttpRequest) -> HttpResponse:
-    last_visit = HouseholdVisit.objects.filter(household=OuterRef("pk")).order_by("-visited_on")
-    due = selectors.households_due_for_renewal(user=request.user).annotate(
-        last_visit=Subquery(last_visit.values("visited_on")[:1])
-    )
-    households = list(
-        due.select_related("village").order_by(
-            "village__office", "village__name", "due_on", "customer_number"
-        )[:LIST_LIMIT]
-    )
-    total = len(households) if len(households) < LIST_LIMIT else due.count()
+    """The renewal visit list, used on a phone during the round: search (name, customer
+    number, village), only the households due or all of them, paged; `print=1` lists
+    every match on one page for the printed round."""
+    query = request.GET.get("q", "").strip()[:50]
+    due_only = request.GET.get("due", "1") != "0"
+    printing = request.GET.get("print") == "1"
+    households = selectors.renewal_visit_list(user=request.user, query=query, due_only=due_only)
+    page = None
+    if not printing:
+        page = Paginator(households, RENEWALS_PER_PAGE).get_page(request.GET.get("page"))
+        households = page.object_list
+    params = {"q": query, "due": "1" if due_only else "0"}
     return render(
         request,
         "pledges/renewal_visits.html",
         staff_context(
             request,
             households=households,
-            total=total,
-            truncated=total > len(households),
-            limit=LIST_LIMIT,
+            page=page,
+            total=page.paginator.count if page else len(households),
+            query=query,
+            due_only=due_only,
+            printing=printing,
+            params=urlencode({k: v for k, v in params.items() if v}),
             months=round(settings.PLEDGES_RENEWAL_DAYS / 30.4),
         ),
     )
@@ -465,6 +471,8 @@ def visit_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+# A phone shows this many households per page of the renewal list (one tap each).
+RENEWALS_PER_PAGE = 30
 CSV_HEADER = ("customer_number", "signed_on", "signatory", "witness")
 
 

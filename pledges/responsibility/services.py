@@ -193,6 +193,30 @@ def _as_polygon(polygon: Polygon | str | dict) -> Polygon:
     return polygon
 
 
+# A patch is a named person's promise to watch an area, filed under the grid whose manager
+# answers for it. Drawn by hand on a map, its edge overshoots the grid's boundary by a few
+# metres: up to this share of its area may lie outside. Beyond that it is REFUSED, not
+# clipped: clipping would silently change the area the person agreed to watch (and can cut
+# it into pieces one polygon cannot hold), and the part in another grid is for that grid's
+# manager to give. The manager redraws it, told how much lay outside.
+PATCH_OUTSIDE_TOLERANCE = 0.05
+
+
+def _check_within_grid(polygon: Polygon, district: District) -> None:
+    # Shares of areas in degrees: within one small grid the distortion cancels out.
+    outside = polygon.difference(district.boundary).area / polygon.area
+    if outside > PATCH_OUTSIDE_TOLERANCE:
+        raise errors.BadGeometry(
+            _(
+                "%(share)s%% of the drawn area lies outside the service grid %(grid)s: "
+                "draw the patch within the grid."
+            ),
+            field="polygon",
+            share=round(outside * 100),
+            grid=district.name,
+        )
+
+
 @transaction.atomic
 def assign_patch(
     *,
@@ -230,6 +254,7 @@ def assign_patch(
     elif not district.boundary.intersects(polygon):
         raise errors.BadGeometry(_("The drawn area is outside the chosen service grid."))
     require_district(by, district.pk)
+    _check_within_grid(polygon, district)
     _check_person_in_station(user, district.station_id)
     assignment = Assignment(
         scope=Assignment.Scope.PATCH,

@@ -8,9 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-from django.contrib.gis.geos import Point
+from django.contrib.gis.geos import LineString, Point
 
-from patrols.models import Report, ReportPhoto
+from houhu.grid.models import Line, Village
+from patrols.models import Report, ReportPhoto, ReportSighting
 from tests.e2e.test_patrols import (
     WAIT_MS,
     _fill_tree_report,
@@ -20,6 +21,7 @@ from tests.e2e.test_patrols import (
     login,
 )
 from tests.e2e.test_pledges_pages import scene
+from tests.factories import HouseholdFactory, villager_for
 from tests.patrols.factories import ReportFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -210,3 +212,74 @@ def test_report_form_names_hazards_in_everyday_words_with_pictures(phone_page, l
         )
         for i in range(icons.count())
     )
+
+
+def test_villager_told_of_the_same_hazard_nearby_adds_a_sighting_instead(
+    phone_page, live_server, demo_district
+):
+    villager = demo_district["villager"]
+    lon, lat = demo_district["near"]
+    neighbour = villager_for(HouseholdFactory(transformer_area=villager.household.transformer_area))
+    theirs = ReportFactory(
+        reporter=neighbour,
+        district=demo_district["district"],
+        kind=Report.Kind.TREE,
+        location=Point(lon, lat + 12 / 110_900, srid=4326),
+        note="邻居的备注",
+    )
+    _phone_at(phone_page, live_server, lon, lat)
+    login(phone_page, live_server.url, villager.username)
+    phone_page.goto(f"{live_server.url}/patrols/report/")
+    _fill_tree_report(phone_page)
+    phone_page.click("#submit")
+    phone_page.wait_for_selector("#nearby:not([hidden])", timeout=WAIT_MS)
+    text = phone_page.inner_text("#nearby")
+    assert "12 米" in text and "邻居" not in text
+    phone_page.click(f".nearby-add[data-report='{theirs.pk}']")
+    phone_page.wait_for_selector("#done:not([hidden])", timeout=WAIT_MS)
+    assert Report.objects.count() == 1
+    sighting = ReportSighting.objects.get()
+    assert sighting.report == theirs and sighting.by == villager
+
+    # Something else after all: the villager's own report goes out.
+    phone_page.click("#again")
+    _fill_tree_report(phone_page, trees="5")
+    phone_page.click("#submit")
+    phone_page.wait_for_selector("#nearby:not([hidden])", timeout=WAIT_MS)
+    phone_page.click("#nearby-send")
+    phone_page.wait_for_selector("#done:not([hidden])", timeout=WAIT_MS)
+    mine = Report.objects.get(reporter=villager)
+    assert mine.tree_count == 5
+    assert ReportSighting.objects.count() == 1
+
+
+def test_pick_map_without_basemap_shows_houses_lines_names_home_and_position(
+    phone_page, live_server, demo_district
+):
+    villager = demo_district["villager"]
+    home = villager.household
+    hx, hy = home.location.coords
+    for i in (1, 2, 3, 4):
+        HouseholdFactory(
+            transformer_area=home.transformer_area,
+            location=Point(hx + i * 30 / 96_000, hy, srid=4326),
+        )
+    Village.objects.filter(pk=home.village_id).update(centre=home.location)
+    Line.objects.filter(pk=demo_district["segment"].line_id).update(
+        name="10kV关庙线",
+        geom=LineString((hx - 0.002, hy + 0.0002), (hx + 0.002, hy + 0.0002), srid=4326),
+    )
+    _phone_at(phone_page, live_server, hx + 0.0001, hy)
+    login(phone_page, live_server.url, villager.username)
+    phone_page.goto(f"{live_server.url}/patrols/report/")
+    phone_page.click("#loc-map")
+    phone_page.wait_for_selector("#pick-map[data-home='1']", timeout=WAIT_MS)
+    box = phone_page.locator("#pick-map")
+    assert box.get_attribute("data-household") == "4"
+    assert box.get_attribute("data-line") == "1"
+    phone_page.wait_for_selector("#pick-map[data-here='1']", timeout=WAIT_MS)
+    labels = phone_page.locator("#pick-map .vm-label").all_inner_texts()
+    assert "10kV关庙线" in labels and "我家" in labels and "我在这里" in labels
+    assert home.village.name in labels
+    # No basemap configured: a plain background, no tile requested from anywhere.
+    assert "houhu-map--plain" in box.get_attribute("class")

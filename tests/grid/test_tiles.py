@@ -240,3 +240,35 @@ def test_a_household_moved_in_the_admin_leaves_its_old_tile(g, django_capture_on
         admin.site._registry[Household].save_model(request, household, None, True)
     assert decode(get_tile(g.staff, "households", old)) == []
     assert len(decode(get_tile(g.staff, "households", tile_of(household.location, 16)))) == 1
+
+
+def test_zoomed_out_reports_are_one_cell_not_one_feature_per_report(g):
+    for _ in range(60):
+        ReportFactory(
+            district=g.district, location=g.household.location, segment=g.segment_west,
+            distance_m=2.0, in_zone=True,
+        )  # fmt: skip
+    response = get_tile(g.staff, "reports", tile_of(g.household.location, 10))
+    cells = props(decode(response))
+    assert cells == [{"n": 60, "open": 60, "urgent": 60}]
+    assert len(response.content) < 200  # one point and three numbers, gzipped
+
+
+def test_report_search_finds_old_reports_by_number_and_words_a_page_at_a_time(g):
+    old = timezone.now() - dt.timedelta(days=900)
+    reports = [
+        ReportFactory(
+            district=g.district, location=g.household.location, status=Report.Status.VERIFIED,
+            note=f"杨树 {i}", submitted_at=old, status_changed_at=old,
+        )
+        for i in range(3)
+    ]  # fmt: skip
+    assert decode(get_tile(g.staff, "reports", tile_of(g.household.location, 15))) == []
+    client = Client()
+    client.force_login(g.staff)
+    page = client.get("/api/patrols/reports/", {"q": "杨树", "limit": 2}).json()
+    assert page["count"] == 3 and len(page["results"]) == 2 and page["next"]
+    found = client.get("/api/patrols/reports/", {"q": f"#{reports[1].pk}"}).json()
+    assert [r["id"] for r in found["results"]] == [reports[1].pk]
+    too_long = client.get("/api/patrols/reports/", {"q": "x" * 101})
+    assert too_long.status_code == 400 and "q" in too_long.json()

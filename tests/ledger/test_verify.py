@@ -95,7 +95,7 @@ def test_an_inserted_entry_is_named(chain):
 
 def test_a_kept_head_is_checked_and_a_rewritten_chain_loses_it(chain):
     station, found = chain
-    head = ledger.heads(station)[station]
+    head = ledger.heads([station])[station]
     assert head.hash == found[-1].hash_hex
     assert "ledger intact" in verify("--head", str(head))
     with pytest.raises(CommandError, match="dated"):

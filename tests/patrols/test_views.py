@@ -148,7 +148,9 @@ def test_staff_workspace_offers_every_grid_of_the_station_and_every_status(clien
     assert f'<option value="{grid["other"].pk}">' in html
     for value in Report.Status.values:
         assert f'<option value="{value}">' in html
-    assert "leaflet.markercluster.js" in html
+    # Reports are vector tiles drawn by Leaflet.VectorGrid (served locally), not markers.
+    assert "vendor/leaflet.vectorgrid-1.3.0/Leaflet.VectorGrid.bundled.min.js" in html
+    assert "markercluster" not in html
     # No tile server by default: the shared map draws vector layers on a plain background.
     assert re.search(r'id="houhu-map-config"[^>]*>[^<]*"tiles": \[\]', html)
 

@@ -232,6 +232,30 @@ def test_grid_manager_cannot_draw_a_patch_in_another_grid(world):
     assert not Assignment.objects.exists()
 
 
+def _across_the_east_edge(district, outside: float) -> Polygon:
+    """A 0.01 x 0.005 degree patch on the grid's east edge, `outside` of it beyond."""
+    _xmin, ymin, xmax, ymax = district.boundary.extent
+    y = (ymin + ymax) / 2
+    return Polygon.from_bbox((xmax - 0.01 * (1 - outside), y, xmax + 0.01 * outside, y + 0.005))
+
+
+def test_a_patch_mostly_outside_the_managers_grid_is_refused_naming_the_polygon(world):
+    patch = _across_the_east_edge(world.d1, outside=0.6)
+    patch.srid = 4326
+    with pytest.raises(errors.BadGeometry) as refused:
+        services.assign_patch(polygon=patch, person_name="x", by=world.m1)
+    assert refused.value.field == "polygon"
+    assert "60%" in refused.value.message and world.d1.name in refused.value.message
+    assert not Assignment.objects.exists()
+
+
+def test_a_patch_overshooting_the_grid_edge_by_a_hand_drawn_margin_is_kept_as_drawn(world):
+    patch = _across_the_east_edge(world.d1, outside=0.03)
+    patch.srid = 4326
+    a = services.assign_patch(polygon=patch, person_name="x", by=world.m1)
+    assert a.district == world.d1 and a.patch.equals_exact(patch, 1e-9)
+
+
 def test_ending_an_assignment_keeps_it_as_history(world, geo):
     (a,) = services.assign_segments(
         segments=[geo.a], person_name="甲", valid_from=dt.date(2025, 1, 1), by=world.m1

@@ -507,6 +507,40 @@ def test_renewal_list_shows_lapsed_pledges_of_the_managers_grid_only(client, gri
     assert [h.pk for h in response.context["households"]] == [grid["h1"].pk]
     html = response.content.decode()
     assert grid["h1"].customer_number in html and grid["village"].name in html
+    # The visit form is one tap away on each card.
+    assert f"{reverse('pledges:visit_new')}?household={grid['h1'].pk}" in html
+    # "All households" lists the fresh one too; a search narrows by customer number.
+    everyone = client.get(reverse("pledges:renewal_visits"), {"due": "0"}).context["households"]
+    assert {h.pk for h in everyone} == {grid["h1"].pk, grid["h2"].pk}
+    found = client.get(
+        reverse("pledges:renewal_visits"), {"due": "0", "q": grid["h2"].customer_number}
+    ).context["households"]
+    assert [h.pk for h in found] == [grid["h2"].pk]
+
+
+def test_renewal_list_pages_through_every_household_due_and_prints_them_all(client, grid, settings):
+    from tests.factories import HouseholdFactory
+
+    settings.PLEDGES_RENEWAL_DAYS = 365
+    old = dt.datetime(2023, 1, 5, 12, tzinfo=dt.UTC)
+    area, village = grid["h1"].transformer_area, grid["h1"].village
+    due = [grid["h1"]] + [
+        HouseholdFactory(transformer_area=area, village=village) for _ in range(64)
+    ]
+    for h in due:
+        PledgeFactory(household=h, version=grid["version"], signed_at=old)
+    login(client, grid["manager"])
+    seen = []
+    page = 1
+    while True:
+        response = client.get(reverse("pledges:renewal_visits"), {"page": page})
+        seen += [h.pk for h in response.context["households"]]
+        if not response.context["page"].has_next():
+            break
+        page += 1
+    assert sorted(seen) == sorted(h.pk for h in due) and page == 3
+    printed = client.get(reverse("pledges:renewal_visits"), {"print": "1"}).context["households"]
+    assert len(printed) == len(due)
 
 
 def test_coverage_tables_list_unsigned_households_and_unassigned_segments(client, grid):

@@ -286,7 +286,7 @@ def _children_table(client, station_id, month):
     raw = client.get("/stats/export/children.csv", params).content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(raw)))
     out_csv = {}
-    for row in rows[1:]:
+    for row in rows[1 : rows.index([])] if [] in rows else rows[1:]:  # the chain head follows
         values = {}
         for h, cell in zip(rows[0], row, strict=True):
             key = headers.get(h.removesuffix(" (%)"))

@@ -19,10 +19,10 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from stats import services
+from stats import fanout, services
 from stats.compute import compute_snapshots
-from stats.models import Snapshot, SnapshotRun
-from stats.tasks import refresh_all
+from stats.models import Level, Snapshot, SnapshotRun
+from stats.tasks import refresh_all, refresh_part
 from tests.conftest import ROOT, run_outbox
 from tests.stats.factories import JAN, NOW, small_county
 
@@ -32,13 +32,14 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)
 def test_range_refresh_runs_in_a_real_worker(celery_worker):
     c = small_county()
     result = refresh_all.delay(scope="range", first="2026-01-01", last="2026-01-31")
-    rows = result.get(timeout=60)
+    rows = fanout.wait(result, timeout=60)
     assert rows == Snapshot.objects.count() > 0
     d1 = Snapshot.objects.get(level="district", scope_id=c.d1.pk, period="month")
     assert (d1.reports, d1.confirmed, d1.verified) == (6, 2, 1)
     # Days with reports: 5, 6, 10, 12, 15 and 20 January.
     assert Snapshot.objects.filter(period="day", level="county").count() == 6
-    assert SnapshotRun.objects.filter(status="done").count() == 3  # day, month, year
+    # Day, month and year, of each station's part and the county's (stats.fanout).
+    assert SnapshotRun.objects.filter(status="done").count() == 3 * len(fanout.parts()) > 3
 
 
 def _beat_migration():
@@ -66,7 +67,7 @@ def test_beat_schedule_from_the_database_runs_the_hourly_refresh(celery_worker):
     scheduler = DatabaseScheduler(app=app, lazy=True)
     entry = scheduler.all_as_schedule()[mig.HOURLY]
     result = scheduler.apply_async(entry, advance=False)
-    assert result.get(timeout=60) > 0
+    assert fanout.wait(result, timeout=60) > 0
     month = timezone.localdate().replace(day=1)
     row = Snapshot.objects.get(
         level="district", scope_id=c.d1.pk, period="month", period_start=month
@@ -167,9 +168,14 @@ def test_worker_killed_mid_run_leaves_the_previous_complete_set(celery_worker):
     try:
         blocker.execute("BEGIN")
         blocker.execute("LOCK TABLE pledges_householdvisit IN ACCESS EXCLUSIVE MODE")
-        refresh_all.apply_async(
-            kwargs={"scope": "range", "first": "2026-01-01", "last": "2026-01-31"}, queue=queue
-        )
+        # The whole refresh as one task (what stats.fanout sends with STATS_FANOUT off).
+        refresh_part.apply_async(
+            kwargs={
+                "scope": "range", "first": "2026-01-01", "last": "2026-01-31",
+                "now": timezone.now().isoformat(), "levels": list(Level), "district_ids": None,
+            },
+            queue=queue,
+        )  # fmt: skip
         watcher = psycopg.connect(**_db_dsn(), autocommit=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

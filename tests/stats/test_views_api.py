@@ -129,7 +129,8 @@ def test_hazard_export_for_a_district_lists_open_hazards(client, leader, county)
         "/stats/export/hazards.csv", {"level": "district", "id": county.d1.pk, **MONTH}
     )
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert sorted(int(r[0]) for r in rows[1:]) == sorted(
+    table = rows[1 : rows.index([])] if [] in rows else rows[1:]  # the chain head follows
+    assert sorted(int(r[0]) for r in table) == sorted(
         [county.reports["r2"].pk, county.reports["r3"].pk]
     )
 

@@ -68,7 +68,9 @@
     styles[name] = options.style || STYLES[name];
     var query = options.query || "";
     var opts = {
-      rendererFactory: L.canvas.tile,
+      // Canvas tiles take every click over the whole tile (VectorGrid gives them pointer
+      // events); SVG tiles only on their shapes: `svg: true` for a layer above others.
+      rendererFactory: options.svg ? L.svg.tile : L.canvas.tile,
       vectorTileLayerStyles: styles,
       interactive: true,
       getFeatureId: featureId,
@@ -79,6 +81,15 @@
       if (options[k] !== undefined) opts[k] = options[k];
     });
     var vg = L.vectorGrid.protobuf(url(name, query), opts);
+    // A tile's point is placed in tile pixels and has no latitude/longitude; Leaflet 1.9
+    // takes any small circle with getLatLng for a marker and reads its position on a
+    // click, which then throws. Without getLatLng the click's own position is used.
+    var createLayer = vg._createLayer;
+    vg._createLayer = function (feat, pxPerExtent) {
+      var symbol = createLayer.call(this, feat, pxPerExtent);
+      if (symbol && symbol.getLatLng) symbol.getLatLng = null;
+      return symbol;
+    };
 
     vg.setQuery = function (q) {
       query = q || "";

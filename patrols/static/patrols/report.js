@@ -109,12 +109,18 @@
     var ready = window.L ? Promise.resolve() : Promise.all([
       loadOnce("link", { rel: "stylesheet", href: C.leafletCss }),
       loadOnce("script", { src: C.leafletJs }),
-    ]);
+    ]).then(function () { return loadOnce("script", { src: C.villagerMapJs }); });
     ready.then(function () {
       var here = field("lat").value ? [+field("lat").value, +field("lon").value] : C.center;
       // No tile server is assumed (tests, offline sites): the line segments drawn on a
       // plain background are what the villager aims at.
-      map = L.map(box, { preferCanvas: true }).setView(here, 16);
+      map = L.map(box, { preferCanvas: true }).setView(here, 17);
+      // Around the villager's home: the grid, the houses, the lines' names, where they stand.
+      HouhuVillagerMap.tiles(map, C.tiles);
+      if (C.aroundMe) {
+        HouhuVillagerMap.draw(map, { url: C.aroundMe, labels: { home: T.map_home, here: T.map_here } }).catch(function () {});
+        HouhuVillagerMap.locate(map, { here: T.map_here });
+      }
       fetch(form.getAttribute("data-segments") + "?bbox=" + map.getBounds().pad(2).toBBoxString(),
             { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : null; })
@@ -223,6 +229,9 @@
     return f;
   }
 
+  /* --- "already reported here?" (nearby.js asks; the villager decides) ------------- */
+  var nearbyChecked = null; // the place and kind last checked: asked once per place
+
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
     var f = collect();
@@ -231,8 +240,45 @@
     var fromExif = (!f.lat || !f.lon) && photos.length > 0;
     if ((!f.lat || !f.lon) && !fromExif) return showError(T.need_location);
     showError("");
+    var key = [f.kind, f.lon, f.lat].join();
+    if (!fromExif && window.HouhuNearby && nearbyChecked !== key) {
+      nearbyChecked = key;
+      var button = document.getElementById("submit");
+      button.disabled = true;
+      // No answer (no signal, slow server): send as usual; staff can still merge.
+      HouhuNearby.check(C.nearbyApi, f).then(function (rows) {
+        button.disabled = false;
+        if (!rows.length) return send(f, fromExif);
+        HouhuNearby.offer(rows, T, {
+          add: function (row) { return addSighting(f, row); },
+          send: function () { send(f, fromExif); },
+        });
+      });
+      return;
+    }
+    send(f, fromExif);
+  });
+
+  function finish(title, href) {
+    document.getElementById("done-title").textContent = title;
+    var link = document.getElementById("done-link");
+    if (href) link.href = href;
+    form.hidden = true;
+    document.getElementById("nearby").hidden = true;
+    document.getElementById("done").hidden = false;
+    try { localStorage.removeItem(DRAFT); } catch (e) { /* ignore */ }
+  }
+
+  function addSighting(f, row) {
+    return HouhuNearby.addSighting(C.sightingsApi, {
+      client_id: clientId, report: row.id, lon: f.lon, lat: f.lat, note: f.note || "",
+    }).then(function () { finish(T.sighting_title); }, function (e) { showError(e.message || T.server_error); });
+  }
+
+  function send(f, fromExif) {
     var button = document.getElementById("submit");
     button.disabled = true;
+    document.getElementById("nearby").hidden = true;
     var item = {
       client_id: clientId, user: C.userId, fields: f, csrf: HouhuOutbox.csrf(), created: Date.now(),
       // The downscaled copy has no EXIF; send the original when its GPS is all we have.
@@ -252,19 +298,16 @@
         showError(failed.error);
         return;
       }
-      document.getElementById("done-title").textContent = sent ? T.sent_title : T.queued_title;
-      var link = document.getElementById("done-link");
-      if (sent && sent.report && sent.report.id) link.href = C.detailBase + sent.report.id + "/";
-      form.hidden = true;
-      document.getElementById("done").hidden = false;
+      finish(sent ? T.sent_title : T.queued_title,
+             sent && sent.report && sent.report.id ? C.detailBase + sent.report.id + "/" : null);
       if (!sent) HouhuOutbox.requestSync();
-      try { localStorage.removeItem(DRAFT); } catch (e) { /* ignore */ }
     }).catch(function (e) {
       showError(String(e));
     }).then(function () { button.disabled = false; });
-  });
+  }
 
   document.getElementById("again").addEventListener("click", function () {
+    nearbyChecked = null;
     resetForm();
     form.hidden = false;
     document.getElementById("done").hidden = true;

@@ -1,10 +1,11 @@
-/* Staff map workspace: reports as clustered markers over the grid's districts and line
- * segments, filters that reload the report layer, and a side panel with the report's
- * facts, photos, history and the actions open to this user (decided by the API).
+/* Staff map workspace: reports as vector tiles over the grid's districts and line
+ * segments, filters that redraw the report layer, a search list for older reports, and a
+ * side panel with the report's facts, photos, history and the actions open to this user
+ * (decided by the API).
  *
- * Clustering in the browser with Leaflet.markercluster (vendored, MIT) rather than on the
- * server: one station has a few thousand reports a year, which the plugin handles with
- * chunked loading; a county-wide view would need server-side grouping. */
+ * Grouping on the server (PostGIS counts the reports per cell of each tile, see
+ * patrols/tiles.py), not in the browser: a county has millions of reports, and the map
+ * must not ship them all to count them. */
 (function () {
   "use strict";
   var T = JSON.parse(document.getElementById("patrols-i18n").textContent);
@@ -50,90 +51,113 @@
   var map = hm.map, layerControl = hm.layerControl;
 
   /* --- reports ---------------------------------------------------------------------- */
-  // Reports live in a pane of their own above the grid: the shared map redraws its
-  // segments on every pan, and a segment drawn later would otherwise take the clicks.
-  // SVG there (not canvas): only the few markers not folded into clusters are drawn, and
-  // an SVG pane lets clicks beside a marker fall through to the segments below.
+  // The server's vector tiles (houhu/grid/tiles.py, patrols/tiles.py): open reports and
+  // those closed in the last C.mapClosedDays days. Zoomed out, PostGIS counts them per
+  // cell (how many, how many open, open inside the protection zone); from zoom
+  // C.reportPointsMinZoom every report is drawn. The map's payload is bounded by the view,
+  // however many years the ledger holds; older reports are found by the search list
+  // (From/To, the search box: the paged report API).
+  // A pane above the grid; SVG tiles, so a click beside a report falls through to the
+  // segments below (canvas tiles would take every click).
   map.createPane("reports").style.zIndex = 450;
-  var renderer = L.svg({ pane: "reports" });
-  // A cluster says how urgent its contents are: red if an open hazard inside the
-  // protection zone is in it, orange if anything is still open, grey if all are closed.
-  function clusterIcon(cluster) {
-    var open = 0, urgent = 0, children = cluster.getAllChildMarkers();
-    children.forEach(function (m) {
-      var p = m.feature.properties;
-      if (OPEN[p.status]) { open++; if (p.in_zone) urgent++; }
-    });
-    var level = urgent ? "urgent" : open ? "open" : "closed";
-    return L.divIcon({
-      html: HouhuDom.el("div", null, [HouhuDom.el("span", { text: children.length })]),
-      className: "marker-cluster report-cluster " + level,
-      iconSize: L.point(40, 40),
-    });
+  // A cell says how urgent its contents are: red if an open hazard inside the protection
+  // zone is in it, orange if anything is still open, grey if all are closed.
+  var CELL_COLOURS = { urgent: "#c62828", open: "#ef6c00", closed: "#78909c" };
+  function cellStyle(p) {
+    var level = p.urgent ? "urgent" : p.open ? "open" : "closed";
+    return { radius: HouhuTiles.cellRadius(p.n) + 4, fill: true, fillColor: CELL_COLOURS[level],
+      fillOpacity: 0.75, color: "#fff", weight: 2 };
   }
-  var clusters = L.markerClusterGroup({
-    chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 45, iconCreateFunction: clusterIcon,
-  });
-  clusters.addTo(map);
-  layerControl.addOverlay(clusters, T.reports);
-  var markers = {};
-  var reportsFitted = false;
-
   function styleFor(p) {
     var colour = KIND_COLOURS[p.kind] || "#555";
     var closed = !OPEN[p.status], fresh = NEW[p.status];
     return {
-      radius: p.in_zone ? 9 : 7, color: fresh ? "#fff" : closed ? colour : "#212121",
+      radius: p.in_zone ? 9 : 7, fill: true, color: fresh ? "#fff" : closed ? colour : "#212121",
       weight: fresh ? 3 : 2, fillColor: colour, fillOpacity: closed ? 0.25 : 0.9,
       opacity: closed ? 0.5 : 1, dashArray: TO_VERIFY[p.status] ? "3 3" : null,
-      pane: "reports", renderer: renderer,
     };
   }
 
-  function query() {
+  // The filters that apply to the map; dates and the search box drive the search list.
+  var MAP_FILTERS = { kind: 1, status: 1, district: 1, in_zone: 1 };
+  function query(keep) {
     var params = new URLSearchParams();
     Array.prototype.forEach.call(filters.elements, function (f) {
-      if (!f.name) return;
+      if (!f.name || (keep && !keep[f.name])) return;
       if (f.type === "checkbox") { if (f.checked) params.set(f.name, f.value); }
       else if (f.value) params.set(f.name, f.value);
     });
     return params.toString();
   }
 
-  function loadReports() {
-    // The whole filtered set, not a bbox: cluster counts at low zoom must count every report.
-    return getJSON(mapEl.getAttribute("data-layer") + "?" + query()).then(function (fc) {
-      clusters.clearLayers(); markers = {};
-      var list = (fc.features || []).map(function (f) {
-        var c = f.geometry.coordinates, p = f.properties;
-        var m = L.circleMarker([c[1], c[0]], styleFor(p));
-        m.feature = f;
-        HouhuDom.tooltip(m, (p.kind_label || p.kind) + " · " + (p.status_label || p.status));
-        m.on("click", function () { openReport(p.id); });
-        markers[p.id] = m;
-        return m;
-      });
-      clusters.addLayers(list);
-      window.patrolsWorkspace.markers = markers;
-      countEl.textContent = fmt(T.count, { n: list.length });
-      mapEl.setAttribute("data-report-count", list.length);
-      if (!reportsFitted && list.length) {
-        reportsFitted = true;
-        fitToReports();
-      }
-      window.patrolsWorkspaceReady = true;
-    }).catch(function () { countEl.textContent = T.load_failed; });
-  }
-
-  function fitToReports() {
-    if (clusters.getLayers().length) map.fitBounds(clusters.getBounds().pad(0.2), { maxZoom: 16, animate: false });
-  }
-  // The shared map fits itself to the grids when its layers arrive; the reports are what
-  // staff came for, so fit to them again after that (once).
-  mapEl.addEventListener("houhu:loaded", function refit() {
-    mapEl.removeEventListener("houhu:loaded", refit);
-    if (reportsFitted) fitToReports();
+  var reports = HouhuTiles.layer("reports", {
+    pane: "reports", svg: true, query: query(MAP_FILTERS),
+    style: function (p) { return p.n !== undefined ? cellStyle(p) : styleFor(p); },
   });
+  reports.on("click", function (e) {
+    var p = e.layer.properties || {};
+    // A cell opens onto its reports: zoom in towards the zoom where each one is drawn.
+    if (p.n !== undefined) map.setView(e.latlng, Math.min(map.getZoom() + 2, C.reportPointsMinZoom));
+    else openReport(p.id);
+  });
+  // The count of what the visible tiles hold, once the shared map has fitted itself to the
+  // grids (its "houhu:loaded") and the tiles of that view are drawn, whichever comes last.
+  function publishReports() {
+    if (mapEl.dataset.ready !== "1" || reports.isLoading()) return;
+    var s = reports.summary();
+    countEl.textContent = fmt(T.count, { n: s.total });
+    mapEl.setAttribute("data-report-count", s.total);
+    window.patrolsWorkspaceReady = true;
+  }
+  reports.on("load", publishReports);
+  mapEl.addEventListener("houhu:loaded", publishReports);
+  reports.addTo(map);
+  layerControl.addOverlay(reports, T.reports);
+
+  function loadReports() {
+    reports.setQuery(query(MAP_FILTERS));
+    return Promise.resolve();
+  }
+  // After a step taken here: the tiles of the report's grid are stale on the server (their
+  // version moved); redrawing revalidates every tile, unchanged ones answer 304.
+  function redrawReports() { reports.redraw(); }
+
+  /* --- search: every report, however old, a page at a time ------------------------- */
+  var results = document.getElementById("ws-search");
+  var SEARCH_FILTERS = { kind: 1, status: 1, district: 1, in_zone: 1, since: 1, until: 1, q: 1 };
+  var PAGE = 20;
+  function searching() {
+    var f = filters.elements;
+    return !!(f.since.value || f.until.value || f.q.value.trim());
+  }
+  function loadSearch(offset) {
+    offset = offset || 0;
+    if (!searching()) { results.hidden = true; HouhuDom.clear(results); return Promise.resolve(); }
+    var url = mapEl.getAttribute("data-api") + "?" + query(SEARCH_FILTERS) + "&limit=" + PAGE + "&offset=" + offset;
+    return getJSON(url).then(function (page) {
+      if (!offset) {
+        HouhuDom.clear(results);
+        results.appendChild(el("h2", null, fmt(T.search_found, { n: page.count })));
+        results.appendChild(el("ol", "search-list"));
+      }
+      var list = results.querySelector("ol");
+      var more = results.querySelector(".search-more");
+      if (more) more.remove();
+      page.results.forEach(function (r) {
+        var li = el("li"), a = el("a", "search-open", "#" + r.id + " " + (r.kind_label || r.kind) + " · " +
+          (r.status_label || r.status) + " · " + when(r.submitted_at));
+        a.href = "#report=" + r.id; a.setAttribute("data-report", r.id);
+        li.appendChild(a); list.appendChild(li);
+      });
+      if (!page.count) results.appendChild(el("p", "hint", T.search_none));
+      if (page.next) {
+        var b = el("button", "btn2 search-more", T.queue_more); b.type = "button";
+        b.onclick = function () { loadSearch(offset + PAGE); };
+        results.appendChild(b);
+      }
+      results.hidden = false;
+    }).catch(function () { results.hidden = false; HouhuDom.clear(results).appendChild(el("p", "error", T.load_failed)); });
+  }
 
   function loadCounts() {
     var box = document.getElementById("ws-counts");
@@ -200,12 +224,20 @@
     };
   }
 
-  function openReport(id) {
+  function reportLatLng(r) {
+    var loc = r.location || r.geometry;
+    var c = loc && loc.coordinates ? loc.coordinates : (r.lon != null ? [r.lon, r.lat] : null);
+    return c ? L.latLng(c[1], c[0]) : null;
+  }
+
+  function openReport(id, opts) {
     current = id;
     panel.hidden = false;
     map.invalidateSize();
     return getJSON(mapEl.getAttribute("data-api") + id + "/").then(function (r) {
       renderPanel(r);
+      var at = opts && opts.centre && reportLatLng(r);
+      if (at) map.setView(at, Math.max(map.getZoom(), C.reportPointsMinZoom + 2));
       // On a phone the panel sits under the map: bring it into view.
       if (window.matchMedia("(max-width: 48rem)").matches) panel.scrollIntoView({ block: "start" });
     })
@@ -287,8 +319,8 @@
         li.appendChild(el("strong", null, (from ? from + " → " : "") + to));
         li.appendChild(el("span", "meta", " " + when(e.at) + " " + fmt(T.by, { name: name(e.actor_name || e.actor) })));
         if (e.note) li.appendChild(el("div", null, e.note));
-        var extra = e.data && Object.keys(e.data).length ? Object.keys(e.data).map(function (k) { return k + ": " + e.data[k]; }).join(", ") : "";
-        if (extra) li.appendChild(el("div", "meta", extra));
+        // In words, from the API (cleared by, evidence): never the raw data.
+        if (e.details && e.details.length) li.appendChild(el("div", "meta", e.details.join(" · ")));
         ol.appendChild(li);
       });
       panel.appendChild(ol);
@@ -304,7 +336,10 @@
       if (r.kind === "tree") f.unshift(["trees_removed", T.trees_removed, "number"]);
       f.push(["photos", T.after_photo, "file"]);
     }
-    if (action === "verify") f.push(["photos", T.evidence, "file"]);
+    if (action === "verify") {
+      f.push(["photos", T.evidence, "file"]);
+      f.push(["witness", T.witness, "text"]);
+    }
     if (action === "merge") f.unshift(["merge_into", T.merge_into, "merge"]);
     return f;
   }
@@ -314,6 +349,13 @@
     // "Merge" needs a report to merge into: offered only when the API suggests one.
     var actions = (r.allowed_actions || []).filter(function (a) {
       return a !== "merge" || (r.merge_candidates && r.merge_candidates.length);
+    });
+    // Why the others are not offered, in the workflow's words (four eyes, role).
+    var why = r.unavailable_actions || {};
+    Object.keys(why).forEach(function (a) {
+      var p = el("p", "hint why-not", (C.actions[a] || a) + ": " + why[a]);
+      p.setAttribute("data-action", a);
+      panel.appendChild(p);
     });
     if (!actions.length) { panel.appendChild(el("p", "hint", T.no_actions)); return; }
     var bar = el("div", "actions"), formBox = el("div");
@@ -343,7 +385,9 @@
       var input;
       if (spec[2] === "textarea") { input = el("textarea"); input.rows = 2; input.maxLength = C.limits.note; }
       else if (spec[2] === "cleared_by") {
-        input = el("select");
+        // No default: staff choose who cleared it (the API refuses an empty choice too).
+        input = el("select"); input.required = true;
+        var none = el("option", null, T.choose); none.value = ""; input.appendChild(none);
         Object.keys(C.clearedBy).forEach(function (k) {
           var opt = el("option", null, C.clearedBy[k]); opt.value = k; input.appendChild(opt);
         });
@@ -367,6 +411,20 @@
       input.name = spec[0]; input.id = id;
       form.appendChild(input);
     });
+    if (action === "verify") {
+      // The phone's position goes with the evidence photo: the API measures it against
+      // the hazard (the station's distance, patrols.workflow.evidence_rule).
+      // The inputs exist only once there is a fix: an empty number is not "no position".
+      form.appendChild(el("p", "hint", T.on_site_hint));
+      if (navigator.geolocation) {
+        navigator.geolocation.getCurrentPosition(function (pos) {
+          [["lon", pos.coords.longitude], ["lat", pos.coords.latitude]].forEach(function (kv) {
+            var h = form.elements[kv[0]] || el("input");
+            h.type = "hidden"; h.name = kv[0]; h.value = kv[1]; form.appendChild(h);
+          });
+        }, function () {}, { enableHighAccuracy: true, timeout: 15000 });
+      }
+    }
     var err = el("p", "error"); err.setAttribute("role", "alert"); err.hidden = true;
     var send = el("button", "primary", T.send); send.type = "submit";
     form.appendChild(err); form.appendChild(send);
@@ -374,7 +432,8 @@
       ev.preventDefault();
       var fd = new FormData(form);
       fd.append("action", action);
-      Array.prototype.slice.call(fd.keys()).forEach(function (k) {
+      // Array.from: slice() of an iterator is an empty array, which sent empty fields.
+      Array.from(fd.keys()).forEach(function (k) {
         if (fd.get(k) === "" || (fd.get(k) instanceof File && !fd.get(k).size)) fd.delete(k);
       });
       send.disabled = true; err.hidden = true;
@@ -386,7 +445,7 @@
           if (!res.ok) throw new Error(HouhuOutbox.errorText(data) || String(res.status));
           renderPanel(data && data.id ? data : r);
           if (!(data && data.id)) openReport(r.id);
-          loadReports(); loadCounts(); notices.reload(); queue.reload();
+          redrawReports(); loadCounts(); notices.reload(); queue.reload();
         });
       }).catch(function (e) {
         err.hidden = false; err.textContent = e.message; send.disabled = false;
@@ -396,8 +455,8 @@
   }
 
   // For people and tests driving the page from the console.
-  window.patrolsWorkspace = { map: map, clusters: clusters, markers: markers, openReport: openReport };
-  filters.addEventListener("change", function () { loadReports(); loadCounts(); });
+  window.patrolsWorkspace = { map: map, reports: reports, openReport: openReport, search: loadSearch };
+  filters.addEventListener("change", function () { loadReports(); loadCounts(); loadSearch(); });
   filters.addEventListener("submit", function (ev) { ev.preventDefault(); });
   // "#report=<id>" opens that report: links from notifications and from colleagues.
   function openFromHash() {
@@ -405,6 +464,12 @@
     if (m) openReport(+m[1]);
   }
   window.addEventListener("hashchange", openFromHash);
+  results.addEventListener("click", function (ev) {
+    var a = ev.target.closest && ev.target.closest("a.search-open");
+    if (!a) return;
+    ev.preventDefault();
+    openReport(+a.getAttribute("data-report"), { centre: true });
+  });
   var noticeButton = document.getElementById("ws-notices");
   var notices = HouhuNotices.mount(noticeButton, document.getElementById("ws-notices-list"), {
     api: noticeButton.getAttribute("data-api"), label: T.notices, empty: T.no_notices,
@@ -414,12 +479,10 @@
   var queue = HouhuQueue.mount(queueEl, {
     api: queueEl.getAttribute("data-api"), T: T,
     open: function (id) {
-      openReport(id);
       // Centre the map on it too: the queue is read beside the map.
-      var m = markers && markers[id];
-      if (m && m.getLatLng) clusters.zoomToShowLayer(m, function () { m.openTooltip && m.openTooltip(); });
+      openReport(id, { centre: true });
     },
   });
-  loadReports().then(openFromHash);
+  openFromHash();
   loadCounts();
 })();

@@ -30,11 +30,10 @@ class Command(BaseCommand):
         breaks = verify.first_breaks(station)
         problems += [f"BROKEN: {b.describe()}" for b in breaks]
         broken = {b.station_id for b in breaks}
-        for h in verify.heads(station).values():
+        stations = [station] if station is not None else verify.stations()
+        for h in verify.heads(stations).values():
             state = "BROKEN" if h.station_id in broken else "intact"
-            self.stdout.write(
-                f"station {h.station_id}: {h.entries} entries, head #{h.seq} {h}: {state}"
-            )
+            self.stdout.write(f"station {h.station_id}: head #{h.seq} {h}: {state}")
         if problems:
             raise CommandError("\n".join(problems))
         self.stdout.write(self.style.SUCCESS("ledger intact"))
