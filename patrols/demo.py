@@ -26,6 +26,7 @@ from django.utils import timezone
 from houhu.accounts.models import User
 from houhu.grid.models import Segment
 
+from . import figures
 from .models import Report, ReportEvent
 
 S = Report.Status
@@ -85,6 +86,20 @@ DELAYS_H = {
     A.CONFIRM: (2.0, 1.0), A.REJECT: (2.0, 1.0), A.CLEAR: (4.0, 0.8), A.VERIFY: (3.5, 0.8),
     A.NOT_FIXED: (4.0, 0.8), A.STOP: (0.0, 0.5), A.PERMIT: (3.0, 0.7), A.ESCALATE: (2.0, 0.7),
 }  # fmt: skip
+
+
+WITNESSES = ["村民代表王建国", "村委会李春梅", "护线员张德胜", "组长刘志强"]
+
+
+def _clock_hours(kind: str, status: str) -> float | None:
+    """The service target running on a report of this kind left in this status, if any."""
+    if kind == K.NOTHING_FOUND:
+        return None
+    if status in Report.AWAITING_DECISION:
+        return float(figures.default_targets())
+    if status in Report.AWAITING_CLEARING:
+        return float(figures.clear_hours()[kind])
+    return None
 
 
 def load_demo(*, stations: Sequence, seed: int) -> None:
@@ -152,6 +167,16 @@ def _load_station(station, rng: random.Random) -> None:
         i = rng.choice(cleared_trees)
         trees[i] = trees.get(i, 0) + 1
 
+    # Four eyes (patrols.workflow): a hazard's verification is by someone other than who
+    # recorded its clearing, with evidence from the site. Drawn from their own generator so
+    # that the rest of the demo stays what it was.
+    eyes = random.Random(f"four-eyes-{station.code}")  # noqa: S311 - reproducible demo
+    people = [*staff, *{m.pk: m for m in managers.values() if m}.values()] or [fallback]
+
+    def second_person(first):
+        others = [p for p in people if p.pk != first.pk]
+        return eyes.choice(others) if others else first
+
     reports: list[Report] = []
     chains: list[list[tuple[str, str, str, dt.datetime, Any]]] = []
     for i, (kind, status, cleared_by, behaviour) in enumerate(jobs):
@@ -176,7 +201,18 @@ def _load_station(station, rng: random.Random) -> None:
             mu, sigma = DELAYS_H[action]
             at = min(at + dt.timedelta(hours=rng.lognormvariate(mu, sigma)), now)
             by = reporter if action == A.NOT_FIXED else actor
+            if action == A.VERIFY and hazard:
+                by = second_person(actor)
             steps.append((action, TARGET[action], NOTES[action], at, by))
+        # A report still on a clock is recent: it entered its status within 1.35 times its
+        # service target (patrols.figures), so about a quarter of the open ones are
+        # overdue, as in a station that keeps up, instead of nearly all of them.
+        clock = _clock_hours(kind, status)
+        if clock is not None:
+            since = now - dt.timedelta(hours=rng.uniform(0.05, 1.35) * clock)
+            shift = since - at
+            written, received, at = written + shift, received + shift, since
+            steps = [(a, t, n, when + shift, by) for a, t, n, when, by in steps]
         milestones = {a: t for a, _, _, t, _ in steps}
         is_tree = kind == K.TREE
         reports.append(
@@ -232,6 +268,13 @@ def _load_station(station, rng: random.Random) -> None:
         previous = S.SUBMITTED
         for action, target, note, at, by in steps:
             data: dict[str, Any] = {}
+            evidence: dict[str, Any] = {}
+            if action == A.VERIFY and report.kind != K.CONSTRUCTION:
+                # Mostly a photo taken on the spot; sometimes a villager who was there.
+                if eyes.random() < 0.8:
+                    evidence = {"evidence_distance_m": round(eyes.uniform(2, 40), 1)}
+                else:
+                    evidence = {"witness_name": eyes.choice(WITNESSES)}
             if action == A.CLEAR:
                 data = {"cleared_by": report.cleared_by}
                 if report.trees_removed is not None:
@@ -239,7 +282,7 @@ def _load_station(station, rng: random.Random) -> None:
             events.append(
                 ReportEvent(
                     report=report, actor=by, at=at, action=action, from_status=previous,
-                    to_status=target, note=note, data=data,
+                    to_status=target, note=note, data=data, **evidence,
                 )
             )  # fmt: skip
             previous = target

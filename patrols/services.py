@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from houhu.accounts import scopes
 from houhu.accounts.scopes import Can, can_act_in_district
+from houhu.grid.geo import metres_between
 from houhu.lib.dates import CLOCK_SKEW
 from houhu.lib.signals import ledger_changed
 from houhu.outbox.services import defer
@@ -42,6 +43,9 @@ if TYPE_CHECKING:
 
 K = Report.Kind
 A = ReportEvent.Action
+
+# "Cleared by" has no default: said by the service and the boundary alike.
+CLEARED_BY_MISSING = _("Choose who cleared it: the villagers, the station crew or someone else.")
 
 # Phone clocks drift: a report dated up to CLOCK_SKEW ahead (further is refused at the
 # boundary, houhu.lib.dates) is stored at the time it arrived.
@@ -278,6 +282,44 @@ class Step:
     trees_removed: int | None = None
     merge_into: int | None = None
     photos: tuple = ()
+    witness: str = ""  # a second person present at a verification
+    position: Point | None = None  # the phone's position when the evidence was taken
+
+
+def _on_site_evidence(report: Report, step: Step, processed) -> dict[str, Any]:
+    """The event's evidence fields for a verification, or a translated refusal: a photo
+    taken within the station's distance of the hazard (the phone's position, else the
+    photo's own GPS), or, where the station allows it, a second person's name."""
+    rule = workflow.evidence_rule(report.district.station.code)
+    too_far = None
+    if processed:
+        where = step.position or next((p.gps for p in processed if p.gps is not None), None)
+        if where is not None:
+            metres = metres_between(report.location, where)
+            if metres <= rule.max_distance_m:
+                return {"evidence_distance_m": round(metres, 1)}
+            too_far = metres
+    witness = step.witness.strip()
+    if witness and rule.second_person_allowed:
+        return {"witness_name": witness}
+    limit = {"max": f"{rule.max_distance_m:g}"}
+    if too_far is not None:
+        raise InvalidInput(
+            _("The evidence photo was taken %(m)s m from the hazard; take it within %(max)s m.")
+            % {"m": f"{too_far:.0f}", **limit},
+            field="photos",
+        )
+    if rule.second_person_allowed:
+        message = _(
+            "Verification needs evidence from the site: a photo taken within %(max)s m of "
+            "the hazard with the phone's position, or the name of a second person present."
+        )
+    else:
+        message = _(
+            "Verification needs evidence from the site: a photo taken within %(max)s m of "
+            "the hazard with the phone's position."
+        )
+    raise InvalidInput(message % limit, field="photos")
 
 
 def report_transition(*, report: Report, step: Step, by: User) -> Report:
@@ -313,10 +355,7 @@ def report_transition(*, report: Report, step: Step, by: User) -> Report:
             raise InvalidInput(messages.get(action, _("A note is required.")), field="note")
         if row.needs_photo and not processed:
             raise InvalidInput(_("Add a photo taken after the clearing."), field="photos")
-        if row.needs_evidence and not (processed or note):
-            raise InvalidInput(
-                _("Add evidence for the verification: a photo or a note."), field="note"
-            )
+        evidence = _on_site_evidence(current, step, processed) if row.needs_on_site else {}
 
         now = timezone.now()
         from_status = current.status
@@ -324,7 +363,7 @@ def report_transition(*, report: Report, step: Step, by: User) -> Report:
         event_data: dict[str, Any] = {}
         if row.needs_clearing:
             if not step.cleared_by:
-                raise InvalidInput(_("Choose one."), field="cleared_by")
+                raise InvalidInput(CLEARED_BY_MISSING, field="cleared_by")
             trees_removed = None
             if current.kind == K.TREE:
                 if step.trees_removed is None:
@@ -383,6 +422,7 @@ def report_transition(*, report: Report, step: Step, by: User) -> Report:
             to_status=row.target,
             note=note,
             data=event_data,
+            **evidence,
         )
         stage = ReportPhoto.Stage.CLEARING if action == A.CLEAR else ReportPhoto.Stage.EVIDENCE
         photo_ids = _save_photos(

@@ -42,6 +42,8 @@ REPORT_TEXT = {
     "located_map": gettext_lazy("Location chosen on the map"),
     "located_exif": gettext_lazy("Location taken from the photo"),
     "no_gps": gettext_lazy("Could not get your location. Tap “Choose on the map”."),
+    "map_home": gettext_lazy("My home"),
+    "map_here": gettext_lazy("I am here"),
     "tap_map": gettext_lazy("Tap the map where the problem is."),
     "map_failed": gettext_lazy("The map could not be loaded. Try again when there is signal."),
     "need_kind": gettext_lazy("Choose what you found."),
@@ -155,7 +157,12 @@ WORKSPACE_TEXT = {
     "trees_removed": gettext_lazy("Trees removed"),
     "cleared_by": gettext_lazy("Cleared by"),
     "after_photo": gettext_lazy("Photo after clearing"),
-    "evidence": gettext_lazy("Evidence photo"),
+    "evidence": gettext_lazy("Evidence photo (taken here, now)"),
+    "witness": gettext_lazy("Or: a second person present (name)"),
+    "on_site_hint": gettext_lazy(
+        "Your phone's position is sent with the photo: it must be taken near the hazard."
+    ),
+    "choose": gettext_lazy("Choose…"),
     "merge_into": gettext_lazy("Duplicate of report"),
     "send": gettext_lazy("Save"),
     "saved": gettext_lazy("Saved."),
@@ -201,6 +208,10 @@ def _report_config(request: HttpRequest) -> dict:
         # stays off the critical path of a 400 kbit/s phone.
         "leafletJs": static("leaflet/leaflet.js"),
         "leafletCss": static("leaflet/leaflet.css"),
+        "villagerMapJs": static("js/villager-map.js"),
+        # The villager's surroundings (houhu.grid.surroundings); the basemap if configured.
+        "aroundMe": "/api/layers/around-me/" if user.household_id else None,
+        "tiles": [list(t) for t in settings.LEAFLET_CONFIG.get("TILES") or []],
         "sw": reverse("accounts:service_worker"),
         "segments": _api_urls()["segments"],
         "nearbyApi": "/api/patrols/nearby/",

@@ -19,6 +19,6 @@ class PledgesConfig(AppConfig):
         offline.register_offline(
             "pledges",
             pages=("pledges:my_compact", "pledges:my_responsibility"),
-            prefixes=("/pledges/me/",),
+            prefixes=("/pledges/me/", "/api/layers/around-me/"),
             assets=("pledges/pledges.css", "pledges/my-map.js"),
         )

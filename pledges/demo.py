@@ -10,7 +10,9 @@ Per station, idempotently (each part is skipped if already present):
   ~15 % new on 2024, ~10 % still on the 2016 version (due for renewal: the visit list);
   paper with the grid manager as witness, online for households with a villager account;
 - a primary line guard for ~80 % of segments, one village-cadre patch per grid;
-- front doors derived for one village in each of three grids, about half confirmed.
+- front doors derived for every village of every grid, six in seven confirmed, and one
+  for every demo villager's household (the nearest stretch within 1 km if none is
+  within the usual distance).
 
 Fast: everything is INSERT … SELECT in PostGIS with a seeded md5 for the random choices
 (one station: ~20,000 pledge rows, 28,000 events, 1,700 assignments in 3-6 s measured
@@ -23,7 +25,6 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Count
 from django.utils import timezone
 
 from houhu.accounts.models import User
@@ -354,18 +355,34 @@ def _assignments(station: Station, seed: int, staff: User | None) -> None:
         cur.execute(_PATCHES_SQL, params)
     if staff is None:
         return
-    # One village in each of three grids, so that several grid maps show front doors.
-    districts = station.districts.order_by("code")[:3]
-    for district in districts:
-        village = (
-            Village.objects.filter(households__transformer_area__district=district)
-            .annotate(n=Count("households"))
-            .order_by("-n", "code")
-            .first()
-        )
-        if village is not None:
-            services.derive_front_doors(village=village, by=staff)
-    # About half of the proposed front doors were checked on site by the grid managers.
+    # 家家户户包门前 in every grid: each village's front doors proposed (the nearest segment
+    # within PLEDGES_FRONT_DOOR_MAX_DISTANCE_M), as staff do from the assignment map.
+    for village in Village.objects.filter(station=station).order_by("code"):
+        services.derive_front_doors(village=village, by=staff)
+    # Every demo villager answers for something, so their "my responsibility" page is never
+    # empty: a household further than that from any line takes the stretch nearest to it
+    # (within the search limit), as a grid manager would assign it by hand.
+    villager_households = list(
+        User.objects.filter(role=User.Role.VILLAGER, household__village__station=station)
+        .values_list("household_id", "household__village_id")
+        .order_by("household_id")
+    )
+    with_door = set(
+        Assignment.objects.filter(
+            scope=Assignment.Scope.FRONT_DOOR,
+            household_id__in=[h for h, _v in villager_households],
+        ).values_list("household_id", flat=True)
+    )
+    for household_id, village_id in villager_households:
+        if household_id not in with_door:
+            services.derive_front_doors(
+                village=Village.objects.get(pk=village_id),
+                by=staff,
+                max_distance_m=services.FRONT_DOOR_SEARCH_LIMIT_M,
+                household_ids=[household_id],
+            )
+    # Most proposed front doors were checked on site by the grid managers (six in seven,
+    # the villagers' own among them); the rest still wait in every grid.
     with connection.cursor() as cur:
         cur.execute(
             """
@@ -373,7 +390,7 @@ def _assignments(station: Station, seed: int, staff: User | None) -> None:
                 UPDATE pledges_assignment a SET front_door_state = 'confirmed'
                 WHERE a.scope = 'front_door' AND a.front_door_state = 'proposed'
                   AND a.district_id IN (SELECT id FROM grid_district WHERE station_id = %(s)s)
-                  AND a.household_id %% 2 = 0
+                  AND (a.household_id %% 7 <> 0 OR a.household_id = ANY(%(villagers)s))
                 RETURNING a.id
             )
             INSERT INTO pledges_assignmentevent (assignment_id, at, by_id, action,
@@ -381,7 +398,12 @@ def _assignments(station: Station, seed: int, staff: User | None) -> None:
             SELECT id, %(now)s, %(staff)s, 'confirmed', 'proposed', 'confirmed', 'demo'
             FROM conf
             """,
-            {"s": station.pk, "now": timezone.now(), "staff": staff.pk},
+            {
+                "s": station.pk,
+                "now": timezone.now(),
+                "staff": staff.pk,
+                "villagers": [h for h, _v in villager_households],
+            },
         )
 
 

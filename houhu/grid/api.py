@@ -4,9 +4,11 @@ PostGIS (`layers.py`); the lists are paginated JSON."""
 
 from __future__ import annotations
 
+import json
+
 from django.db.models import FloatField, QuerySet
 from django.db.models.functions import Round
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import viewsets
@@ -16,7 +18,7 @@ from rest_framework.views import APIView
 from houhu.lib import geojson
 from houhu.lib.db_router import ReplicaReadsMixin
 
-from . import filters, layers, selectors, serializers
+from . import filters, layers, selectors, serializers, surroundings
 from .geo import length_m
 
 GEOJSON = "application/geo+json"
@@ -229,6 +231,28 @@ class HouseholdLayer(LayerView):
         return layers.households_layer(
             rows, with_names=selectors.household_identity_visible(request.user)
         )
+
+
+@extend_schema(
+    summary="Around my home (a villager): grid, area, villages, nearby households, lines",
+    tags=["map layers"],
+    responses={
+        (200, GEOJSON): OpenApiResponse(
+            response=OpenApiTypes.OBJECT,
+            description="FeatureCollection; properties.layer is district, area, village, "
+            "household (no name), line or home; properties.name where it has one.",
+        ),
+        404: OpenApiResponse(description="Not a villager with a household"),
+    },
+)
+class AroundMe(ReplicaReadsMixin, APIView):
+    """The villager's own map without a basemap (houhu.grid.surroundings)."""
+
+    def get(self, request: Request) -> HttpResponse:
+        data = surroundings.around_home(request.user)
+        if data is None:
+            raise Http404
+        return HttpResponse(json.dumps(data, ensure_ascii=False), content_type=GEOJSON)
 
 
 # --- Plain JSON lists -------------------------------------------------------------------

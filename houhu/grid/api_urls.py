@@ -23,5 +23,6 @@ urlpatterns = [
     path("layers/lines/", api.LineLayer.as_view(), name="layer-lines"),
     path("layers/segments/", api.SegmentLayer.as_view(), name="layer-segments"),
     path("layers/households/", api.HouseholdLayer.as_view(), name="layer-households"),
+    path("layers/around-me/", api.AroundMe.as_view(), name="layer-around-me"),
     *router.urls,
 ]

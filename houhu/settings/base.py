@@ -343,6 +343,13 @@ HOUHU_SITE_URL = env_str("HOUHU_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # SMS: the dotted path of a function send(*, phone, text, key) wrapping a provider; empty,
 # no SMS (the hook is described in patrols/notifications.py).
 PATROLS_SMS_SENDER = env_str("PATROLS_SMS_SENDER", "")
+# Four eyes (patrols.workflow): what a verification of a cleared hazard must bring from the
+# site. A photo counts when the phone's position (or the photo's own GPS) is within
+# max_distance_m of the hazard; a named second person present counts where allowed. Per
+# station by its code; "default" for the others.
+PATROLS_VERIFY_EVIDENCE = {
+    "default": {"max_distance_m": 50.0, "second_person_allowed": True},
+}
 # Stable OpenAPI enum names for the report choices (otherwise "kind"/"status" collide with
 # other apps' fields and get hashed names the front end cannot rely on).
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(

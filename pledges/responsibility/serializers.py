@@ -41,7 +41,9 @@ class AssignmentSerializer(PersonalFields, GeoFeatureModelSerializer):
     person = serializers.CharField(source="person_label", read_only=True, allow_null=True)
     person_name = serializers.CharField(read_only=True, allow_null=True)
     person_phone = serializers.CharField(read_only=True, allow_null=True)
-    segment_code = serializers.CharField(source="segment.code", read_only=True, default=None)
+    segment_code = serializers.CharField(
+        source="segment.code", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Assignment

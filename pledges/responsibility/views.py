@@ -121,7 +121,12 @@ def my_responsibility(request: HttpRequest) -> HttpResponse:
                     *around(user.household.location, 0.01)
                 ),
                 css=[static("leaflet/leaflet.css")],
-                js=[static("leaflet/leaflet.js"), static("pledges/map.js")],
+                js=[
+                    static("leaflet/leaflet.js"),
+                    static("pledges/map.js"),
+                    static("js/villager-map.js"),
+                ],
+                aroundUrl="/api/layers/around-me/",
                 styles={
                     "patch": {"color": SCOPE_COLOURS["patch"], "weight": 2, "fillOpacity": 0.15},
                     "segment": {"color": SCOPE_COLOURS["segment"], "weight": 7},
@@ -129,7 +134,12 @@ def my_responsibility(request: HttpRequest) -> HttpResponse:
                     "home": {"color": "#1d2630"},
                     "context": {"color": "#5b6773", "weight": 2},
                 },
-                labels={"loading": _("Loading the map…"), "retry": _("Try again")},
+                labels={
+                    "loading": _("Loading the map…"),
+                    "retry": _("Try again"),
+                    "home": _("My home"),
+                    "here": _("I am here"),
+                },
             ),
         },
     )

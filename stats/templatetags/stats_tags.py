@@ -81,6 +81,11 @@ def stats_js_config(p, map_level) -> dict:
         "measureLabel": str(m.label),
         "isRate": m.is_rate,
         "higherIsBetter": m.higher_is_better,
+        # Every measure's shape: the map redraws for another one without a page load.
+        "measures": {
+            k: {"label": str(x.label), "isRate": x.is_rate, "higherIsBetter": x.higher_is_better}
+            for k, x in MEASURES.items()
+        },
         "mapLevel": str(map_level) if map_level else None,
         "dashboardUrl": reverse("stats:dashboard"),
         "labels": {

@@ -128,3 +128,32 @@ def test_dashboard_in_english_after_switching_language(live_server, page, county
     # Longer English labels must not push the page sideways on a 1280 px screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     _shot(page, "stats-dashboard-en.png")
+
+
+def test_changing_the_measure_redraws_the_map_without_reloading(
+    live_server, page, county_with_figures
+):
+    _c, leader = county_with_figures
+    login(page, live_server.url, leader.username)
+    page.wait_for_selector("#stats-map[data-ready='1']", timeout=15000)
+    page.evaluate("window.__samePage = true")  # gone if the page reloads
+    legend = page.locator(".stats-legend strong").inner_text()
+    page.select_option("#measure", "pledge_rate")
+    page.wait_for_selector("#stats-map[data-ready='1'][data-measure='pledge_rate']", timeout=15000)
+    assert page.evaluate("window.__samePage") is True
+    assert page.locator(".stats-legend").count() == 1
+    assert page.locator(".stats-legend strong").inner_text() != legend
+    assert "measure=pledge_rate" in page.url
+    drill = page.locator("[data-testid=ranking] a").first.get_attribute("href")
+    assert "measure=pledge_rate" in drill  # the drill-down keeps the choice
+
+
+def test_the_leaders_menu_has_no_two_links_to_the_same_page(live_server, page, county_with_figures):
+    _c, leader = county_with_figures
+    login(page, live_server.url, leader.username)
+    for path in ("/stats/", "/map/", "/stats/report/"):
+        page.goto(live_server.url + path)
+        hrefs = page.eval_on_selector_all(
+            ".topnav a", "links => links.map(a => new URL(a.href).pathname)"
+        )
+        assert len(hrefs) == len(set(hrefs)), (path, hrefs)

@@ -8,8 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
-from django.contrib.gis.geos import Point
+from django.contrib.gis.geos import LineString, Point
 
+from houhu.grid.models import Line, Village
 from patrols.models import Report, ReportPhoto, ReportSighting
 from tests.e2e.test_patrols import (
     WAIT_MS,
@@ -250,3 +251,35 @@ def test_villager_told_of_the_same_hazard_nearby_adds_a_sighting_instead(
     mine = Report.objects.get(reporter=villager)
     assert mine.tree_count == 5
     assert ReportSighting.objects.count() == 1
+
+
+def test_pick_map_without_basemap_shows_houses_lines_names_home_and_position(
+    phone_page, live_server, demo_district
+):
+    villager = demo_district["villager"]
+    home = villager.household
+    hx, hy = home.location.coords
+    for i in (1, 2, 3, 4):
+        HouseholdFactory(
+            transformer_area=home.transformer_area,
+            location=Point(hx + i * 30 / 96_000, hy, srid=4326),
+        )
+    Village.objects.filter(pk=home.village_id).update(centre=home.location)
+    Line.objects.filter(pk=demo_district["segment"].line_id).update(
+        name="10kV关庙线",
+        geom=LineString((hx - 0.002, hy + 0.0002), (hx + 0.002, hy + 0.0002), srid=4326),
+    )
+    _phone_at(phone_page, live_server, hx + 0.0001, hy)
+    login(phone_page, live_server.url, villager.username)
+    phone_page.goto(f"{live_server.url}/patrols/report/")
+    phone_page.click("#loc-map")
+    phone_page.wait_for_selector("#pick-map[data-home='1']", timeout=WAIT_MS)
+    box = phone_page.locator("#pick-map")
+    assert box.get_attribute("data-household") == "4"
+    assert box.get_attribute("data-line") == "1"
+    phone_page.wait_for_selector("#pick-map[data-here='1']", timeout=WAIT_MS)
+    labels = phone_page.locator("#pick-map .vm-label").all_inner_texts()
+    assert "10kV关庙线" in labels and "我家" in labels and "我在这里" in labels
+    assert home.village.name in labels
+    # No basemap configured: a plain background, no tile requested from anywhere.
+    assert "houhu-map--plain" in box.get_attribute("class")

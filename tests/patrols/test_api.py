@@ -169,8 +169,15 @@ def test_staff_confirm_clear_and_verify_through_the_api(client, g):
         {"action": "clear", "cleared_by": "self", "trees_removed": 2, "photos": [image_file()]},
     )
     assert response.status_code == 200, response.content
-    response = c.post(url, {"action": "verify", "note": "已复查"})
-    assert response.json()["status"] == "verified"
+    # Four eyes: the clearing's recorder is refused, and told why; a colleague verifies
+    # with a second person present.
+    response = c.post(url, {"action": "verify", "note": "已复查", "witness": "王建国"})
+    assert response.status_code == 403
+    assert "verify" not in c.get(f"{REPORTS}{report.pk}/").json()["allowed_actions"]
+    assert "verify" in c.get(f"{REPORTS}{report.pk}/").json()["unavailable_actions"]
+    c = _client(client, g.manager)
+    response = c.post(url, {"action": "verify", "note": "已复查", "witness": "王建国"})
+    assert response.json()["status"] == "verified", response.content
     report.refresh_from_db()
     assert (report.status, report.trees_removed, report.cleared_by) == ("verified", 2, "self")
     assert list(report.events.values_list("action", flat=True)) == ["confirm", "clear", "verify"]

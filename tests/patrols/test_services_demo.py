@@ -40,3 +40,13 @@ def test_demo_year_has_the_stations_figures_and_is_idempotent():
     assert row["tree_places_cleared_self"] == 2000 and row["trees_removed"] == 700
     assert row["construction_stopped"] == 30
     assert row["confirm_median_h"] > 0
+    # Open reports are mostly within their service targets: some overdue, not all.
+    from patrols.selectors import work_queue
+
+    queue = work_queue(g.staff)
+    on_clock = queue.count()
+    overdue = queue.filter(overdue=True).count()
+    assert on_clock > 150 and 0.1 < overdue / on_clock < 0.4, (overdue, on_clock)
+    assert row["overdue_confirm"] + row["overdue_clear"] == overdue
+    closed = reports.filter(status__in=Report.CLOSED_STATUSES).count()
+    assert closed / total > 0.9

@@ -109,12 +109,18 @@
     var ready = window.L ? Promise.resolve() : Promise.all([
       loadOnce("link", { rel: "stylesheet", href: C.leafletCss }),
       loadOnce("script", { src: C.leafletJs }),
-    ]);
+    ]).then(function () { return loadOnce("script", { src: C.villagerMapJs }); });
     ready.then(function () {
       var here = field("lat").value ? [+field("lat").value, +field("lon").value] : C.center;
       // No tile server is assumed (tests, offline sites): the line segments drawn on a
       // plain background are what the villager aims at.
-      map = L.map(box, { preferCanvas: true }).setView(here, 16);
+      map = L.map(box, { preferCanvas: true }).setView(here, 17);
+      // Around the villager's home: the grid, the houses, the lines' names, where they stand.
+      HouhuVillagerMap.tiles(map, C.tiles);
+      if (C.aroundMe) {
+        HouhuVillagerMap.draw(map, { url: C.aroundMe, labels: { home: T.map_home, here: T.map_here } }).catch(function () {});
+        HouhuVillagerMap.locate(map, { here: T.map_here });
+      }
       fetch(form.getAttribute("data-segments") + "?bbox=" + map.getBounds().pad(2).toBBoxString(),
             { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : null; })

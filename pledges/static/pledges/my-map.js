@@ -24,7 +24,14 @@
     var H = window.HouhuPledges;
     var el = document.getElementById("my-map");
     el.hidden = false;
-    var map = H.makeMap(el, cfg);
+    // The basemap through HouhuVillagerMap: fetched so the service worker can keep it.
+    var map = H.makeMap(el, Object.assign({}, cfg, { tiles: [] }));
+    HouhuVillagerMap.tiles(map, cfg.tiles);
+    if (cfg.aroundUrl) {
+      // Readable without a basemap: the grid, the houses, the lines' names, where I stand.
+      HouhuVillagerMap.draw(map, { url: cfg.aroundUrl, labels: cfg.labels }).catch(function () {});
+      HouhuVillagerMap.locate(map, cfg.labels);
+    }
     var styles = cfg.styles;
     if (cfg.contextUrl) {
       H.getJSON(cfg.contextUrl).then(function (fc) {

@@ -56,6 +56,9 @@
   ]);
 
   // --- Choropleth -----------------------------------------------------------------------
+  // The measure is page state: choosing another one fetches that measure's figures (once
+  // per measure and level, then from memory) and redraws the map, the legend and the
+  // links' ?measure= without reloading the page (the form still submits without script).
   var mapEl = document.getElementById("stats-map");
   if (!mapEl || !window.L || !cfg.mapLevel) { return; }
   var baseCfgEl = document.getElementById("houhu-map-config");
@@ -66,46 +69,58 @@
   // Five classes, light to dark in the "good" direction (green) or "bad" direction (red).
   var GOOD = ["#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"];
   var BAD = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"];
-  var ramp = cfg.higherIsBetter ? GOOD : BAD;
+  var TA_ZOOM = 13;
+  var measure = cfg.measure;
+  var cache = {}; // "measure|level" -> FeatureCollection promise
+  var gridLayer = null, taLayer = null, fitted = false;
 
+  function meta() { return cfg.measures[measure] || { label: cfg.measureLabel, isRate: cfg.isRate, higherIsBetter: cfg.higherIsBetter }; }
+  function ramp() { return meta().higherIsBetter ? GOOD : BAD; }
   function breaks(values) {
-    if (cfg.isRate) { return [0.2, 0.4, 0.6, 0.8]; }
-    if (cfg.measure === "score") { return [20, 40, 60, 80]; }
+    if (meta().isRate) { return [0.2, 0.4, 0.6, 0.8]; }
+    if (measure === "score") { return [20, 40, 60, 80]; }
     var max = Math.max.apply(null, values.concat([1]));
     return [0.2, 0.4, 0.6, 0.8].map(function (f) { return Math.round(max * f * 10) / 10; });
   }
   function fmt(v) {
     if (v === null || v === undefined) { return L10N.noData; }
-    return cfg.isRate ? (Math.round(v * 1000) / 10) + "%" : (Math.round(v * 10) / 10).toString();
+    return meta().isRate ? (Math.round(v * 1000) / 10) + "%" : (Math.round(v * 10) / 10).toString();
   }
   function classOf(v, br) {
     for (var i = 0; i < br.length; i++) { if (v < br[i]) { return i; } }
     return br.length;
   }
 
-  function url(level, parentLevel, parentId) {
-    var q = new URLSearchParams({ level: level, measure: cfg.measure, month: cfg.month,
-                                  parent_level: parentLevel, parent_id: parentId });
-    return cfg.choroplethUrl + "?" + q.toString();
+  function fetchLayer(level, parentLevel, parentId) {
+    var key = measure + "|" + level;
+    if (!cache[key]) {
+      var q = new URLSearchParams({ level: level, measure: measure, month: cfg.month,
+                                    parent_level: parentLevel, parent_id: parentId });
+      cache[key] = fetch(cfg.choroplethUrl + "?" + q.toString(), { credentials: "same-origin" })
+        .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); });
+      cache[key].catch(function () { delete cache[key]; });
+    }
+    return cache[key];
   }
 
   function drill(level, id) {
-    var q = new URLSearchParams({ level: level, id: id, month: cfg.month, measure: cfg.measure });
+    var q = new URLSearchParams({ level: level, id: id, month: cfg.month, measure: measure });
     window.location.href = cfg.dashboardUrl + "?" + q.toString();
   }
 
   function layerFor(fc, level, br, weight) {
+    var colours = ramp(), label = meta().label;
     return L.geoJSON(fc, {
       renderer: renderer,
       style: function (f) {
         var v = f.properties.value;
         return { color: "#333", weight: weight, fillOpacity: 0.75,
-                 fillColor: v === null ? "#d9d9d9" : ramp[classOf(v, br)] };
+                 fillColor: v === null ? "#d9d9d9" : colours[classOf(v, br)] };
       },
       onEachFeature: function (f, lyr) {
         var p = f.properties;
-        var figure = cfg.measureLabel + ": " + fmt(p.value);
-        if (p.enough_data === false && cfg.measure === "score") { figure += " (" + L10N.notEnough + ")"; }
+        var figure = label + ": " + fmt(p.value);
+        if (p.enough_data === false && measure === "score") { figure += " (" + L10N.notEnough + ")"; }
         // Names are typed by people: text nodes only (houhu-dom.js).
         HouhuDom.tooltip(lyr, HouhuDom.el("span", null, [HouhuDom.el("b", { text: p.name }), HouhuDom.el("br"), figure]), { sticky: true });
         lyr.on("click", function () { drill(level, p.id); });
@@ -115,61 +130,83 @@
 
   var legend = L.control({ position: "bottomright" });
   function showLegend(br) {
+    legend.remove();
     legend.onAdd = function () {
       var div = L.DomUtil.create("div", "houhu-legend stats-legend");
-      var E = HouhuDom.el, items = [];
+      var E = HouhuDom.el, items = [], colours = ramp();
       var edges = [null].concat(br);
-      for (var i = 0; i < ramp.length; i++) {
+      for (var i = 0; i < colours.length; i++) {
         var lo = edges[i], hi = br[i];
         var label = lo === null ? "< " + fmt(hi) : (hi === undefined ? "≥ " + fmt(lo) : fmt(lo) + " – " + fmt(hi));
         var swatch = E("span", { className: "swatch" });
-        swatch.style.background = ramp[i];
+        swatch.style.background = colours[i];
         items.push(E("li", null, [swatch, label]));
       }
       var none = E("span", { className: "swatch" });
       none.style.background = "#d9d9d9";
       items.push(E("li", null, [none, L10N.noData]));
-      div.appendChild(E("strong", { text: cfg.measureLabel }));
+      div.appendChild(E("strong", { text: meta().label }));
       div.appendChild(E("ul", null, items));
       return div;
     };
     legend.addTo(map);
   }
 
-  var taLayer = null, taLoaded = false;
-  var TA_ZOOM = 13;
-  function loadTransformerAreas(br) {
-    if (taLoaded) { return; }
-    taLoaded = true;
-    fetch(url("transformer_area", cfg.level, cfg.scopeId), { credentials: "same-origin" })
-      .then(function (r) { return r.json(); })
-      .then(function (fc) { taLayer = layerFor(fc, "transformer_area", br, 1); if (map.getZoom() >= TA_ZOOM) { taLayer.addTo(map); } });
+  function drawTransformerAreas(br) {
+    if (cfg.mapLevel !== "district" || map.getZoom() < TA_ZOOM) {
+      if (taLayer) { map.removeLayer(taLayer); }
+      return;
+    }
+    var drawing = measure;
+    fetchLayer("transformer_area", cfg.level, cfg.scopeId).then(function (fc) {
+      if (drawing !== measure) { return; }
+      if (taLayer) { map.removeLayer(taLayer); }
+      taLayer = layerFor(fc, "transformer_area", br, 1).addTo(map);
+    });
   }
 
-  fetch(url(cfg.mapLevel, cfg.level, cfg.scopeId), { credentials: "same-origin" })
-    .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
-    .then(function (fc) {
+  var currentBreaks = null;
+  function draw() {
+    var drawing = measure;
+    mapEl.dataset.ready = "0";
+    return fetchLayer(cfg.mapLevel, cfg.level, cfg.scopeId).then(function (fc) {
+      if (drawing !== measure) { return; } // a later choice won
       var values = fc.features.map(function (f) { return f.properties.value; }).filter(function (v) { return v !== null; });
-      var br = breaks(values);
-      var layer = layerFor(fc, cfg.mapLevel, br, 2).addTo(map);
-      if (fc.features.length) { map.fitBounds(layer.getBounds(), { padding: [10, 10] }); }
-      showLegend(br);
-      if (cfg.mapLevel === "district") {
-        // Transformer areas on zoom: fetched once, drawn over the grids from TA_ZOOM on.
-        map.on("zoomend", function () {
-          if (map.getZoom() >= TA_ZOOM) {
-            loadTransformerAreas(br);
-            if (taLayer && !map.hasLayer(taLayer)) { taLayer.addTo(map); }
-          } else if (taLayer && map.hasLayer(taLayer)) {
-            map.removeLayer(taLayer);
-          }
-        });
-      }
+      currentBreaks = breaks(values);
+      if (gridLayer) { map.removeLayer(gridLayer); }
+      if (taLayer) { map.removeLayer(taLayer); taLayer = null; }
+      gridLayer = layerFor(fc, cfg.mapLevel, currentBreaks, 2).addTo(map);
+      if (!fitted && fc.features.length) { map.fitBounds(gridLayer.getBounds(), { padding: [10, 10] }); fitted = true; }
+      showLegend(currentBreaks);
+      drawTransformerAreas(currentBreaks);
       mapEl.dataset.features = String(fc.features.length);
+      mapEl.dataset.measure = measure;
       mapEl.dataset.ready = "1";
-    })
-    .catch(function () {
+    }).catch(function () {
       mapEl.dataset.ready = "error";
       mapEl.appendChild(HouhuDom.el("p", { className: "map-error", text: L10N.failed }));
     });
+  }
+
+  // Transformer areas on zoom: fetched once per measure, drawn over the grids from TA_ZOOM on.
+  map.on("zoomend", function () { if (currentBreaks) { drawTransformerAreas(currentBreaks); } });
+
+  var select = document.getElementById("measure");
+  if (select) {
+    select.removeAttribute("data-autosubmit"); // with script, the page redraws in place
+    select.addEventListener("change", function () {
+      measure = select.value;
+      // The address and the drill-down links keep the choice (a reload, a shared link).
+      var here = new URL(window.location.href);
+      here.searchParams.set("measure", measure);
+      window.history.replaceState(null, "", here.toString());
+      Array.prototype.forEach.call(document.querySelectorAll("a[href*='measure=']"), function (a) {
+        var u = new URL(a.href, window.location.href);
+        u.searchParams.set("measure", measure);
+        a.href = u.pathname + u.search;
+      });
+      draw();
+    });
+  }
+  draw();
 })();
