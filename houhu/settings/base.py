@@ -212,7 +212,8 @@ REST_FRAMEWORK = {
     # ?limit= capped at HOUHU_API_MAX_LIMIT, ?offset= at the row count (houhu.lib.pagination).
     "DEFAULT_PAGINATION_CLASS": "houhu.lib.pagination.CappedLimitOffsetPagination",
     "PAGE_SIZE": 100,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Documents the one error body on every operation (houhu.lib.schema).
+    "DEFAULT_SCHEMA_CLASS": "houhu.lib.schema.AutoSchema",
     # Every app's domain errors answer {"detail", "code", "<field>"} with their own status.
     "EXCEPTION_HANDLER": "houhu.lib.errors.exception_handler",
     # Writes are limited per user (docs/security.md); reads are not. Report submissions
