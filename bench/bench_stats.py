@@ -1,5 +1,14 @@
-"""Benchmark of issue 5: computing every snapshot of a county (20 stations at Houhu's size,
-a year of reports) against the single bare SQL GROUP BY that produces the same counts.
+"""Benchmarks of issue 5 and M6 of issue 10: the statistics of a county (20 stations at
+Houhu's size, BENCH_YEARS years of reports, the refresh writing the last year's rows).
+
+Three ratios, each against a baseline measured in the same run:
+
+1. the full refresh (unfanned, in this process) / the single bare SQL GROUP BY that
+   produces the same counts (target <= 1.2);
+2. one grid's incremental refresh after one new report (`refresh_current(district_id)`,
+   what the debounced outbox job runs) / the full refresh (target <= 0.02);
+3. the full refresh fanned out (stats.fanout) on two Celery worker processes / on one
+   (target <= 0.65): real `celery worker` processes on a private stats queue.
 
     DATABASE_URL=postgis://postgres@127.0.0.1:5432/houhu_bench \\
         DJANGO_SETTINGS_MODULE=houhu.settings.dev DJANGO_DEBUG=0 \\
@@ -37,6 +46,12 @@ STATIONS = int(os.environ.get("BENCH_STATIONS", "20"))
 # A year of reports per station: patrols logged by villagers and staff (most say "nothing
 # found"), ~260 tree obstacles, behaviours, damage and a few construction reports.
 REPORTS_PER_STATION = int(os.environ.get("BENCH_REPORTS_PER_STATION", "6000"))
+# Years of reports in the database (the refresh writes the last year's rows; the older
+# ones weigh on the stocks and the indexes, as five years of a county would).
+YEARS = int(os.environ.get("BENCH_YEARS", "5"))
+# The stats queue of this run's workers (read by houhu.celery.route_task): set before
+# Django's settings are read, so that no other worker takes the benchmark's tasks.
+os.environ.setdefault("CELERY_STATS_QUEUE", f"bench-stats-{os.getpid()}")
 
 
 def ensure_county() -> None:
@@ -64,7 +79,10 @@ def ensure_reports() -> int:
             return have
         cur.execute("SELECT min(id) FROM accounts_user")
         reporter = cur.fetchone()[0]
-        cur.execute(GENERATE_REPORTS, {"n": target - have, "reporter": reporter})
+        cur.execute(
+            GENERATE_REPORTS,
+            {"n": target - have, "reporter": reporter, "offset": "0 days", "span": "365 days"},
+        )
         cur.execute("ANALYZE patrols_report")
         cur.execute(
             "SELECT count(*) FROM patrols_report WHERE received_at >= now() - interval '365 days'"
@@ -72,11 +90,38 @@ def ensure_reports() -> int:
         return cur.fetchone()[0]
 
 
+def ensure_history() -> int:
+    """The years before the last one: YEARS - 1 more years of reports, as many per year."""
+    from django.db import connection
+
+    target = STATIONS * REPORTS_PER_STATION * (YEARS - 1)
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM patrols_report WHERE received_at < now() - interval '365 days'"
+        )
+        have = cur.fetchone()[0]
+        if target and have < target * 0.9:
+            cur.execute("SELECT min(id) FROM accounts_user")
+            reporter = cur.fetchone()[0]
+            cur.execute(
+                GENERATE_REPORTS,
+                {
+                    "n": target - have,
+                    "reporter": reporter,
+                    "offset": "365 days",
+                    "span": f"{365 * (YEARS - 1)} days",
+                },
+            )
+            cur.execute("ANALYZE patrols_report")
+        cur.execute("SELECT count(*) FROM patrols_report")
+        return cur.fetchone()[0]
+
+
 GENERATE_REPORTS = """
 WITH segs AS (SELECT array_agg(id ORDER BY id) AS ids FROM grid_segment),
 g AS (
     SELECT i, random() AS r1, random() AS r2, random() AS r3, random() AS r4,
-           now() - random() * interval '365 days' AS t
+           now() - %(offset)s::interval - random() * %(span)s::interval AS t
     FROM generate_series(1, %(n)s) AS i
 ),
 x AS (
@@ -221,6 +266,7 @@ def main() -> None:
 
     ensure_county()
     n_reports = ensure_reports()
+    all_reports = ensure_history()
     ensure_events()
     today = timezone.localdate()
     first = today - dt.timedelta(days=364)
@@ -270,9 +316,121 @@ def main() -> None:
         f"county: {stations} stations, {households} households, {n_reports} reports in the "
         f"last 365 days; baseline rows {rows_out[-1]}, snapshot rows written {written}"
     )
+    print(f"reports in the database: {all_reports} ({YEARS} years)")
     report("stats: all snapshots (day+month+year)", "bare GROUP BY", base_s, full_s)
     ratio = full_s / base_s
-    print(f"target <= 1.5x: {'met' if ratio <= 1.5 else 'NOT met'} ({ratio:.2f}x)")
+    print(f"M6 full / bare target <= 1.2x: {'met' if ratio <= 1.2 else 'NOT met'} ({ratio:.2f}x)")
+
+    incremental = incremental_samples(repeat)
+    inc_s = statistics.median(incremental)
+    print("incremental samples (s):", " ".join(f"{x:.3f}" for x in incremental))
+    report("stats: one grid after one new report", "full refresh", full_s, inc_s)
+    ratio = inc_s / full_s
+    print(f"M6 incremental / full target <= 0.02: {'met' if ratio <= 0.02 else 'NOT met'}"
+          f" ({ratio:.3f})")  # fmt: skip
+
+    one, two = worker_samples(first, today, now, repeat)
+    one_s, two_s = statistics.median(one), statistics.median(two)
+    print("fanned, 1 worker (s): ", " ".join(f"{x:.2f}" for x in one))
+    print("fanned, 2 workers (s):", " ".join(f"{x:.2f}" for x in two))
+    report("stats: fanned full refresh, 2 workers", "1 worker", one_s, two_s)
+    ratio = two_s / one_s
+    print(f"M6 two / one worker target <= 0.65: {'met' if ratio <= 0.65 else 'NOT met'}"
+          f" ({ratio:.2f}); fanned 1 worker / unfanned: {one_s / full_s:.2f}")  # fmt: skip
+
+
+def incremental_samples(repeat: int) -> list[float]:
+    """One new report (a copy of a recent one, received now) in one grid, then that grid's
+    current refresh, as the debounced outbox job runs it (stats.jobs)."""
+    from django.db import connection
+
+    from stats import services
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT id, district_id FROM patrols_report ORDER BY id DESC LIMIT 1")
+        template, district = cur.fetchone()
+    services.refresh_current(district_id=district)  # warm-up
+    samples = []
+    for _ in range(repeat):
+        with connection.cursor() as cur:
+            cur.execute(COPY_REPORT, [template])
+        samples.append(_time(lambda: services.refresh_current(district_id=district)))
+    return samples
+
+
+COPY_REPORT = """
+INSERT INTO patrols_report (
+    client_id, content_hash, reporter_id, kind, status, location, accuracy_m, location_source,
+    segment_id, distance_m, in_zone, district_id, transformer_area_id, village_id, tree_count,
+    tree_distance_m, construction_kind, construction_stopped, behaviour, damage_kind,
+    trees_removed, cleared_by, note, submitted_at, received_at, confirmed_at, cleared_at,
+    verified_at, status_changed_at, merged_into_id)
+SELECT gen_random_uuid(), md5(random()::text) || md5(random()::text), reporter_id, kind,
+       status, location, accuracy_m, location_source, segment_id, distance_m, in_zone,
+       district_id, transformer_area_id, village_id, tree_count, tree_distance_m,
+       construction_kind, construction_stopped, behaviour, damage_kind, trees_removed,
+       cleared_by, note, now(), now(), NULL, NULL, NULL, now(), NULL
+FROM patrols_report WHERE id = %s
+"""
+
+
+def worker_samples(first, last, now, repeat: int) -> tuple[list[float], list[float]]:
+    """The fanned-out back-fill (stats.fanout: a task per station and county) through real
+    worker processes on this run's stats queue: one process, then two, interleaved."""
+    import socket
+    import subprocess
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.db import connection
+
+    from houhu.celery import app
+    from stats import fanout
+
+    root = Path(__file__).resolve().parent.parent
+    queue = settings.STATS_QUEUE
+    env = {**os.environ, "CELERY_STATS_QUEUE": queue}
+
+    def start(n: int) -> list[tuple[subprocess.Popen, str]]:
+        procs = []
+        for i in range(n):
+            name = f"{queue}-{i}@{socket.gethostname()}"
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "houhu", "worker", "-P", "solo",
+                 "-Q", queue, "-n", name, "--without-gossip", "--without-mingle", "-l",
+                 "WARNING"],
+                cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            procs.append((proc, name))
+        for proc, name in procs:
+            deadline = time.monotonic() + 120
+            while not app.control.ping(destination=[name], timeout=0.5):
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError(f"worker {name} did not start")
+        return procs
+
+    def stop(procs) -> None:
+        for proc, _name in procs:
+            proc.terminate()
+        for proc, _name in procs:
+            proc.wait(timeout=60)
+
+    def fanned() -> None:
+        chord = fanout.refresh_chord("range", first.isoformat(), last.isoformat(), now)
+        chord.apply_async().get(timeout=1800)
+
+    connection.close()  # the workers are other processes; nothing held open meanwhile
+    one, two = [], []
+    for i in range(repeat + 1):
+        for n, samples in ((1, one), (2, two)) if i % 2 else ((2, two), (1, one)):
+            procs = start(n)
+            try:
+                took = _time(fanned)
+            finally:
+                stop(procs)
+            if i:  # the first round is the warm-up
+                samples.append(took)
+    return one, two
 
 
 if __name__ == "__main__":

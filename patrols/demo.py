@@ -88,6 +88,9 @@ DELAYS_H = {
 }  # fmt: skip
 
 
+WITNESSES = ["村民代表王建国", "村委会李春梅", "护线员张德胜", "组长刘志强"]
+
+
 def _clock_hours(kind: str, status: str) -> float | None:
     """The service target running on a report of this kind left in this status, if any."""
     if kind == K.NOTHING_FOUND:
@@ -164,6 +167,16 @@ def _load_station(station, rng: random.Random) -> None:
         i = rng.choice(cleared_trees)
         trees[i] = trees.get(i, 0) + 1
 
+    # Four eyes (patrols.workflow): a hazard's verification is by someone other than who
+    # recorded its clearing, with evidence from the site. Drawn from their own generator so
+    # that the rest of the demo stays what it was.
+    eyes = random.Random(f"four-eyes-{station.code}")  # noqa: S311 - reproducible demo
+    people = [*staff, *{m.pk: m for m in managers.values() if m}.values()] or [fallback]
+
+    def second_person(first):
+        others = [p for p in people if p.pk != first.pk]
+        return eyes.choice(others) if others else first
+
     reports: list[Report] = []
     chains: list[list[tuple[str, str, str, dt.datetime, Any]]] = []
     for i, (kind, status, cleared_by, behaviour) in enumerate(jobs):
@@ -188,6 +201,8 @@ def _load_station(station, rng: random.Random) -> None:
             mu, sigma = DELAYS_H[action]
             at = min(at + dt.timedelta(hours=rng.lognormvariate(mu, sigma)), now)
             by = reporter if action == A.NOT_FIXED else actor
+            if action == A.VERIFY and hazard:
+                by = second_person(actor)
             steps.append((action, TARGET[action], NOTES[action], at, by))
         # A report still on a clock is recent: it entered its status within 1.35 times its
         # service target (patrols.figures), so about a quarter of the open ones are
@@ -253,6 +268,13 @@ def _load_station(station, rng: random.Random) -> None:
         previous = S.SUBMITTED
         for action, target, note, at, by in steps:
             data: dict[str, Any] = {}
+            evidence: dict[str, Any] = {}
+            if action == A.VERIFY and report.kind != K.CONSTRUCTION:
+                # Mostly a photo taken on the spot; sometimes a villager who was there.
+                if eyes.random() < 0.8:
+                    evidence = {"evidence_distance_m": round(eyes.uniform(2, 40), 1)}
+                else:
+                    evidence = {"witness_name": eyes.choice(WITNESSES)}
             if action == A.CLEAR:
                 data = {"cleared_by": report.cleared_by}
                 if report.trees_removed is not None:
@@ -260,7 +282,7 @@ def _load_station(station, rng: random.Random) -> None:
             events.append(
                 ReportEvent(
                     report=report, actor=by, at=at, action=action, from_status=previous,
-                    to_status=target, note=note, data=data,
+                    to_status=target, note=note, data=data, **evidence,
                 )
             )  # fmt: skip
             previous = target

@@ -104,8 +104,11 @@ class Report(models.Model):
         TRANSFORMER = "transformer", _("Transformer")
 
     class ClearedBy(models.TextChoices):
+        # No default anywhere: staff choose explicitly, or a villager's page would say they
+        # cleared what a crew cleared.
         SELF = "self", _("Villagers themselves")
         CREW = "crew", _("Station crew")
+        OTHER = "other", _("Someone else")
 
     # Kinds that go through the hazard workflow (confirm → clear → verify): the plain list
     # the constraints use, as members.
@@ -314,7 +317,7 @@ class Report(models.Model):
                 name="patrols_report_damage_fields",
             ),
             models.CheckConstraint(
-                condition=Q(cleared_by__in=["", "self", "crew"]),
+                condition=Q(cleared_by__in=["", "self", "crew", "other"]),
                 name="patrols_report_cleared_by_valid",
             ),
             # Trees are only counted as removed on a tree report.
@@ -453,6 +456,12 @@ class ReportEvent(models.Model):
     to_status = models.CharField(_("to status"), max_length=20, choices=Report.Status.choices)
     note = models.TextField(_("note"), blank=True, max_length=2000)
     data = models.JSONField(_("data"), default=dict, blank=True)
+    # On-site evidence of a verification (patrols.workflow, four eyes): a second person
+    # present, or how far from the hazard the phone was when the evidence photo was taken.
+    witness_name = models.CharField(_("second person present"), max_length=50, blank=True)
+    evidence_distance_m = models.FloatField(
+        _("evidence photo taken at (m from the hazard)"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("report event")

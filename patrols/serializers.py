@@ -17,10 +17,10 @@ from houhu.accounts import scopes
 from houhu.lib import limits
 from houhu.lib.dates import InLedger
 
-from . import figures, selectors, workflow
+from . import figures, history, selectors, workflow
 from .errors import InvalidInput
 from .models import Notification, Report, ReportEvent, ReportPhoto, ReportSighting
-from .services import Step, Submission
+from .services import CLEARED_BY_MISSING, Step, Submission
 from .snapping import make_point
 
 
@@ -179,7 +179,6 @@ class ReportSerializer(serializers.ModelSerializer):
     behaviour = _optional_choice(Report.Behaviour)
     damage_kind = _optional_choice(Report.DamageKind)
     cleared_by = _optional_choice(Report.ClearedBy)
-    location_source = _optional_choice(Report.LocationSource)
 
     kind_label = LabelField(Report.Kind, source="kind")
     status_label = LabelField(Report.Status, source="status")
@@ -242,16 +241,23 @@ class EventSerializer(serializers.ModelSerializer):
     actor_role = serializers.CharField(source="actor.get_role_display", read_only=True)
     action_label = LabelField(ReportEvent.Action, source="action")
     to_status_label = LabelField(Report.Status, source="to_status")
+    details = serializers.SerializerMethodField(
+        help_text="The event's particulars in words (cleared by, evidence), translated."
+    )
 
     class Meta:
         model = ReportEvent
         fields = [
             "id", "at", "actor", "actor_name", "actor_role", "action", "action_label",
-            "from_status", "to_status", "to_status_label", "note", "data",
+            "from_status", "to_status", "to_status_label", "note", "data", "details",
         ]  # fmt: skip
 
     def get_actor_name(self, obj: ReportEvent) -> str | None:
         return _shown_name(self, obj.actor)
+
+    def get_details(self, obj: ReportEvent) -> list[str]:
+        request = self.context.get("request")
+        return history.details(obj, getattr(request, "user", None))
 
 
 class SegmentBriefSerializer(serializers.Serializer):
@@ -297,12 +303,16 @@ class ReportDetailSerializer(ReportSerializer):
     responsibles = serializers.SerializerMethodField()
     merge_candidates = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
+    unavailable_actions = serializers.SerializerMethodField(
+        help_text="{action: why it is not offered to the reader}, from the workflow."
+    )
 
     class Meta(ReportSerializer.Meta):
         fields = [
             *ReportSerializer.Meta.fields,
             "district_manager", "transformer_area_name", "village_name",
             "photos", "events", "responsibles", "merge_candidates", "allowed_actions",
+            "unavailable_actions",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -344,7 +354,18 @@ class ReportDetailSerializer(ReportSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_actions(self, obj: Report) -> list[str]:
-        return workflow.allowed_actions(obj, self.context["request"].user)
+        return self._options(obj)[0]
+
+    @extend_schema_field(serializers.DictField(child=serializers.CharField()))
+    def get_unavailable_actions(self, obj: Report) -> dict[str, str]:
+        return self._options(obj)[1]
+
+    def _options(self, obj: Report) -> tuple[list[str], dict[str, str]]:
+        # Both fields from one pass of the workflow (its queries are paid once).
+        cache = self.__dict__.setdefault("_workflow_options", {})
+        if obj.pk not in cache:
+            cache[obj.pk] = workflow.options(obj, self.context["request"].user)
+        return cache[obj.pk]
 
 
 class ActionSerializer(PhotosMixin, serializers.Serializer):
@@ -362,9 +383,32 @@ class ActionSerializer(PhotosMixin, serializers.Serializer):
         help_text="For reject (required).",
     )
     trees_removed = _limited("trees_removed", serializers.IntegerField)
-    cleared_by = serializers.ChoiceField(Report.ClearedBy.choices, required=False, allow_blank=True)
+    cleared_by = serializers.ChoiceField(
+        Report.ClearedBy.choices,
+        required=False,
+        allow_blank=True,
+        help_text="For clear (required, no default): self, crew or other.",
+    )
     merge_into = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    witness = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=limits.max_length(ReportEvent, "witness_name"),
+        help_text="For verify: a second person present (where the station allows it).",
+    )
+    lon = serializers.FloatField(
+        required=False, allow_null=True, help_text="For verify: the phone's position."
+    )
+    lat = serializers.FloatField(required=False, allow_null=True)
     photos = _photos_field()
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        if attrs.get("action") == "clear" and not attrs.get("cleared_by"):
+            raise serializers.ValidationError({"cleared_by": CLEARED_BY_MISSING})
+        lon, lat = attrs.get("lon"), attrs.get("lat")
+        attrs["position"] = make_point(lon, lat) if (lon, lat) != (None, None) else None
+        return attrs
 
     def step(self, photos=()) -> Step:
         data = self.validated_data
@@ -375,6 +419,8 @@ class ActionSerializer(PhotosMixin, serializers.Serializer):
             trees_removed=data.get("trees_removed"),
             merge_into=data.get("merge_into"),
             photos=tuple(photos),
+            witness=data.get("witness") or "",
+            position=data.get("position"),
         )
 
 

@@ -26,22 +26,26 @@ from django.utils.translation import gettext_lazy as _
 
 from houhu.accounts import scopes
 from houhu.accounts.scopes import Can, can_act_in_district
+from houhu.grid.geo import metres_between
+from houhu.grid.models import Segment
 from houhu.lib.dates import CLOCK_SKEW
 from houhu.lib.signals import ledger_changed
 from houhu.outbox.services import defer
 
-from . import notifications, wecom, workflow
+from . import notifications, snapping, throttles, wecom, workflow
 from . import photos as photo_intake
 from .errors import InvalidInput, NotAllowed, ReplayMismatch, TransitionNotAllowed
 from .models import Notification, Report, ReportEvent, ReportPhoto, ReportSighting
 from .selectors import open_reports_near
-from .snapping import snap, stations_of
 
 if TYPE_CHECKING:
     from houhu.accounts.models import User
 
 K = Report.Kind
 A = ReportEvent.Action
+
+# "Cleared by" has no default: said by the service and the boundary alike.
+CLEARED_BY_MISSING = _("Choose who cleared it: the villagers, the station crew or someone else.")
 
 # Phone clocks drift: a report dated up to CLOCK_SKEW ahead (further is refused at the
 # boundary, houhu.lib.dates) is stored at the time it arrived.
@@ -128,11 +132,13 @@ def _save_photos(
     return ids
 
 
-def _record_follow_up(*, event: ReportEvent, photo_ids: list[int], district_id: int) -> None:
+def _record_follow_up(
+    *, event: ReportEvent, photo_ids: list[int], district_id: int, robot: bool | None = None
+) -> None:
     """In the caller's transaction: the notifications themselves, outbox jobs for the rest,
     and the news that the ledger changed (the statistics record their refresh on it)."""
     notifications.notify(event)
-    wecom.record(event)
+    wecom.record(event, robot=robot)
     if photo_ids:
         defer("patrols.make_thumbnails", payload={"photo_ids": photo_ids})
     ledger_changed.send(sender=Report, district_ids=[district_id])
@@ -144,16 +150,23 @@ def report_submit(*, reporter: User, submission: Submission) -> tuple[Report, bo
     Returns (report, created). A retry with the same client id and content returns the
     first report with created=False; the same id with other content raises ReplayMismatch.
     Two retries racing each other meet at the unique index on client_id: the loser's
-    INSERT fails inside its savepoint and it re-reads the winner's row.
+    transaction fails and it re-reads the winner's row.
+
+    Statements (issue 12: at most 6 per submission with the request's own): one that says
+    everything the submission needs to know (snapping.intake: replay, throttle, place,
+    grid and its manager), then the inserts of the report, its event, the notification
+    and the statistics job. The report object returned is complete for the answer
+    (serializers.ReportSerializer) without reading it again.
     """
     s = submission
     content = s.content()
     digest = content_hash(content, [photo_intake.sha256_of(p) for p in s.photos])
 
-    existing = Report.objects.filter(client_id=s.client_id).first()
-    if existing is not None:
-        return _replay(existing, reporter=reporter, digest=digest)
-
+    if s.photos:
+        # Decoding photos is the dear part of a submission: a replay must not pay it again.
+        existing = Report.objects.filter(client_id=s.client_id).first()
+        if existing is not None:
+            return _replay(existing, reporter=reporter, digest=digest)
     if not scopes.can(reporter, Can.FILE_REPORTS):
         raise NotAllowed(_("County leaders read the ledger; they do not write reports."))
     processed = [photo_intake.process(p) for p in s.photos]
@@ -169,9 +182,22 @@ def report_submit(*, reporter: User, submission: Submission) -> tuple[Report, bo
                 field="lon",
             )
         point, source = gps, Report.LocationSource.EXIF
-    where = snap(point, station_ids=stations_of(reporter))
 
     now = timezone.now()
+    _limit, window = throttles.window()
+    known = snapping.intake(
+        reporter=reporter, point=point, client_id=s.client_id, since=now - window
+    )
+    if known.existing_id is not None:
+        # A replay is answered with the stored report, never counted nor refused.
+        if known.existing_reporter_id != reporter.pk or known.existing_hash != digest:
+            raise ReplayMismatch()
+        return Report.objects.get(pk=known.existing_id), False
+    throttles.check(count=known.recent_count, oldest=known.oldest_recent, now=now)
+    where = known.snap
+    if where is None:
+        raise snapping.outside_grid()
+
     report = Report(
         client_id=s.client_id,
         content_hash=digest,
@@ -181,12 +207,12 @@ def report_submit(*, reporter: User, submission: Submission) -> tuple[Report, bo
         location=point,
         accuracy_m=s.accuracy_m,
         location_source=source,
-        segment=where.segment,
+        segment_id=where.segment_id,
         distance_m=where.distance_m,
         in_zone=where.in_zone,
         district=where.district,
-        transformer_area=where.transformer_area,
-        village=where.village,
+        transformer_area_id=where.transformer_area_id,
+        village_id=where.village_id,
         tree_count=s.tree_count,
         tree_distance_m=s.tree_distance_m,
         construction_kind=s.construction_kind,
@@ -198,6 +224,9 @@ def report_submit(*, reporter: User, submission: Submission) -> tuple[Report, bo
         received_at=now,
         status_changed_at=now,
     )
+    if where.segment_id is not None:
+        # The answer names the segment; its code came with the place.
+        report.segment = Segment(id=where.segment_id, code=where.segment_code)
     try:
         with transaction.atomic():
             report.save(force_insert=True)
@@ -217,7 +246,10 @@ def report_submit(*, reporter: User, submission: Submission) -> tuple[Report, bo
                 stage=ReportPhoto.Stage.REPORT,
                 by=reporter,
             )
-            _record_follow_up(event=event, photo_ids=photo_ids, district_id=report.district_id)
+            _record_follow_up(
+                event=event, photo_ids=photo_ids, district_id=report.district_id,
+                robot=where.robot,
+            )  # fmt: skip
     except IntegrityError:
         existing = Report.objects.filter(client_id=s.client_id).first()
         if existing is None:
@@ -278,6 +310,44 @@ class Step:
     trees_removed: int | None = None
     merge_into: int | None = None
     photos: tuple = ()
+    witness: str = ""  # a second person present at a verification
+    position: Point | None = None  # the phone's position when the evidence was taken
+
+
+def _on_site_evidence(report: Report, step: Step, processed) -> dict[str, Any]:
+    """The event's evidence fields for a verification, or a translated refusal: a photo
+    taken within the station's distance of the hazard (the phone's position, else the
+    photo's own GPS), or, where the station allows it, a second person's name."""
+    rule = workflow.evidence_rule(report.district.station.code)
+    too_far = None
+    if processed:
+        where = step.position or next((p.gps for p in processed if p.gps is not None), None)
+        if where is not None:
+            metres = metres_between(report.location, where)
+            if metres <= rule.max_distance_m:
+                return {"evidence_distance_m": round(metres, 1)}
+            too_far = metres
+    witness = step.witness.strip()
+    if witness and rule.second_person_allowed:
+        return {"witness_name": witness}
+    limit = {"max": f"{rule.max_distance_m:g}"}
+    if too_far is not None:
+        raise InvalidInput(
+            _("The evidence photo was taken %(m)s m from the hazard; take it within %(max)s m.")
+            % {"m": f"{too_far:.0f}", **limit},
+            field="photos",
+        )
+    if rule.second_person_allowed:
+        message = _(
+            "Verification needs evidence from the site: a photo taken within %(max)s m of "
+            "the hazard with the phone's position, or the name of a second person present."
+        )
+    else:
+        message = _(
+            "Verification needs evidence from the site: a photo taken within %(max)s m of "
+            "the hazard with the phone's position."
+        )
+    raise InvalidInput(message % limit, field="photos")
 
 
 def report_transition(*, report: Report, step: Step, by: User) -> Report:
@@ -313,10 +383,7 @@ def report_transition(*, report: Report, step: Step, by: User) -> Report:
             raise InvalidInput(messages.get(action, _("A note is required.")), field="note")
         if row.needs_photo and not processed:
             raise InvalidInput(_("Add a photo taken after the clearing."), field="photos")
-        if row.needs_evidence and not (processed or note):
-            raise InvalidInput(
-                _("Add evidence for the verification: a photo or a note."), field="note"
-            )
+        evidence = _on_site_evidence(current, step, processed) if row.needs_on_site else {}
 
         now = timezone.now()
         from_status = current.status
@@ -324,7 +391,7 @@ def report_transition(*, report: Report, step: Step, by: User) -> Report:
         event_data: dict[str, Any] = {}
         if row.needs_clearing:
             if not step.cleared_by:
-                raise InvalidInput(_("Choose one."), field="cleared_by")
+                raise InvalidInput(CLEARED_BY_MISSING, field="cleared_by")
             trees_removed = None
             if current.kind == K.TREE:
                 if step.trees_removed is None:
@@ -383,6 +450,7 @@ def report_transition(*, report: Report, step: Step, by: User) -> Report:
             to_status=row.target,
             note=note,
             data=event_data,
+            **evidence,
         )
         stage = ReportPhoto.Stage.CLEARING if action == A.CLEAR else ReportPhoto.Stage.EVIDENCE
         photo_ids = _save_photos(

@@ -157,7 +157,12 @@ WORKSPACE_TEXT = {
     "trees_removed": gettext_lazy("Trees removed"),
     "cleared_by": gettext_lazy("Cleared by"),
     "after_photo": gettext_lazy("Photo after clearing"),
-    "evidence": gettext_lazy("Evidence photo"),
+    "evidence": gettext_lazy("Evidence photo (taken here, now)"),
+    "witness": gettext_lazy("Or: a second person present (name)"),
+    "on_site_hint": gettext_lazy(
+        "Your phone's position is sent with the photo: it must be taken near the hazard."
+    ),
+    "choose": gettext_lazy("Choose…"),
     "merge_into": gettext_lazy("Duplicate of report"),
     "send": gettext_lazy("Save"),
     "saved": gettext_lazy("Saved."),

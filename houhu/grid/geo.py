@@ -50,3 +50,16 @@ def distance_m(field: str, kind: type[models.GeometryField], geom) -> Distance:
 def length_m(field: str) -> Length:
     """Length in metres (spheroid) of a line column."""
     return Length(geography(field, models.LineStringField))
+
+
+def metres_between(a, b) -> float:
+    """Spheroid distance in metres between two fixed points (one query): for a check on one
+    pair, such as a verification photo's position against its hazard."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ST_Distance(ST_GeomFromEWKT(%s)::geography, ST_GeomFromEWKT(%s)::geography)",
+            [a.ewkt, b.ewkt],
+        )
+        return float(cursor.fetchone()[0])

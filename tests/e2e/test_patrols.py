@@ -10,9 +10,11 @@ import uuid
 import pytest
 from django.contrib.gis.geos import LineString
 from django.test import Client
+from django.utils import translation
 from PIL import Image
 
 from houhu.accounts.models import User
+from patrols import workflow
 from patrols.models import Notification, Report, ReportEvent, ReportPhoto
 from tests.conftest import PASSWORD
 from tests.factories import (
@@ -48,6 +50,7 @@ def demo_district():
         "segment": segment,
         "villager": villager_for(household),
         "staff": UserFactory(role=User.Role.STAFF, station=district.station),
+        "colleague": UserFactory(role=User.Role.STAFF, station=district.station),
         # ~3 m north of the conductor: inside the 5 m zone of a 10 kV line.
         "near": (x + 0.001, y + 3 / 110_900),
     }
@@ -240,10 +243,20 @@ def test_staff_confirm_and_verify_a_clearing_on_the_map_and_the_counts_change(
         files=[{"name": "after.jpg", "mimeType": "image/jpeg", "buffer": _jpeg((200, 200, 200))}],
         expect="cleared",
     )
+    # Four eyes: whoever recorded the clearing is told why they may not verify it.
+    assert page.locator("#ws-panel .actions button[data-action='verify']").count() == 0
+    with translation.override("zh-hans"):
+        four_eyes = str(workflow.FOUR_EYES)
+    assert four_eyes in page.locator("#ws-panel .why-not[data-action='verify']").inner_text()
+    page.context.clear_cookies()
+    login(page, live_server.url, demo_district["colleague"].username)
+    page.goto(f"{live_server.url}/patrols/workspace/")
+    page.wait_for_function("() => window.patrolsWorkspaceReady === true", timeout=WAIT_MS)
+    _click_marker(page, report.pk)
     _act(
         page,
         "verify",
-        {"note": "已复查"},
+        {"note": "已复查", "witness": "村民代表王建国"},
         files=[{"name": "check.jpg", "mimeType": "image/jpeg", "buffer": _jpeg((90, 90, 200))}],
         expect="verified",
     )
@@ -261,6 +274,9 @@ def test_staff_confirm_and_verify_a_clearing_on_the_map_and_the_counts_change(
     assert ReportPhoto.objects.filter(report=report).count() == 3
     history = panel.locator(".history li")
     assert history.count() >= 3
+    # In words, not as data.
+    assert "村民代表王建国" in panel.locator(".history").inner_text()
+    assert "cleared_by" not in panel.locator(".history").inner_text()
 
     after = _counts(staff)
     assert after["tree_places_cleared"] == before["tree_places_cleared"] + 1

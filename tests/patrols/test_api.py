@@ -52,6 +52,10 @@ def test_villager_submits_a_tree_obstacle_with_a_photo(client, g):
     assert report.reporter == g.villager and report.kind == "tree" and report.tree_count == 3
     assert body["in_zone"] is True
     assert body["distance_m"] == pytest.approx(3.0, abs=0.05)
+    # The answer is a receipt (the report as lists show it, issue 12); the detail is a GET.
+    assert body["segment_code"] == g.segment_east.code
+    assert body["status"] == "submitted"
+    body = client.get(f"{REPORTS}{report.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
     assert body["segment"]["code"] == g.segment_east.code
     assert body["segment"]["line_name"] == g.line.name
     assert body["status_label"] == _zh(Report.Status.SUBMITTED.label) != "Submitted"
@@ -169,8 +173,15 @@ def test_staff_confirm_clear_and_verify_through_the_api(client, g):
         {"action": "clear", "cleared_by": "self", "trees_removed": 2, "photos": [image_file()]},
     )
     assert response.status_code == 200, response.content
-    response = c.post(url, {"action": "verify", "note": "已复查"})
-    assert response.json()["status"] == "verified"
+    # Four eyes: the clearing's recorder is refused, and told why; a colleague verifies
+    # with a second person present.
+    response = c.post(url, {"action": "verify", "note": "已复查", "witness": "王建国"})
+    assert response.status_code == 403
+    assert "verify" not in c.get(f"{REPORTS}{report.pk}/").json()["allowed_actions"]
+    assert "verify" in c.get(f"{REPORTS}{report.pk}/").json()["unavailable_actions"]
+    c = _client(client, g.manager)
+    response = c.post(url, {"action": "verify", "note": "已复查", "witness": "王建国"})
+    assert response.json()["status"] == "verified", response.content
     report.refresh_from_db()
     assert (report.status, report.trees_removed, report.cleared_by) == ("verified", 2, "self")
     assert list(report.events.values_list("action", flat=True)) == ["confirm", "clear", "verify"]

@@ -65,7 +65,10 @@ def _act(g, report: Report, action: str, by) -> Report:
     target = _report(g, report.kind, "submitted")
     return transition(
         report=report, action=action, by=by, note="现场核实",
-        data={"cleared_by": "self", "trees_removed": 2, "merge_into": target.pk},
+        data={
+            "cleared_by": "self", "trees_removed": 2, "merge_into": target.pk,
+            "witness": "村民代表王建国",
+        },
         photos=[image_file()],
     )  # fmt: skip
 
@@ -171,13 +174,31 @@ def test_clearing_needs_an_after_photo_and_trees_removed(g):
     assert report.photos.get().stage == ReportPhoto.Stage.CLEARING
 
 
-def test_verify_needs_evidence(g):
+def test_verify_needs_evidence_from_the_site(g):
     report = _report(g, "tree", "cleared")
+    # A note, or a photo without a position, is no evidence from the site.
+    with pytest.raises(InvalidInput) as err:
+        transition(report=report, action="verify", by=g.staff, note="已复查")
+    assert err.value.field == "photos"
     with pytest.raises(InvalidInput):
-        transition(report=report, action="verify", by=g.staff)
-    transition(report=report, action="verify", by=g.staff, photos=[image_file()])
+        transition(report=report, action="verify", by=g.staff, photos=[image_file()])
+    # Taken 200 m away: refused, and the message says how far.
+    far = point(1000, 703)
+    with pytest.raises(InvalidInput, match="200"):
+        transition(
+            report=report, action="verify", by=g.staff, photos=[image_file()],
+            data={"lon": far.x, "lat": far.y},
+        )  # fmt: skip
+    near = point(1010, 503)
+    transition(
+        report=report, action="verify", by=g.staff, photos=[image_file()],
+        data={"lon": near.x, "lat": near.y},
+    )  # fmt: skip
     report.refresh_from_db()
     assert report.status == "verified" and report.verified_at is not None
+    event = report.events.get(action="verify")
+    assert event.evidence_distance_m == pytest.approx(10, abs=1)
+    assert event.witness_name == ""
 
 
 def test_not_fixed_by_the_reporter_reopens_and_clears_the_verification(g):

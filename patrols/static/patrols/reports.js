@@ -112,6 +112,7 @@
           li.appendChild(el("strong", null, e.to_status_label || e.action_label || e.to_status || e.action));
           li.appendChild(el("span", "meta", " " + when(e.at) + " " + fmt(T.by, { name: name(e.actor_name || e.actor) })));
           if (e.note) li.appendChild(el("div", null, e.note));
+          if (e.details && e.details.length) li.appendChild(el("div", "meta", e.details.join(" · ")));
           ol.appendChild(li);
         });
         box.appendChild(ol);

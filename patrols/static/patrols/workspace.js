@@ -107,6 +107,7 @@
     var s = reports.summary();
     countEl.textContent = fmt(T.count, { n: s.total });
     mapEl.setAttribute("data-report-count", s.total);
+    if (window.performance && performance.mark && !window.patrolsWorkspaceReady) performance.mark("houhu:reports-drawn");
     window.patrolsWorkspaceReady = true;
   }
   reports.on("load", publishReports);
@@ -319,8 +320,8 @@
         li.appendChild(el("strong", null, (from ? from + " → " : "") + to));
         li.appendChild(el("span", "meta", " " + when(e.at) + " " + fmt(T.by, { name: name(e.actor_name || e.actor) })));
         if (e.note) li.appendChild(el("div", null, e.note));
-        var extra = e.data && Object.keys(e.data).length ? Object.keys(e.data).map(function (k) { return k + ": " + e.data[k]; }).join(", ") : "";
-        if (extra) li.appendChild(el("div", "meta", extra));
+        // In words, from the API (cleared by, evidence): never the raw data.
+        if (e.details && e.details.length) li.appendChild(el("div", "meta", e.details.join(" · ")));
         ol.appendChild(li);
       });
       panel.appendChild(ol);
@@ -336,7 +337,10 @@
       if (r.kind === "tree") f.unshift(["trees_removed", T.trees_removed, "number"]);
       f.push(["photos", T.after_photo, "file"]);
     }
-    if (action === "verify") f.push(["photos", T.evidence, "file"]);
+    if (action === "verify") {
+      f.push(["photos", T.evidence, "file"]);
+      f.push(["witness", T.witness, "text"]);
+    }
     if (action === "merge") f.unshift(["merge_into", T.merge_into, "merge"]);
     return f;
   }
@@ -346,6 +350,13 @@
     // "Merge" needs a report to merge into: offered only when the API suggests one.
     var actions = (r.allowed_actions || []).filter(function (a) {
       return a !== "merge" || (r.merge_candidates && r.merge_candidates.length);
+    });
+    // Why the others are not offered, in the workflow's words (four eyes, role).
+    var why = r.unavailable_actions || {};
+    Object.keys(why).forEach(function (a) {
+      var p = el("p", "hint why-not", (C.actions[a] || a) + ": " + why[a]);
+      p.setAttribute("data-action", a);
+      panel.appendChild(p);
     });
     if (!actions.length) { panel.appendChild(el("p", "hint", T.no_actions)); return; }
     var bar = el("div", "actions"), formBox = el("div");
@@ -375,7 +386,9 @@
       var input;
       if (spec[2] === "textarea") { input = el("textarea"); input.rows = 2; input.maxLength = C.limits.note; }
       else if (spec[2] === "cleared_by") {
-        input = el("select");
+        // No default: staff choose who cleared it (the API refuses an empty choice too).
+        input = el("select"); input.required = true;
+        var none = el("option", null, T.choose); none.value = ""; input.appendChild(none);
         Object.keys(C.clearedBy).forEach(function (k) {
           var opt = el("option", null, C.clearedBy[k]); opt.value = k; input.appendChild(opt);
         });
@@ -399,6 +412,20 @@
       input.name = spec[0]; input.id = id;
       form.appendChild(input);
     });
+    if (action === "verify") {
+      // The phone's position goes with the evidence photo: the API measures it against
+      // the hazard (the station's distance, patrols.workflow.evidence_rule).
+      // The inputs exist only once there is a fix: an empty number is not "no position".
+      form.appendChild(el("p", "hint", T.on_site_hint));
+      if (navigator.geolocation) {
+        navigator.geolocation.getCurrentPosition(function (pos) {
+          [["lon", pos.coords.longitude], ["lat", pos.coords.latitude]].forEach(function (kv) {
+            var h = form.elements[kv[0]] || el("input");
+            h.type = "hidden"; h.name = kv[0]; h.value = kv[1]; form.appendChild(h);
+          });
+        }, function () {}, { enableHighAccuracy: true, timeout: 15000 });
+      }
+    }
     var err = el("p", "error"); err.setAttribute("role", "alert"); err.hidden = true;
     var send = el("button", "primary", T.send); send.type = "submit";
     form.appendChild(err); form.appendChild(send);
@@ -406,7 +433,8 @@
       ev.preventDefault();
       var fd = new FormData(form);
       fd.append("action", action);
-      Array.prototype.slice.call(fd.keys()).forEach(function (k) {
+      // Array.from: slice() of an iterator is an empty array, which sent empty fields.
+      Array.from(fd.keys()).forEach(function (k) {
         if (fd.get(k) === "" || (fd.get(k) instanceof File && !fd.get(k).size)) fd.delete(k);
       });
       send.disabled = true; err.hidden = true;
