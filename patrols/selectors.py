@@ -40,6 +40,8 @@ from houhu.accounts.scopes import (
     districts_for,
     personal_data,
 )
+from houhu.grid.geo import distance_m as distance_to
+from houhu.grid.geo import within_m
 from houhu.grid.models import Household
 from houhu.lib import geojson
 from houhu.lib.bbox import parse_bbox
@@ -49,7 +51,6 @@ from pledges.responsibility.selectors import responsibles_for_segment
 from . import figures
 from .errors import InvalidInput
 from .models import Notification, Report, ReportEvent
-from .snapping import distance_to, within_m
 
 if TYPE_CHECKING:
     from houhu.accounts.models import User
