@@ -10,6 +10,8 @@ help:
 	@echo "make lint    ruff check + format check       make format   ruff format + fix"
 	@echo "make bench   benchmarks (bench/), figures as ratios to a same-run baseline"
 	@echo "make stop    stop what run/dev started, then the private PostgreSQL/Redis"
+	@echo "make backup  database dump + photos/scans + SHA-256 manifest in one file (var/backups/)"
+	@echo "make restore FILE=...  into a fresh database and media folder, then verify_ledger"
 
 run:
 	scripts/run.sh
@@ -32,8 +34,14 @@ format:
 bench:
 	scripts/bench.sh $(ARGS)
 
+backup:
+	scripts/backup.sh
+
+restore:
+	scripts/restore.sh $(FILE)
+
 stop:
 	-scripts/run.sh --stop
 	scripts/services.sh stop
 
-.PHONY: help run dev test lint format bench stop
+.PHONY: help run dev test lint format bench backup restore stop

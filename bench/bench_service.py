@@ -166,6 +166,8 @@ def _run(stack, sessions: list[str], json) -> None:
     def report_list(client, i):
         return client.get("/api/patrols/reports/?limit=20")[0]
 
+    _one_submission(stack, sessions, json)
+
     print(f"\n== 50 clients, {SECONDS:.0f} s each: hello-world, then the submission storm")
     hello50 = Load(stack.base_url, clients=50, seconds=SECONDS, setup=login).run(hello)
     before = Report.objects.count()
@@ -228,6 +230,67 @@ def _run(stack, sessions: list[str], json) -> None:
         )
     pending = Job.objects.count()
     print(f"\noutbox jobs still pending at the end: {pending}")
+
+
+SERIAL = int(os.environ.get("BENCH_SERIAL", "300"))
+
+
+def _one_submission(stack, sessions: list[str], json) -> None:
+    """One submission at a time through the server (one keep-alive connection, so the time
+    is the write path's, not a queue's) against a bare INSERT of the same row, committed,
+    from a client of PostgreSQL on the same machine; medians of SERIAL each."""
+    import statistics
+    import time
+
+    import psycopg
+    from django.db import connection
+
+    from patrols.models import Report
+    from tests.stack import HttpClient
+
+    client = HttpClient(stack.base_url)
+    client.use_session(sessions[1])
+    times = []
+    for i in range(SERIAL):
+        body = _report_body(str(uuid.uuid4()), i)
+        t0 = time.perf_counter()
+        status = client.post_json("/api/patrols/reports/", body)[0]
+        times.append(time.perf_counter() - t0)
+        assert status == 201, status
+    client.close()
+
+    # The same row (the last one stored, with a new client id), as the app's INSERT has it.
+    last = Report.objects.order_by("-pk").first()
+    fields = [f for f in Report._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(f'"{f.column}"' for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    insert_sql = f"INSERT INTO patrols_report ({columns}) VALUES ({marks}) RETURNING id"
+    # Plain values for psycopg: geometries as hex EWKB text, which PostGIS parses.
+    values = [
+        getattr(last, f.attname).hexewkb.decode()
+        if hasattr(getattr(last, f.attname), "hexewkb")
+        else f.get_db_prep_save(getattr(last, f.attname), connection)
+        for f in fields
+    ]
+    client_index = [f.attname for f in fields].index("client_id")
+    db = connection.settings_dict
+    bare = []
+    with psycopg.connect(
+        host=db.get("HOST") or "127.0.0.1", port=db.get("PORT") or 5432,
+        user=db.get("USER"), dbname=db["NAME"], autocommit=True,
+    ) as pg:  # fmt: skip
+        for _i in range(SERIAL):
+            values[client_index] = uuid.uuid4()
+            t0 = time.perf_counter()
+            pg.execute(insert_sql, values)
+            bare.append(time.perf_counter() - t0)
+        # Remove the bare rows again: they are not reports anybody made.
+        pg.execute("DELETE FROM patrols_report WHERE id > %s", [last.pk])
+    app = statistics.median(times) * 1000
+    insert = statistics.median(bare) * 1000
+    print(f"\n== one submission at a time ({SERIAL} each), medians")
+    print(f"bare INSERT of the same row   {insert:7.2f} ms")
+    print(f"submission through the server {app:7.2f} ms   ratio {app / insert:.2f}x")
 
 
 WRK_SCRIPT = """

@@ -27,16 +27,16 @@ from django.utils.translation import gettext_lazy as _
 from houhu.accounts import scopes
 from houhu.accounts.scopes import Can, can_act_in_district
 from houhu.grid.geo import metres_between
+from houhu.grid.models import Segment
 from houhu.lib.dates import CLOCK_SKEW
 from houhu.lib.signals import ledger_changed
 from houhu.outbox.services import defer
 
-from . import notifications, wecom, workflow
+from . import notifications, snapping, throttles, wecom, workflow
 from . import photos as photo_intake
 from .errors import InvalidInput, NotAllowed, ReplayMismatch, TransitionNotAllowed
 from .models import Notification, Report, ReportEvent, ReportPhoto, ReportSighting
 from .selectors import open_reports_near
-from .snapping import snap, stations_of
 
 if TYPE_CHECKING:
     from houhu.accounts.models import User
@@ -132,11 +132,13 @@ def _save_photos(
     return ids
 
 
-def _record_follow_up(*, event: ReportEvent, photo_ids: list[int], district_id: int) -> None:
+def _record_follow_up(
+    *, event: ReportEvent, photo_ids: list[int], district_id: int, robot: bool | None = None
+) -> None:
     """In the caller's transaction: the notifications themselves, outbox jobs for the rest,
     and the news that the ledger changed (the statistics record their refresh on it)."""
     notifications.notify(event)
-    wecom.record(event)
+    wecom.record(event, robot=robot)
     if photo_ids:
         defer("patrols.make_thumbnails", payload={"photo_ids": photo_ids})
     ledger_changed.send(sender=Report, district_ids=[district_id])
@@ -148,16 +150,23 @@ def report_submit(*, reporter: User, submission: Submission) -> tuple[Report, bo
     Returns (report, created). A retry with the same client id and content returns the
     first report with created=False; the same id with other content raises ReplayMismatch.
     Two retries racing each other meet at the unique index on client_id: the loser's
-    INSERT fails inside its savepoint and it re-reads the winner's row.
+    transaction fails and it re-reads the winner's row.
+
+    Statements (issue 12: at most 6 per submission with the request's own): one that says
+    everything the submission needs to know (snapping.intake: replay, throttle, place,
+    grid and its manager), then the inserts of the report, its event, the notification
+    and the statistics job. The report object returned is complete for the answer
+    (serializers.ReportSerializer) without reading it again.
     """
     s = submission
     content = s.content()
     digest = content_hash(content, [photo_intake.sha256_of(p) for p in s.photos])
 
-    existing = Report.objects.filter(client_id=s.client_id).first()
-    if existing is not None:
-        return _replay(existing, reporter=reporter, digest=digest)
-
+    if s.photos:
+        # Decoding photos is the dear part of a submission: a replay must not pay it again.
+        existing = Report.objects.filter(client_id=s.client_id).first()
+        if existing is not None:
+            return _replay(existing, reporter=reporter, digest=digest)
     if not scopes.can(reporter, Can.FILE_REPORTS):
         raise NotAllowed(_("County leaders read the ledger; they do not write reports."))
     processed = [photo_intake.process(p) for p in s.photos]
@@ -173,9 +182,22 @@ def report_submit(*, reporter: User, submission: Submission) -> tuple[Report, bo
                 field="lon",
             )
         point, source = gps, Report.LocationSource.EXIF
-    where = snap(point, station_ids=stations_of(reporter))
 
     now = timezone.now()
+    _limit, window = throttles.window()
+    known = snapping.intake(
+        reporter=reporter, point=point, client_id=s.client_id, since=now - window
+    )
+    if known.existing_id is not None:
+        # A replay is answered with the stored report, never counted nor refused.
+        if known.existing_reporter_id != reporter.pk or known.existing_hash != digest:
+            raise ReplayMismatch()
+        return Report.objects.get(pk=known.existing_id), False
+    throttles.check(count=known.recent_count, oldest=known.oldest_recent, now=now)
+    where = known.snap
+    if where is None:
+        raise snapping.outside_grid()
+
     report = Report(
         client_id=s.client_id,
         content_hash=digest,
@@ -185,12 +207,12 @@ def report_submit(*, reporter: User, submission: Submission) -> tuple[Report, bo
         location=point,
         accuracy_m=s.accuracy_m,
         location_source=source,
-        segment=where.segment,
+        segment_id=where.segment_id,
         distance_m=where.distance_m,
         in_zone=where.in_zone,
         district=where.district,
-        transformer_area=where.transformer_area,
-        village=where.village,
+        transformer_area_id=where.transformer_area_id,
+        village_id=where.village_id,
         tree_count=s.tree_count,
         tree_distance_m=s.tree_distance_m,
         construction_kind=s.construction_kind,
@@ -202,6 +224,9 @@ def report_submit(*, reporter: User, submission: Submission) -> tuple[Report, bo
         received_at=now,
         status_changed_at=now,
     )
+    if where.segment_id is not None:
+        # The answer names the segment; its code came with the place.
+        report.segment = Segment(id=where.segment_id, code=where.segment_code)
     try:
         with transaction.atomic():
             report.save(force_insert=True)
@@ -221,7 +246,10 @@ def report_submit(*, reporter: User, submission: Submission) -> tuple[Report, bo
                 stage=ReportPhoto.Stage.REPORT,
                 by=reporter,
             )
-            _record_follow_up(event=event, photo_ids=photo_ids, district_id=report.district_id)
+            _record_follow_up(
+                event=event, photo_ids=photo_ids, district_id=report.district_id,
+                robot=where.robot,
+            )  # fmt: skip
     except IntegrityError:
         existing = Report.objects.filter(client_id=s.client_id).first()
         if existing is None:

@@ -49,7 +49,10 @@ def _announced(event: ReportEvent) -> bool:
 
 
 def text_for(event: ReportEvent) -> str:
-    report = event.report
+    # The place in words, read afresh: a submission's report object carries ids only.
+    report = Report.objects.select_related("district", "village", "segment__line").get(
+        pk=event.report_id
+    )
     place = " · ".join(
         x for x in (report.district.name, report.village.name if report.village else "") if x
     )
@@ -82,10 +85,12 @@ def text_for(event: ReportEvent) -> str:
     )
 
 
-def record(event: ReportEvent) -> bool:
+def record(event: ReportEvent, *, robot: bool | None = None) -> bool:
     """In the event's transaction: the message and its job, when the grid has a robot and
-    the event is announced. True when a message was recorded."""
-    if not _announced(event):
+    the event is announced. True when a message was recorded. `robot`: whether the grid
+    has an enabled robot, when the caller knows already (a submission's intake does): a grid
+    without one then costs no query."""
+    if robot is False or not _announced(event):
         return False
     with translation.override("zh-hans"):
         text = text_for(event)

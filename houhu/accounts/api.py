@@ -11,6 +11,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from houhu.lib.errors import InvalidInput
+
 from .serializers import CredentialsSerializer, MeSerializer, TokenSerializer
 
 
@@ -48,6 +50,7 @@ class TokenObtainView(APIView):
         # middleware turns that into the 429 answer.
         user = authenticate(request._request, **incoming.validated_data)
         if user is None:
-            return Response({"detail": _("Wrong username or password.")}, status=400)
+            # The one error shape (houhu.lib.errors): detail, code, non_field_errors.
+            raise InvalidInput(_("Wrong username or password."))
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})

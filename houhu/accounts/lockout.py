@@ -112,7 +112,8 @@ def lockout_response(
     message, wait = lockout_message(request, credentials)
     status = settings.AXES_HTTP_RESPONSE_CODE
     if request.path.startswith("/api/"):
-        response = JsonResponse({"detail": message}, status=status)
+        # The API's one error shape (houhu.lib.errors), as the schema documents it.
+        response = JsonResponse({"detail": message, "code": "locked_out"}, status=status)
     else:
         response = render(
             request, "registration/locked_out.html", {"message": message}, status=status

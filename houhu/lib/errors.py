@@ -113,7 +113,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     """REST_FRAMEWORK["EXCEPTION_HANDLER"]: a domain error becomes its status and body;
     DRF's own refusals (validation errors, 404, 403, ...) are given the same shape."""
     if isinstance(exc, DomainError):
-        return Response(error_body(exc), status=exc.http_status)
+        response = Response(error_body(exc), status=exc.http_status)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:  # a 429 (or 503) says when to come back
+            response["Retry-After"] = str(retry_after)
+        return response
     # As DRF's handler does, so that their body gets a code too.
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args)

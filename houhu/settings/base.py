@@ -212,7 +212,8 @@ REST_FRAMEWORK = {
     # ?limit= capped at HOUHU_API_MAX_LIMIT, ?offset= at the row count (houhu.lib.pagination).
     "DEFAULT_PAGINATION_CLASS": "houhu.lib.pagination.CappedLimitOffsetPagination",
     "PAGE_SIZE": 100,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Documents the one error body on every operation (houhu.lib.schema).
+    "DEFAULT_SCHEMA_CLASS": "houhu.lib.schema.AutoSchema",
     # Every app's domain errors answer {"detail", "code", "<field>"} with their own status.
     "EXCEPTION_HANDLER": "houhu.lib.errors.exception_handler",
     # Writes are limited per user (docs/security.md); reads are not. Report submissions
@@ -502,7 +503,18 @@ CACHES = {
         "KEY_PREFIX": "houhu-tiles",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     },
+    # Signed-in sessions, cached in front of the database (houhu.lib.sessions): db 3.
+    "sessions": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env_str("HOUHU_SESSION_CACHE_URL", _redis_db(CELERY_BROKER_URL, 3)),
+        "KEY_PREFIX": "houhu-session",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    },
 }
+SESSION_ENGINE = "houhu.lib.sessions"
+SESSION_CACHE_ALIAS = "sessions"
+# How long a cached session may outlive a log-out made while Redis was unreachable.
+SESSION_CACHE_SECONDS = env_int("HOUHU_SESSION_CACHE_SECONDS", 300)
 # How long a built tile is kept (seconds; 0: never cached). Changes make tiles stale by
 # their versions, not by this lifetime: it only bounds the cache's size and the effect of
 # a version bump lost to a Redis outage.

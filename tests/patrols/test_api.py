@@ -52,6 +52,10 @@ def test_villager_submits_a_tree_obstacle_with_a_photo(client, g):
     assert report.reporter == g.villager and report.kind == "tree" and report.tree_count == 3
     assert body["in_zone"] is True
     assert body["distance_m"] == pytest.approx(3.0, abs=0.05)
+    # The answer is a receipt (the report as lists show it, issue 12); the detail is a GET.
+    assert body["segment_code"] == g.segment_east.code
+    assert body["status"] == "submitted"
+    body = client.get(f"{REPORTS}{report.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
     assert body["segment"]["code"] == g.segment_east.code
     assert body["segment"]["line_name"] == g.line.name
     assert body["status_label"] == _zh(Report.Status.SUBMITTED.label) != "Submitted"
