@@ -1,11 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from houhu.grid.tiles import tile_view
 from houhu.outbox.views import health, live
 from patrols.files import ReportPhotoFile, ReportPhotoThumbnail
 from pledges.compact.files import PledgeScanFile
+
+# The admin's own name, not Django's ("Django 管理" in the Chinese admin).
+admin.site.site_header = _("Houhu patrol ledger: administration")
+admin.site.site_title = _("Houhu patrol ledger: administration")
+admin.site.index_title = _("Ledger data")
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),

@@ -29,6 +29,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
 
 from houhu.accounts.scopes import (
     Can,
@@ -44,6 +45,7 @@ from houhu.grid.geo import within_m
 from houhu.grid.models import Household
 from houhu.lib import geojson
 from houhu.lib.bbox import parse_bbox
+from houhu.lib.dates import InLedger
 from pledges.responsibility.selectors import responsibles_for_segment
 
 from . import figures
@@ -102,9 +104,15 @@ def parse_date(value: str | None, field: str) -> dt.date | None:
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise InvalidInput(_("Enter a date as YYYY-MM-DD."), field=field) from None
+    # The one bound on dates (houhu.lib.dates): year 1 or 9999 overflowed into a 500.
+    try:
+        InLedger(planned=True)(day)
+    except ValidationError as exc:
+        raise InvalidInput(exc.detail[0], field=field) from None
+    return day
 
 
 def _day_start(day: dt.date) -> dt.datetime:

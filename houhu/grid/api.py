@@ -15,6 +15,7 @@ from rest_framework import viewsets
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from houhu.lib import geojson
 from houhu.lib.db_router import ReplicaReadsMixin
 
 from . import filters, layers, selectors, serializers, surroundings
@@ -74,7 +75,7 @@ class LayerView(ReplicaReadsMixin, APIView):
     def rows(self, request: Request) -> QuerySet:
         raise NotImplementedError
 
-    def render(self, request: Request, rows: QuerySet) -> str:
+    def render(self, request: Request, rows: QuerySet) -> bytes:
         raise NotImplementedError
 
     def get(self, request: Request) -> HttpResponse:
@@ -87,7 +88,7 @@ class LayerView(ReplicaReadsMixin, APIView):
             bbox=params.validated_data.get("bbox"),
             district_id=params.validated_data.get("district"),
         )
-        return HttpResponse(self.render(request, rows), content_type=GEOJSON)
+        return geojson.response(request, self.render(request, rows))
 
 
 def layer_schema(summary: str, geometry: str, properties: dict[str, dict]):

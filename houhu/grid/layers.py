@@ -102,28 +102,28 @@ WHERE h.id IN ({ids})
 """
 
 
-def _feature_collection(select: str, rows: QuerySet, **consts: str) -> str:
+def _feature_collection(select: str, rows: QuerySet, **consts: str) -> bytes:
     ids_sql, ids_params = rows.order_by().values("pk").query.sql_with_params()
-    return geojson.from_sql(select.format(ids=ids_sql, **_tables(), **consts), ids_params)
+    return geojson.bytes_from_sql(select.format(ids=ids_sql, **_tables(), **consts), ids_params)
 
 
-def districts_layer(rows: QuerySet[District]) -> str:
+def districts_layer(rows: QuerySet[District]) -> bytes:
     return _feature_collection(DISTRICTS_SELECT, rows)
 
 
-def transformer_areas_layer(rows: QuerySet[TransformerArea]) -> str:
+def transformer_areas_layer(rows: QuerySet[TransformerArea]) -> bytes:
     return _feature_collection(TRANSFORMER_AREAS_SELECT, rows)
 
 
-def lines_layer(rows: QuerySet[Line]) -> str:
+def lines_layer(rows: QuerySet[Line]) -> bytes:
     return _feature_collection(LINES_SELECT, rows)
 
 
-def segments_layer(rows: QuerySet[Segment]) -> str:
+def segments_layer(rows: QuerySet[Segment]) -> bytes:
     return _feature_collection(SEGMENTS_SELECT, rows)
 
 
-def households_layer(rows: QuerySet[Household], *, with_names: bool) -> str:
+def households_layer(rows: QuerySet[Household], *, with_names: bool) -> bytes:
     return _feature_collection(
         HOUSEHOLDS_SELECT, rows, head_name="h.head_name" if with_names else "NULL::text"
     )

@@ -266,3 +266,17 @@ def test_empty_scope_gives_an_empty_feature_collection(world):
     nobody = UserFactory(role="grid_manager")  # manages no grid yet
     response = get_layer(nobody, "households")
     assert json.loads(response.content) == {"type": "FeatureCollection", "features": []}
+
+
+def test_layer_is_gzipped_once_for_a_client_that_accepts_it(world):
+    import gzip
+
+    client = Client()
+    client.force_login(world.staff)
+    plain = client.get("/api/layers/households/")
+    zipped = client.get("/api/layers/households/", HTTP_ACCEPT_ENCODING="gzip")
+    assert "Content-Encoding" not in plain
+    assert zipped["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped["Vary"]
+    assert gzip.decompress(zipped.content) == plain.content
+    assert len(features(plain)) == 3

@@ -393,6 +393,10 @@
           st.pending = null;
           overlays[name].clearLayers();
           overlays[name].addData(data);
+          // For the first-load benchmark (bench/bench_workspace.py): the first layer drawn.
+          if (window.performance && performance.mark && !performance.getEntriesByName("houhu:first-layer").length) {
+            performance.mark("houhu:first-layer");
+          }
           counts[name] = (data.features || []).length;
           st.loaded = true;
           st.error = false;

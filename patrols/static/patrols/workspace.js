@@ -107,6 +107,7 @@
     var s = reports.summary();
     countEl.textContent = fmt(T.count, { n: s.total });
     mapEl.setAttribute("data-report-count", s.total);
+    if (window.performance && performance.mark && !window.patrolsWorkspaceReady) performance.mark("houhu:reports-drawn");
     window.patrolsWorkspaceReady = true;
   }
   reports.on("load", publishReports);

@@ -1,0 +1,85 @@
+"""M1 (issue 10): the households layer of one station as GeoJSON through the HTTP endpoint
+(gunicorn, gzip as served) against the single SQL statement that builds the same
+FeatureCollection, fetched by a client (this process's database connection), in the same
+run, interleaved, medians. Target: <= 1.15 gzipped.
+
+    make bench ARGS=bench/bench_geojson.py          # BENCH_REPEAT=9
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import statistics
+import time
+
+from common import ensure_demo, setup_django
+from server import Server, capture_sql, session_headers
+
+setup_django()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from houhu.accounts.models import User  # noqa: E402
+from houhu.grid.models import Station  # noqa: E402
+from houhu.lib import geojson  # noqa: E402
+
+REPEAT = int(os.environ.get("BENCH_REPEAT", "9"))
+PATH = "/api/layers/households/"
+
+
+def main() -> None:
+    ensure_demo(1)
+    station = Station.objects.order_by("id").first()
+    staff = User.objects.filter(role=User.Role.STAFF, station=station).order_by("pk").first()
+
+    # The statement the endpoint runs for this user, captured from an in-process request.
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(staff)
+    statements = capture_sql(lambda: client.get(PATH))
+    sql, params = next((s, p) for s, p in statements if "FeatureCollection" in s)
+
+    def statement() -> int:
+        with connection.cursor() as cur:
+            # The text as bytes, as the endpoint fetches it: neither side decodes it.
+            cur.cursor.adapters.register_loader("text", geojson._Utf8Bytes)
+            cur.execute(sql, params)
+            return len(cur.fetchone()[0])
+
+    headers = session_headers(staff, gzip=True)
+    with Server() as server:
+        conn = server.connection()
+
+        def endpoint() -> tuple[int, int]:
+            status, got, body = server.get(PATH, headers, conn=conn)
+            assert status == 200, (status, body[:200])
+            assert got.get("content-encoding") == "gzip", got
+            return len(body), len(gzip.decompress(body))
+
+        plain = statement()
+        wire, served = endpoint()
+        assert served == plain, (served, plain)  # the same FeatureCollection, byte for byte
+        statement()
+        base, ours = [], []
+        for _ in range(REPEAT):
+            start = time.perf_counter()
+            statement()
+            base.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            endpoint()
+            ours.append(time.perf_counter() - start)
+        conn.close()
+    b, o = statistics.median(base), statistics.median(ours)
+    print(
+        f"M1 households of station {station.code}: {plain / 1e6:.2f} MB GeoJSON, "
+        f"{wire / 1e3:.0f} kB gzipped on the wire ({plain / wire:.1f}x smaller)"
+    )
+    print(
+        f"M1 endpoint (gzip) {o * 1000:.0f} ms / SQL statement {b * 1000:.0f} ms "
+        f"= {o / b:.2f}x  (target <= 1.15: {'met' if o / b <= 1.15 else 'NOT met'})"
+    )
+
+
+if __name__ == "__main__":
+    main()
