@@ -16,7 +16,7 @@ from django.utils import timezone
 from houhu.accounts.models import User
 from houhu.ledger.actor import acting
 from houhu.ledger.models import Entry
-from patrols.models import ReportEvent
+from patrols.models import ReportEvent, ReportSighting
 from pledges import models as pm
 from tests.factories import UserFactory
 from tests.ledger.helpers import entries, verify
@@ -35,6 +35,17 @@ def test_report_submission_appends_an_entry_of_the_reports_station():
     assert entry.action == "submit"
     assert entry.data["to_status"] == "submitted"
     assert entry.data["report_id"] == report.pk
+
+
+def test_a_sighting_of_a_report_is_chained_with_the_report():
+    g = build_grid()
+    report, _ = submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
+    ReportSighting.objects.create(
+        report=report, by=g.staff, client_id=uuid.uuid4(), location=report.location
+    )
+    entry = Entry.objects.filter(object_kind="report", object_id=report.pk).last()
+    assert (entry.action, entry.actor_id) == ("sighting", g.staff.pk)
+    assert entry.station_id == g.district.station_id
 
 
 def test_entry_hashes_are_sha256_of_the_canonical_content_and_the_previous_entry():
