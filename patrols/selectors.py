@@ -23,8 +23,11 @@ from django.db.models import (
     F,
     FloatField,
     Func,
+    IntegerField,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -50,7 +53,7 @@ from pledges.responsibility.selectors import responsibles_for_segment
 
 from . import figures
 from .errors import InvalidInput
-from .models import Notification, Report, ReportEvent
+from .models import Notification, Report, ReportEvent, ReportSighting
 
 if TYPE_CHECKING:
     from houhu.accounts.models import User
@@ -161,8 +164,19 @@ def filter_reports(qs: QuerySet[Report], params) -> QuerySet[Report]:
 
 
 def report_detail_queryset(user: User) -> QuerySet[Report]:
-    return reports_for(user).select_related(
-        "reporter", "district", "transformer_area", "village", "segment__line", "merged_into"
+    # The sightings counted in the same SELECT (a correlated subquery: no join fan-out).
+    sightings = (
+        ReportSighting.objects.filter(report=OuterRef("pk"))
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT"))
+        .values("n")
+    )
+    return (
+        reports_for(user)
+        .select_related(
+            "reporter", "district", "transformer_area", "village", "segment__line", "merged_into"
+        )
+        .annotate(sighting_count=Subquery(sightings, output_field=IntegerField()))
     )
 
 
