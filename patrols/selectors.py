@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.gis.db.models import PointField
+from django.core.exceptions import ValidationError
 from django.db.models import (
     Aggregate,
     BooleanField,
@@ -32,7 +33,6 @@ from django.db.models import (
 )
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import ValidationError
 
 from houhu.accounts.scopes import (
     Can,
@@ -114,7 +114,7 @@ def parse_date(value: str | None, field: str) -> dt.date | None:
     try:
         InLedger(planned=True)(day)
     except ValidationError as exc:
-        raise InvalidInput(exc.detail[0], field=field) from None
+        raise InvalidInput(exc.messages[0], field=field) from None
     return day
 
 
