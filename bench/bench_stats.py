@@ -329,6 +329,8 @@ def main() -> None:
     print(f"M6 incremental / full target <= 0.02: {'met' if ratio <= 0.02 else 'NOT met'}"
           f" ({ratio:.3f})")  # fmt: skip
 
+    if os.environ.get("BENCH_WORKERS", "1") == "0":  # the first two ratios only
+        return
     one, two = worker_samples(first, today, now, repeat)
     one_s, two_s = statistics.median(one), statistics.median(two)
     print("fanned, 1 worker (s): ", " ".join(f"{x:.2f}" for x in one))
