@@ -158,7 +158,8 @@ def source(
     already there (in `order`), so a database migrated with history gets it chained.
     """
     forward = f"""
-CREATE FUNCTION ledger_from_{table}(r {table}) RETURNS void LANGUAGE sql AS $$
+CREATE FUNCTION ledger_from_{table}(r {table}) RETURNS void LANGUAGE sql
+SET enable_seqscan = off AS $$
     SELECT ledger_append(({station}), ({actor}), ({at}), '{kind}', ({object_id}),
                          ({action})::text, ({data}))
 $$;
