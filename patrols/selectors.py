@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.gis.db.models import PointField
+from django.core.exceptions import ValidationError
 from django.db.models import (
     Aggregate,
     BooleanField,
@@ -22,14 +23,16 @@ from django.db.models import (
     F,
     FloatField,
     Func,
+    IntegerField,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import ValidationError
 
 from houhu.accounts.scopes import (
     Can,
@@ -50,7 +53,7 @@ from pledges.responsibility.selectors import responsibles_for_segment
 
 from . import figures
 from .errors import InvalidInput
-from .models import Notification, Report, ReportEvent
+from .models import Notification, Report, ReportEvent, ReportSighting
 
 if TYPE_CHECKING:
     from houhu.accounts.models import User
@@ -111,7 +114,7 @@ def parse_date(value: str | None, field: str) -> dt.date | None:
     try:
         InLedger(planned=True)(day)
     except ValidationError as exc:
-        raise InvalidInput(exc.detail[0], field=field) from None
+        raise InvalidInput(exc.messages[0], field=field) from None
     return day
 
 
@@ -161,8 +164,19 @@ def filter_reports(qs: QuerySet[Report], params) -> QuerySet[Report]:
 
 
 def report_detail_queryset(user: User) -> QuerySet[Report]:
-    return reports_for(user).select_related(
-        "reporter", "district", "transformer_area", "village", "segment__line", "merged_into"
+    # The sightings counted in the same SELECT (a correlated subquery: no join fan-out).
+    sightings = (
+        ReportSighting.objects.filter(report=OuterRef("pk"))
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT"))
+        .values("n")
+    )
+    return (
+        reports_for(user)
+        .select_related(
+            "reporter", "district", "transformer_area", "village", "segment__line", "merged_into"
+        )
+        .annotate(sighting_count=Subquery(sightings, output_field=IntegerField()))
     )
 
 

@@ -125,6 +125,26 @@ def test_a_role_change_is_chained_with_its_actor_and_a_password_change_is_not():
     assert changes[0].station_id == w.station.pk
 
 
+def test_a_rolled_back_savepoint_leaves_no_gap_in_the_chain():
+    # The appender remembers its last head for the transaction; a savepoint rolled back
+    # must take that memory back with the entry.
+    report = ReportFactory()
+    station = report.district.station_id
+    with transaction.atomic():
+        ReportEvent.objects.create(report=report, actor=report.reporter, action="confirm",
+                                   to_status="confirmed")  # fmt: skip
+        with pytest.raises(RuntimeError), transaction.atomic():
+            ReportEvent.objects.create(report=report, actor=report.reporter, action="reject",
+                                       to_status="rejected")  # fmt: skip
+            raise RuntimeError
+        ReportEvent.objects.create(report=report, actor=report.reporter, action="verify",
+                                   to_status="verified")  # fmt: skip
+    chain = entries(station)
+    assert [e.seq for e in chain] == list(range(1, len(chain) + 1))
+    assert [e.action for e in chain[-2:]] == ["confirm", "verify"]
+    assert "ledger intact" in verify("--station", str(station))
+
+
 def test_entries_refuse_update_and_delete():
     g = build_grid()
     entry = Entry.objects.filter(station_id=g.district.station_id).first()
