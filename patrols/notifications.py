@@ -23,11 +23,12 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from houhu.accounts.scopes import told_of_new_reports
+from houhu.accounts.scopes import Can, can, told_of_new_reports
 from houhu.outbox.services import defer
 
 from .models import Notification, Report, ReportEvent
@@ -168,6 +169,16 @@ def deliver(event_id: int) -> list[int]:
     return list(Notification.objects.filter(event=event).values_list("pk", flat=True))
 
 
+def link_for(person: User, report_id: int) -> str:
+    """Where the notification opens the report: the workspace map for staff and grid
+    managers, the report's own page for its reporter (absolute: it is read in a mail)."""
+    if can(person, Can.STAFF_PAGES):
+        path = f"{reverse('patrols:workspace')}#report={report_id}"
+    else:
+        path = reverse("patrols:report_detail", args=[report_id])
+    return f"{settings.HOUHU_SITE_URL}{path}"
+
+
 def send_email(*, event_id: int, recipient_id: int) -> bool:
     """Mail one notification unless it was mailed already; True when a mail went out.
 
@@ -187,7 +198,7 @@ def send_email(*, event_id: int, recipient_id: int) -> bool:
         return False
     send_mail(
         subject=notification.message[:78],
-        message=notification.message,
+        message=f"{notification.message}\n\n{link_for(person, notification.report_id)}",
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[person.email],
     )

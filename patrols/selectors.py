@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.gis.db.models import PointField
+from django.core.exceptions import ValidationError
 from django.db.models import (
     Aggregate,
     BooleanField,
@@ -22,8 +23,11 @@ from django.db.models import (
     F,
     FloatField,
     Func,
+    IntegerField,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -44,11 +48,12 @@ from houhu.grid.geo import within_m
 from houhu.grid.models import Household
 from houhu.lib import geojson
 from houhu.lib.bbox import parse_bbox
+from houhu.lib.dates import InLedger
 from pledges.responsibility.selectors import responsibles_for_segment
 
 from . import figures
 from .errors import InvalidInput
-from .models import Notification, Report, ReportEvent
+from .models import Notification, Report, ReportEvent, ReportSighting
 
 if TYPE_CHECKING:
     from houhu.accounts.models import User
@@ -102,9 +107,15 @@ def parse_date(value: str | None, field: str) -> dt.date | None:
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise InvalidInput(_("Enter a date as YYYY-MM-DD."), field=field) from None
+    # The one bound on dates (houhu.lib.dates): year 1 or 9999 overflowed into a 500.
+    try:
+        InLedger(planned=True)(day)
+    except ValidationError as exc:
+        raise InvalidInput(exc.messages[0], field=field) from None
+    return day
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -153,8 +164,19 @@ def filter_reports(qs: QuerySet[Report], params) -> QuerySet[Report]:
 
 
 def report_detail_queryset(user: User) -> QuerySet[Report]:
-    return reports_for(user).select_related(
-        "reporter", "district", "transformer_area", "village", "segment__line", "merged_into"
+    # The sightings counted in the same SELECT (a correlated subquery: no join fan-out).
+    sightings = (
+        ReportSighting.objects.filter(report=OuterRef("pk"))
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT"))
+        .values("n")
+    )
+    return (
+        reports_for(user)
+        .select_related(
+            "reporter", "district", "transformer_area", "village", "segment__line", "merged_into"
+        )
+        .annotate(sighting_count=Subquery(sightings, output_field=IntegerField()))
     )
 
 

@@ -306,13 +306,18 @@ class ReportDetailSerializer(ReportSerializer):
     unavailable_actions = serializers.SerializerMethodField(
         help_text="{action: why it is not offered to the reader}, from the workflow."
     )
+    sighting_count = serializers.IntegerField(
+        read_only=True,
+        default=0,
+        help_text="Villagers who saw this hazard too and added theirs to it (not reports).",
+    )
 
     class Meta(ReportSerializer.Meta):
         fields = [
             *ReportSerializer.Meta.fields,
             "district_manager", "transformer_area_name", "village_name",
             "photos", "events", "responsibles", "merge_candidates", "allowed_actions",
-            "unavailable_actions",
+            "unavailable_actions", "sighting_count",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -98,6 +98,8 @@ LIST_TEXT = {
     "cleared": gettext_lazy("Cleared"),
     "trees_removed": gettext_lazy("{n} trees removed"),
     "place": gettext_lazy("Where it is"),
+    "sightings_label": gettext_lazy("Seen too"),
+    "sightings": gettext_lazy("by {n} more villagers"),
     "sent_at": gettext_lazy("Sent {at}"),
 }
 
@@ -131,6 +133,8 @@ WORKSPACE_TEXT = {
     "close": gettext_lazy("Close"),
     "submitted": gettext_lazy("Reported"),
     "reporter": gettext_lazy("Reported by"),
+    "sightings_label": LIST_TEXT["sightings_label"],
+    "sightings": LIST_TEXT["sightings"],
     "location": gettext_lazy("Location"),
     "accuracy": gettext_lazy("±{m} m ({source})"),
     "distance": gettext_lazy("Distance to the line"),

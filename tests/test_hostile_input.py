@@ -266,3 +266,19 @@ def test_a_managers_patch_mostly_in_another_grid_is_a_400_naming_polygon(world):
     assert response.status_code == 400, response.content[:300]
     assert "polygon" in response.json() and "75%" in response.json()["polygon"][0]
     assert Assignment.objects.count() == before
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1900-01-01", "9999-12-31"])
+def test_date_filters_far_outside_the_ledger_never_give_a_5xx(world, day):
+    client = _client(world, "staff")
+    month = day[:7]
+    for url, query in [
+        ("/api/patrols/reports/", {"since": day, "until": day}),
+        ("/api/patrols/layers/reports/", {"since": day, "until": day}),
+        ("/api/patrols/counts/", {"since": day, "until": day}),
+        ("/api/stats/snapshots/", {"period_start": day}),
+        ("/api/stats/ranking/", {"id": 1, "month": month}),
+        ("/api/stats/choropleth/", {"month": month}),
+        ("/api/pledges/assignments/", {"on": day}),
+    ]:
+        _no_5xx(client.get(url, query), f"{url} {query}")

@@ -83,6 +83,52 @@ CREATE TRIGGER ledger_entry_immutable BEFORE UPDATE OR DELETE ON ledger_entry
     FOR EACH ROW EXECUTE FUNCTION ledger_entry_refuse_change();
 """
 
+# The appender, second version (ledger migration 0002). Two changes, both measured on a
+# bulk insert (6,000 events of one station in one transaction, the demo's pledge events):
+# - the head a transaction appended last is kept in a transaction-local setting: while it
+#   holds the station's lock nobody else can append, so the next append needs no lookup
+#   (a savepoint rolled back reverts the setting with the row);
+# - the one lookup per transaction may not use a bitmap scan, a sequential scan or a sort:
+#   with statistics that say "one row per station", the cached generic plan read every
+#   entry of the station on every append (7.5 s instead of 0.5 s for those 6,000).
+APPEND_V2 = f"""
+CREATE OR REPLACE FUNCTION ledger_append(
+    p_station bigint, p_actor bigint, p_at timestamptz, p_kind text, p_object bigint,
+    p_action text, p_data jsonb
+) RETURNS void LANGUAGE plpgsql
+SET enable_seqscan = off SET enable_bitmapscan = off SET enable_sort = off
+AS $$
+DECLARE
+    last_seq bigint;
+    last_hash bytea;
+    content bytea;
+    cached text;
+BEGIN
+    -- One appender per station until its transaction ends: the next one waits here, and
+    -- its SELECT below (a new snapshot in READ COMMITTED) sees this entry.
+    PERFORM pg_advisory_xact_lock({LOCK_CLASS}, p_station::integer);
+    cached := current_setting('houhu_ledger.head_' || p_station, true);
+    IF coalesce(cached, '') <> '' THEN
+        last_seq := split_part(cached, ':', 1)::bigint;
+        last_hash := decode(split_part(cached, ':', 2), 'hex');
+    ELSE
+        SELECT seq, entry_hash INTO last_seq, last_hash
+          FROM ledger_entry WHERE station_id = p_station ORDER BY seq DESC LIMIT 1;
+    END IF;
+    last_seq := coalesce(last_seq, 0) + 1;
+    last_hash := coalesce(last_hash, {GENESIS});
+    content := ledger_content_hash(p_actor, p_at, p_kind, p_object, p_action, p_data);
+    INSERT INTO ledger_entry (station_id, seq, actor_id, at, object_kind, object_id, action,
+                              data, content_hash, prev_hash, entry_hash)
+    VALUES (p_station, last_seq, p_actor, p_at, p_kind, p_object, p_action, p_data,
+            content, last_hash, ledger_entry_hash(p_station, last_seq, last_hash, content))
+    RETURNING entry_hash INTO last_hash;
+    PERFORM set_config('houhu_ledger.head_' || p_station,
+                       last_seq || ':' || encode(last_hash, 'hex'), true);
+END;
+$$;
+"""
+
 DROP_FUNCTIONS = """
 DROP TRIGGER IF EXISTS ledger_entry_immutable ON ledger_entry;
 DROP FUNCTION IF EXISTS ledger_entry_refuse_change();

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import ValidationError
 
 LEDGER_START = dt.date(2016, 1, 1)
 CLOCK_SKEW = dt.timedelta(minutes=10)
@@ -30,8 +30,10 @@ def _day(value: dt.date | dt.datetime) -> dt.date:
 
 
 class InLedger:
-    """A DRF field validator: `InLedger()` for what has happened, `InLedger(planned=True)`
-    for a date that may be ahead. Also callable on a plain value (query parameters)."""
+    """A field validator, `InLedger()` for what has happened, `InLedger(planned=True)` for a
+    date that may be ahead. It raises Django's ValidationError, so the same validator serves
+    the API's serializers (DRF turns it into a field error) and the pages' forms; it is
+    also callable on a plain value (query parameters)."""
 
     def __init__(self, *, planned: bool = False) -> None:
         self.planned = planned
@@ -42,9 +44,9 @@ class InLedger:
         # Years first: converting year 1 or 9999 to local time can itself overflow.
         if value.year < LEDGER_START.year or _day(value) < LEDGER_START:
             raise ValidationError(
-                _("The ledger starts on %(start)s: give a later date.")
-                % {"start": LEDGER_START.isoformat()},
+                _("The ledger starts on %(start)s: give a later date."),
                 code="before_ledger",
+                params={"start": LEDGER_START.isoformat()},
             )
         if value.year > timezone.localdate().year + PLANNING_YEARS:
             raise ValidationError(_("This date is too far in the future."), code="too_far_ahead")

@@ -75,7 +75,9 @@ def bump(layers: Iterable[str], district_ids: Iterable[int]) -> None:
 
 
 def bump_after_commit(layers: Iterable[str], district_ids: Iterable[int]) -> None:
-    layers, district_ids = sorted(set(layers)), sorted(set(district_ids))
+    # A change may concern no grid (None: e.g. a report placed nowhere yet).
+    layers = sorted(set(layers))
+    district_ids = sorted({int(d) for d in district_ids if d is not None})
     if layers and district_ids:
         transaction.on_commit(lambda: bump(layers, district_ids))
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from houhu.grid.models import Household
+from houhu.lib.dates import InLedger
 from houhu.lib.images import ProcessedImage
 from houhu.lib.limits import max_length
 
@@ -65,10 +66,14 @@ class DraftEditForm(forms.Form):
     effective_from = forms.DateField(
         label=_("Effective from"),
         required=False,
+        validators=[InLedger(planned=True)],
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     change_note = forms.CharField(
-        label=_("What changed"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("What changed"),
+        required=False,
+        max_length=max_length(CompactVersion, "change_note"),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -78,18 +83,26 @@ class ClauseForm(forms.Form):
     clause = forms.IntegerField(required=False, widget=forms.HiddenInput)
     number = forms.IntegerField(label=_("Insert as No."), min_value=1, required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=Clause.Kind.choices)
-    text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(
+        label=_("Text"),
+        max_length=max_length(Clause, "text"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class PublishForm(forms.Form):
     effective_from = forms.DateField(
-        label=_("Effective from"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+        label=_("Effective from"),
+        validators=[InLedger(planned=True)],
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
 
 
 class PaperSigningForm(forms.Form):
     signed_on = forms.DateField(
-        label=_("Date signed"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+        label=_("Date signed"),
+        validators=[InLedger()],
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     signatory = forms.CharField(
         label=_("Signatory"), max_length=max_length(Pledge, "signatory_name")
@@ -133,13 +146,17 @@ class PaperSigningForm(forms.Form):
 class VisitForm(forms.Form):
     visited_on = forms.DateField(
         label=_("Date of the visit"),
+        validators=[InLedger()],
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     outcome = forms.ChoiceField(
         label=_("Outcome"), choices=HouseholdVisit.Outcome.choices, widget=forms.RadioSelect
     )
     note = forms.CharField(
-        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note"),
+        required=False,
+        max_length=max_length(HouseholdVisit, "note"),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 

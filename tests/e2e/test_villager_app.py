@@ -77,6 +77,10 @@ def test_every_villager_page_opens_offline_and_an_offline_report_is_sent_once(
     phone_page.wait_for_load_state("networkidle")
     assert Report.objects.filter(reporter=villager).count() == 1
     assert Report.objects.get(reporter=villager).tree_count == 2
+    # The home page says so too: nothing waiting, one sent.
+    phone_page.goto(f"{live_server.url}/")
+    phone_page.wait_for_selector("#patrols-sent[data-count='1']", timeout=WAIT_MS)
+    assert phone_page.locator("#patrols-waiting").is_hidden()
 
 
 def test_my_records_page_and_filter_and_a_report_shows_its_place(

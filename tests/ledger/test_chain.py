@@ -16,7 +16,7 @@ from django.utils import timezone
 from houhu.accounts.models import User
 from houhu.ledger.actor import acting
 from houhu.ledger.models import Entry
-from patrols.models import ReportEvent
+from patrols.models import ReportEvent, ReportSighting
 from pledges import models as pm
 from tests.factories import UserFactory
 from tests.ledger.helpers import entries, verify
@@ -35,6 +35,17 @@ def test_report_submission_appends_an_entry_of_the_reports_station():
     assert entry.action == "submit"
     assert entry.data["to_status"] == "submitted"
     assert entry.data["report_id"] == report.pk
+
+
+def test_a_sighting_of_a_report_is_chained_with_the_report():
+    g = build_grid()
+    report, _ = submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data())
+    ReportSighting.objects.create(
+        report=report, by=g.staff, client_id=uuid.uuid4(), location=report.location
+    )
+    entry = Entry.objects.filter(object_kind="report", object_id=report.pk).last()
+    assert (entry.action, entry.actor_id) == ("sighting", g.staff.pk)
+    assert entry.station_id == g.district.station_id
 
 
 def test_entry_hashes_are_sha256_of_the_canonical_content_and_the_previous_entry():
@@ -112,6 +123,26 @@ def test_a_role_change_is_chained_with_its_actor_and_a_password_change_is_not():
         (admin.pk, "grid_manager", "staff")
     ]
     assert changes[0].station_id == w.station.pk
+
+
+def test_a_rolled_back_savepoint_leaves_no_gap_in_the_chain():
+    # The appender remembers its last head for the transaction; a savepoint rolled back
+    # must take that memory back with the entry.
+    report = ReportFactory()
+    station = report.district.station_id
+    with transaction.atomic():
+        ReportEvent.objects.create(report=report, actor=report.reporter, action="confirm",
+                                   to_status="confirmed")  # fmt: skip
+        with pytest.raises(RuntimeError), transaction.atomic():
+            ReportEvent.objects.create(report=report, actor=report.reporter, action="reject",
+                                       to_status="rejected")  # fmt: skip
+            raise RuntimeError
+        ReportEvent.objects.create(report=report, actor=report.reporter, action="verify",
+                                   to_status="verified")  # fmt: skip
+    chain = entries(station)
+    assert [e.seq for e in chain] == list(range(1, len(chain) + 1))
+    assert [e.action for e in chain[-2:]] == ["confirm", "verify"]
+    assert "ledger intact" in verify("--station", str(station))
 
 
 def test_entries_refuse_update_and_delete():

@@ -150,3 +150,26 @@ def test_a_sighting_of_a_far_or_closed_report_is_refused(place):
     assert response.status_code == 400
     assert response.json()["report"]
     assert ReportSighting.objects.count() == 0
+
+
+def test_the_report_counts_its_sightings_for_whoever_reads_it(place):
+    from houhu.accounts.models import User
+    from tests.factories import UserFactory
+
+    client = _client(place["me"])
+    for lat in (5, 8):
+        client.post(
+            "/api/patrols/sightings/",
+            {
+                "client_id": str(uuid.uuid4()),
+                "report": place["report"].pk,
+                "lon": place["x"],
+                "lat": place["y"] + lat * M,
+            },
+            content_type="application/json",
+        )
+    staff = UserFactory(role=User.Role.STAFF, station=place["district"].station)
+    detail = _client(staff).get(f"/api/patrols/reports/{place['report'].pk}/").json()
+    assert detail["sighting_count"] == 2
+    mine = _client(place["report"].reporter).get(f"/api/patrols/reports/{place['report'].pk}/")
+    assert mine.json()["sighting_count"] == 2

@@ -133,6 +133,8 @@ def test_email_goes_to_a_manager_with_an_address_when_enabled_once(settings, mai
     assert Job.objects.filter(name="patrols.email_notification").count() == 1
     run_outbox()
     assert [m.to for m in mailoutbox] == [["manager@example.org"]]
+    # The mail opens the report on the manager's map.
+    assert f"/patrols/workspace/#report={report.pk}" in mailoutbox[0].body
     assert Notification.objects.get(event=event, recipient=g.manager).emailed_at is not None
     # Recorded again (an old Celery message, say): the mail is not sent twice.
     deliver(event.pk)

@@ -153,3 +153,20 @@ def test_visits_through_the_api_follow_the_same_rules(world, client):
     listed = client.get(url).json()
     rows = listed["results"] if isinstance(listed, dict) else listed
     assert [r["household"] for r in rows] == [world.h1.pk]  # not the other grid's visit
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("visited_on", "1900-01-01"), ("note", "x" * 1_000_000)]
+)
+def test_visit_page_refuses_what_the_api_refuses(world, client, field, value):
+    # The same bounds as the API (houhu/lib/dates.py, the model's max_length).
+    client.force_login(world.m1)
+    data = {
+        "household": world.h1.pk,
+        "visited_on": timezone.localdate().isoformat(),
+        "outcome": "explained",
+        field: value,
+    }
+    answer = client.post(reverse("pledges:visit_new"), data)
+    assert answer.status_code in (200, 400)
+    assert not HouseholdVisit.objects.exists()

@@ -87,6 +87,7 @@
       if (r.district) fact(T.district, r.district.name || r.district_name || r.district);
       if (r.cleared_by) fact(T.cleared, [C.clearedBy[r.cleared_by], r.trees_removed != null ? fmt(T.trees_removed, { n: r.trees_removed }) : ""].filter(Boolean).join(" · "));
       fact(T.note, r.note);
+      if (r.sighting_count) fact(T.sightings_label, fmt(T.sightings, { n: r.sighting_count }));
       box.appendChild(dl);
       if (window.HouhuPlaceMap && r.lon != null) {
         box.appendChild(el("h2", null, T.place));

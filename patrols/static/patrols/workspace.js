@@ -262,6 +262,8 @@
     function fact(label, value) { if (value === "" || value == null) return; dl.appendChild(el("dt", null, label)); dl.appendChild(el("dd", null, value)); }
     fact(T.submitted, when(r.submitted_at));
     fact(T.reporter, name(r.reporter_name || r.reporter));
+    // Villagers who saw it too and added theirs instead of a second report (nearby.js).
+    if (r.sighting_count) fact(T.sightings_label, fmt(T.sightings, { n: r.sighting_count }));
     var detail = [r.behaviour_label, r.construction_kind_label, r.damage_kind_label,
       r.tree_count ? fmt(T.trees, { n: r.tree_count }) : "",
       r.tree_distance_m != null && r.kind === "tree" ? fmt(T.tree_distance, { m: r.tree_distance_m }) : ""].filter(Boolean).join(" · ");
