@@ -218,8 +218,8 @@ WITH bare AS (
     WHERE NOT EXISTS (SELECT 1 FROM patrols_reportevent e WHERE e.report_id = r.id)
 )
 INSERT INTO patrols_reportevent (report_id, actor_id, at, action, from_status, to_status,
-                                 note, data)
-SELECT b.id, b.reporter_id, v.at, v.action, v.from_status, v.to_status, '', '{}'::jsonb
+                                 note, witness_name, data)
+SELECT b.id, b.reporter_id, v.at, v.action, v.from_status, v.to_status, '', '', '{}'::jsonb
 FROM bare b CROSS JOIN LATERAL (VALUES
     (b.received_at, 'submit', '', b.born),
     (b.confirmed_at, 'confirm', 'submitted', 'confirmed'),

@@ -111,7 +111,7 @@ def main() -> None:
 # the project's builder (houhu.lib.geojson): the box is the tile with the tile's buffer.
 GEOJSON_ROWS = {
     "households": """
-        SELECT h.id, h.customer_number, t.district_id, h.is_aquaculture, h.location AS geom
+        SELECT h.id, t.district_id, h.is_aquaculture, h.location AS geom
         FROM grid_household h JOIN grid_transformerarea t ON t.id = h.transformer_area_id
         WHERE h.location && ST_Transform(ST_TileEnvelope(%s, %s, %s, margin => %s), 4326)""",
     "reports": """

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ["DJANGO_SETTINGS_MODULE"] = "houhu.settings.prod"
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + "k" * 50)
 os.environ["HOUHU_PLAIN_HTTP"] = "1"
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 sys.path.insert(0, str(ROOT))
 
 from common import setup_django  # noqa: E402
@@ -73,7 +74,7 @@ def main() -> None:
             )
             page = context.new_page()
             page.goto(f"http://127.0.0.1:{server.port}/patrols/workspace/")
-            page.wait_for_function("() => window.patrolsWorkspaceReady === true", timeout=120_000)
+            page.wait_for_function("() => window.patrolsWorkspaceReady === true", timeout=60_000)
             runs.append(page.evaluate(MEASURE))
             context.close()
         browser.close()

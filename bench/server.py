@@ -31,7 +31,7 @@ class Server:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "houhu.wsgi:application",
              "-b", f"127.0.0.1:{self.port}", "-w", "1", "--threads", "2",
-             "--log-level", "warning"],
+             "--log-level", "warning", "--timeout", "300", "--keep-alive", "300"],
             cwd=ROOT, env=self.env,
         )  # fmt: skip
         deadline = time.monotonic() + 60

@@ -26,7 +26,8 @@ from .selectors import filter_reports, reports_for
 REPORT_POINTS_MIN_ZOOM = 13
 # The workspace's filters that apply to the map (dates go to the search list instead).
 FILTERS = ("kind", "status", "in_zone")  # and `district`, on every layer
-POINT_COLUMNS = ["id", "kind", "status", "in_zone", "district_id"]
+# The report's id is the feature's id (houhu.lib.mvt: not a value in the table of values).
+POINT_COLUMNS = ["kind", "status", "in_zone", "district_id"]
 OPEN = ", ".join(f"'{s}'" for s in Report.OPEN_STATUSES)  # the model's constants
 
 
@@ -50,8 +51,10 @@ def reports_tile(*, user, district_ids, z, x, y, params) -> bytes:
     if z >= REPORT_POINTS_MIN_ZOOM:
         rows = qs.filter(
             location__bboverlaps=mvt.tile_bounds_4326(z, x, y, margin=mvt.buffer_margin())
-        ).values(*POINT_COLUMNS, geom=F("location"))
-        return mvt.features_tile("reports", rows, columns=POINT_COLUMNS, z=z, x=x, y=y)
+        ).values("id", *POINT_COLUMNS, geom=F("location"))
+        return mvt.features_tile(
+            "reports", rows, columns=POINT_COLUMNS, feature_id="id", z=z, x=x, y=y
+        )
     rows = qs.filter(location__bboverlaps=mvt.tile_bounds_4326(z, x, y)).values(
         "status", "in_zone", geom=F("location")
     )

@@ -10,9 +10,10 @@ Who sees what is decided as for the GeoJSON layers (houhu.accounts.scopes):
   leaders); a villager's phone pages draw their own household in GeoJSON (403 here);
 - the rows are the grids of `districts_for(user)` that overlap the tile: a leader the
   whole county's, staff their station's, a grid manager their grids';
-- names leave the database only for those who may see them (`scopes.PERSONAL_DATA`,
-  asked through `sees_households`): a leader's household tiles carry no name attribute at
-  all. No tile carries a phone, an address or a responsible person's name.
+- no tile carries a name, customer number, phone or address of anyone: tiles draw, the
+  GeoJSON layers and the API (which ask `scopes.PERSONAL_DATA`) say who. The key still
+  holds the user's PERSONAL_DATA row, so a layer that one day carries a name cannot
+  serve it from the cache to someone who may not see it.
 
 Caching (houhu.lib.tilecache): a tile is keyed by its layer, z/x/y, the filters, whose
 names the user may see, and the version of every grid whose rows it may hold, so tiles are
@@ -163,8 +164,6 @@ HOUSEHOLD_POINTS_MIN_ZOOM = 14
 def households_tile(*, user, district_ids, z, x, y, params) -> bytes:
     from django.db.models import F
 
-    from houhu.accounts.scopes import sees_households
-
     from .selectors import households_for
 
     rows = households_for(user).filter(transformer_area__district__in=district_ids)
@@ -180,14 +179,18 @@ def households_tile(*, user, district_ids, z, x, y, params) -> bytes:
             y=y,
             aggregates={"aquaculture": "count(*) FILTER (WHERE q.is_aquaculture)"},
         )
-    columns = ["id", "customer_number", "district_id", "is_aquaculture"]
-    extra = {"district_id": F("transformer_area__district_id")}
-    if sees_households(user):  # names only for those who may see them (scopes.PERSONAL_DATA)
-        columns.append("head_name")
+    # What the map draws, no more: no name, number or phone of anyone (the GeoJSON layer
+    # and its popups, from HOUSEHOLD_MIN_ZOOM, say who lives there to those who may know).
     rows = rows.filter(
         location__bboverlaps=mvt.tile_bounds_4326(z, x, y, margin=mvt.buffer_margin())
-    ).values(*[c for c in columns if c not in extra], **extra, geom=F("location"))
-    return mvt.features_tile("households", rows, columns=columns, z=z, x=x, y=y)
+    ).values("id", "is_aquaculture", district_id=F("transformer_area__district_id"),
+             geom=F("location"))  # fmt: skip
+    return mvt.features_tile(
+        "households", rows, columns=HOUSEHOLD_COLUMNS, feature_id="id", z=z, x=x, y=y
+    )
+
+
+HOUSEHOLD_COLUMNS = ["district_id", "is_aquaculture"]
 
 
 def segments_tile(*, user, district_ids, z, x, y, params) -> bytes:

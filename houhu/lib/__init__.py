@@ -4,6 +4,8 @@ to migrate, no URLs, no AppConfig).
 - `errors`: the one domain error type and the one DRF exception handler;
 - `bbox`: the one parser of `?bbox=minLon,minLat,maxLon,maxLat`;
 - `geojson`: the one FeatureCollection builder, in PostGIS;
+- `mvt`, `tilecache`: the one vector tile builder (PostGIS ST_AsMVT) and the tile cache
+  with its per-grid versions (houhu/grid/tiles.py serves them);
 - `images`: the one intake of uploaded images (report photos, signed-pledge scans);
 - `signals`: `ledger_changed`, how the statistics learn that the ledger moved;
 - `limits`: input limits read from the model fields;

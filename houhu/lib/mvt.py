@@ -90,14 +90,20 @@ def features_tile(
     x: int,
     y: int,
     geom: str = "geom",
+    feature_id: str | None = None,
 ) -> bytes:
     """One MVT layer of every row of a queryset (a column `geom` in 4326, already filtered
     to the tile's box, widened by the buffer); `columns` (output names of its SELECT,
-    module constants of the caller) become the attributes."""
+    module constants of the caller) become the attributes, `feature_id` (an integer
+    column) the features' ids: a varint of the feature, not an entry in the layer's table
+    of values (unique values are what MVT's dictionary cannot shrink)."""
     sql, params = rows.order_by().query.sql_with_params()
     attrs = ", ".join(f'q."{c}"' for c in columns)
+    if feature_id:
+        attrs += f', q."{feature_id}" AS mvt_id'
+    id_arg = ", 'mvt_id'" if feature_id else ""
     statement = (
-        "SELECT ST_AsMVT(t, %s, " + str(EXTENT) + ", 'mvt_geom') FROM ("  # noqa: S608
+        "SELECT ST_AsMVT(t, %s, " + str(EXTENT) + f", 'mvt_geom'{id_arg}) FROM ("  # noqa: S608
         f'SELECT {attrs}, ST_AsMVTGeom(ST_Transform(q."{geom}", 3857), {_ENVELOPE}, '
         f"{EXTENT}, {BUFFER}, true) AS mvt_geom FROM ({sql}) q"
         ") t WHERE t.mvt_geom IS NOT NULL"

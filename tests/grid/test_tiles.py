@@ -64,18 +64,15 @@ def props(features) -> list[dict]:
 # --- who sees what ------------------------------------------------------------------------
 
 
-def test_staff_household_tile_carries_names_a_leaders_carries_none(g):
+def test_household_tiles_carry_no_personal_data_for_anyone(g):
     zxy = tile_of(g.household.location, 16)
-    staff = props(decode(get_tile(g.staff, "households", zxy)))
-    assert [p["id"] for p in staff] == [g.household.pk]
-    assert staff[0]["head_name"] == g.household.head_name
-    assert staff[0]["customer_number"] == g.household.customer_number
-    assert staff[0]["district_id"] == g.district.pk
-
-    leader = props(decode(get_tile(g.leader, "households", zxy)))
-    assert [p["id"] for p in leader] == [g.household.pk]
-    assert "head_name" not in leader[0]  # no name at all, not even an empty one
-    assert "phone" not in leader[0] and "phone" not in staff[0]
+    for user in (g.staff, g.manager, g.leader):
+        features = decode(get_tile(user, "households", zxy))
+        assert [f["id"] for f in features] == [g.household.pk]
+        assert features[0]["properties"] == {
+            "district_id": g.district.pk,
+            "is_aquaculture": g.household.is_aquaculture,
+        }
 
 
 @pytest.mark.parametrize("who", ["villager", None])
@@ -143,9 +140,10 @@ def test_reports_map_holds_open_and_recently_closed_reports_only(g):
         district=g.district, location=g.household.location, status=Report.Status.VERIFIED,
         status_changed_at=now - dt.timedelta(days=45),
     )  # fmt: skip
-    points = props(decode(get_tile(g.staff, "reports", tile_of(g.household.location, 15))))
+    points = decode(get_tile(g.staff, "reports", tile_of(g.household.location, 15)))
     assert sorted(p["id"] for p in points) == sorted([old_open.pk, recent_closed.pk])
-    assert {p["status"] for p in points} == {"submitted", "verified"}
+    assert all(set(p["properties"]) == {"kind", "status", "in_zone", "district_id"} for p in points)
+    assert {p["properties"]["status"] for p in points} == {"submitted", "verified"}
 
     cells = props(decode(get_tile(g.leader, "reports", tile_of(g.household.location, 8))))
     assert sum(c["n"] for c in cells) == 2
@@ -174,7 +172,7 @@ def test_tile_is_gzipped_private_and_plain_for_a_client_without_gzip(g):
     plain = get_tile(g.staff, "households", zxy, gzip_ok=False)
     assert "Content-Encoding" not in plain
     assert plain.content == gzip.decompress(zipped.content)
-    assert props(decode(plain))[0]["id"] == g.household.pk
+    assert decode(plain)[0]["id"] == g.household.pk
 
 
 def test_a_cached_tile_is_served_until_its_grid_changes(g, django_capture_on_commit_callbacks):
@@ -184,15 +182,15 @@ def test_a_cached_tile_is_served_until_its_grid_changes(g, django_capture_on_com
     assert get_tile(g.staff, "households", zxy, HTTP_IF_NONE_MATCH=etag).status_code == 304
 
     # Changed behind the services' back: the cached tile still answers.
-    Household.objects.filter(pk=g.household.pk).update(customer_number="C-NEW")
-    assert props(decode(get_tile(g.staff, "households", zxy)))[0]["customer_number"] != "C-NEW"
+    Household.objects.filter(pk=g.household.pk).update(is_aquaculture=True)
+    assert props(decode(get_tile(g.staff, "households", zxy)))[0]["is_aquaculture"] is False
 
     # A change announced for this grid makes the tile stale once committed.
     with django_capture_on_commit_callbacks(execute=True):
         ledger_changed.send(sender=Household, district_ids=[g.district.pk])
     fresh = get_tile(g.staff, "households", zxy, HTTP_IF_NONE_MATCH=etag)
     assert fresh.status_code == 200 and fresh["ETag"] != etag
-    assert props(decode(fresh))[0]["customer_number"] == "C-NEW"
+    assert props(decode(fresh))[0]["is_aquaculture"] is True
 
 
 def test_a_change_elsewhere_leaves_the_tile_cached(g, django_capture_on_commit_callbacks):
@@ -216,14 +214,14 @@ def test_a_submitted_report_appears_in_its_tile(g, django_capture_on_commit_call
     assert response.status_code == 201, response.content
     after = get_tile(g.staff, "reports", zxy, HTTP_IF_NONE_MATCH=before["ETag"])
     assert after.status_code == 200
-    assert [p["id"] for p in props(decode(after))] == [response.json()["id"]]
+    assert [f["id"] for f in decode(after)] == [response.json()["id"]]
 
 
 def test_tiles_are_served_uncached_when_versions_cannot_be_read(g, monkeypatch):
     monkeypatch.setattr(tilecache, "versions", lambda layer, ids: None)
     response = get_tile(g.staff, "households", tile_of(g.household.location, 16))
     assert "ETag" not in response
-    assert props(decode(response))[0]["id"] == g.household.pk
+    assert decode(response)[0]["id"] == g.household.pk
 
 
 def test_a_household_moved_in_the_admin_leaves_its_old_tile(g, django_capture_on_commit_callbacks):

@@ -26,8 +26,10 @@
 
   function featureId(f) {
     var p = f.properties || {};
-    // Cells have no id: any unique key will do (only rows are looked up by id).
-    return p.id !== undefined && p.id !== null ? p.id : "cell-" + (++seq);
+    // A row's id is the feature's (households) or an attribute (reports: the click needs
+    // it); cells have none: any unique key will do.
+    var id = f.id !== undefined && f.id !== null ? f.id : p.id;
+    return id !== undefined && id !== null ? id : "cell-" + (++seq);
   }
 
   // Cells grow with the log of their count: 1 -> 4 px, 10 -> ~8 px, 10,000 -> ~20 px.
@@ -88,6 +90,8 @@
     vg._createLayer = function (feat, pxPerExtent) {
       var symbol = createLayer.call(this, feat, pxPerExtent);
       if (symbol && symbol.getLatLng) symbol.getLatLng = null;
+      // The feature's id (a row's, see houhu/lib/mvt.py) for a click on it.
+      if (symbol) symbol.featureId = feat.id;
       return symbol;
     };
 

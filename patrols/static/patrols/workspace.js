@@ -98,7 +98,7 @@
     var p = e.layer.properties || {};
     // A cell opens onto its reports: zoom in towards the zoom where each one is drawn.
     if (p.n !== undefined) map.setView(e.latlng, Math.min(map.getZoom() + 2, C.reportPointsMinZoom));
-    else openReport(p.id);
+    else openReport(e.layer.featureId);
   });
   // The count of what the visible tiles hold, once the shared map has fitted itself to the
   // grids (its "houhu:loaded") and the tiles of that view are drawn, whichever comes last.
