@@ -45,12 +45,9 @@ def _active_manager(report: Report, actor_id: int) -> User | None:
 
 
 def recipients_for(event: ReportEvent) -> list[tuple[User, str]]:
+    """Who is told of a status change (a new report: `_notify_new_report`)."""
     report = event.report
     people: list[tuple[User, str]] = []
-    if event.action == ReportEvent.Action.SUBMIT:
-        # The reporter is not told of their own report (staff file reports too).
-        people_told = told_of_new_reports(report.district).exclude(pk=event.actor_id)
-        return [(p, Notification.Verb.NEW_REPORT) for p in people_told.order_by("pk")]
     if report.reporter_id != event.actor_id:
         people.append((report.reporter, Notification.Verb.STATUS_CHANGED))
     if event.action == ReportEvent.Action.NOT_FIXED:
@@ -102,6 +99,7 @@ def _notify_new_report(event: ReportEvent) -> int:
     with the addresses the follow-ups need. The submission's budget of statements (issue 12)
     has no room for reading the people first."""
     report = event.report
+    # The reporter is not told of their own report (staff file reports too).
     told = told_of_new_reports(report.district).exclude(pk=event.actor_id).values("pk")
     told_sql, told_params = told.query.sql_with_params()
     # The same text for everyone told (none of them is the reporter), in the site's language.

@@ -184,9 +184,8 @@ def report_submit(*, reporter: User, submission: Submission) -> tuple[Report, bo
         point, source = gps, Report.LocationSource.EXIF
 
     now = timezone.now()
-    _limit, window = throttles.window()
     known = snapping.intake(
-        reporter=reporter, point=point, client_id=s.client_id, since=now - window
+        reporter=reporter, point=point, client_id=s.client_id, since=throttles.window_start(now)
     )
     if known.existing_id is not None:
         # A replay is answered with the stored report, never counted nor refused.

@@ -137,14 +137,9 @@ hh AS (
   LIMIT 1
 )
 SELECT
-  (SELECT id FROM patrols_report WHERE client_id = %(client_id)s) AS existing_id,
-  (SELECT reporter_id FROM patrols_report WHERE client_id = %(client_id)s) AS existing_reporter,
-  (SELECT content_hash FROM patrols_report WHERE client_id = %(client_id)s) AS existing_hash,
-  (SELECT count(*) FROM patrols_report
-    WHERE reporter_id = %(user)s AND received_at > %(since)s) AS recent_count,
-  (SELECT min(received_at) FROM patrols_report
-    WHERE reporter_id = %(user)s AND received_at > %(since)s) AS oldest_recent,
-  seg.id, seg.code, seg.d, seg.voltage_kv, seg.transformer_area_id,
+  known.id, known.reporter_id, known.content_hash,
+  recent.n, recent.oldest,
+  seg.id, seg.code, seg.d, seg.voltage_kv,
   dist.id, dist.name, dist.station_id, dist.manager_phone,
   m.id, m.is_active, m.email,
   COALESCE(
@@ -157,6 +152,13 @@ SELECT
   CASE WHEN hh.d <= %(village_radius)s THEN hh.village_id END AS village_id,
   EXISTS (SELECT 1 FROM patrols_gridrobot r WHERE r.district_id = dist.id AND r.enabled) AS robot
 FROM (SELECT 1) one
+-- the report already stored under this client id (a replay), by the unique index
+LEFT JOIN patrols_report known ON known.client_id = %(client_id)s
+-- what the reports throttle counts: this account's reports in the window
+CROSS JOIN (
+  SELECT count(*) AS n, min(received_at) AS oldest FROM patrols_report
+  WHERE reporter_id = %(user)s AND received_at > %(since)s
+) recent
 LEFT JOIN seg ON true
 LEFT JOIN dist ON true
 LEFT JOIN hh ON true
@@ -181,7 +183,7 @@ def intake(*, reporter: User, point: Point, client_id: uuid.UUID, since: dt.date
         row = cursor.fetchone()
     (
         existing_id, existing_reporter, existing_hash, recent_count, oldest_recent,
-        seg_id, seg_code, seg_d, voltage_kv, _seg_ta,
+        seg_id, seg_code, seg_d, voltage_kv,
         district_id, district_name, station_id, manager_phone,
         manager_id, manager_active, manager_email,
         transformer_area_id, village_id, robot,

@@ -39,15 +39,20 @@ class TooManyReports(DomainError):
         super().__init__(limit=limit, period=wait_text(seconds), wait=wait_text(wait))
 
 
-def window() -> tuple[int, dt.timedelta]:
+def _rule() -> tuple[int, dt.timedelta]:
     """(reports allowed, the window they are counted in), from settings when used."""
     limit, seconds = rate_of(SCOPE)
     return limit, dt.timedelta(seconds=seconds)
 
 
+def window_start(now: dt.datetime) -> dt.datetime:
+    """Reports received after this count against the account's limit."""
+    return now - _rule()[1]
+
+
 def check(*, count: int, oldest: dt.datetime | None, now: dt.datetime) -> None:
     """Refuse a new report when the account stored `limit` within the window."""
-    limit, span = window()
+    limit, span = _rule()
     if count < limit:
         return
     wait = ((oldest or now) + span - now).total_seconds()
