@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from houhu.accounts.models import User
 from houhu.grid.models import Segment
+from houhu.lib.bulk import analyze
 
 from . import figures
 from .models import Report, ReportEvent
@@ -287,6 +288,7 @@ def _load_station(station, rng: random.Random) -> None:
             )  # fmt: skip
             previous = target
     ReportEvent.objects.bulk_create(events, batch_size=2000)
+    analyze(Report, ReportEvent)
 
     # The village: the nearest household's (KNN on the geometry GiST index), in one UPDATE.
     with connection.cursor() as cur:

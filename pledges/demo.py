@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from houhu.accounts.models import User
 from houhu.grid.models import Station, Village
+from houhu.lib.bulk import analyze
 
 from .models import (
     Assignment,
@@ -263,6 +264,8 @@ def _pledges(station: Station, seed: int, v1: CompactVersion, v2: CompactVersion
     }
     with connection.cursor() as cur:
         cur.execute(sql, params)
+    analyze(Pledge)
+    with connection.cursor() as cur:
         cur.execute(_PLEDGE_EVENTS_SQL, {"station": station.pk})
 
 
@@ -353,6 +356,7 @@ def _assignments(station: Station, seed: int, staff: User | None) -> None:
     with connection.cursor() as cur:
         cur.execute(_SEGMENT_GUARDS_SQL.format(s_hash=_HASH.format(key="s.code")), params)
         cur.execute(_PATCHES_SQL, params)
+    analyze(Assignment)
     if staff is None:
         return
     # 家家户户包门前 in every grid: each village's front doors proposed (the nearest segment

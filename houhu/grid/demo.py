@@ -37,6 +37,7 @@ from django.contrib.gis.geos import LineString, Point, Polygon
 from django.db import connection, transaction
 
 from houhu.accounts.models import User
+from houhu.lib.bulk import analyze
 
 from .models import County, District, Household, Line, Segment, Station, TransformerArea, Village
 
@@ -963,6 +964,8 @@ def write_station(plan: StationPlan, county: County, password_hash: str) -> Stat
             districts[a.district].manager = user
             districts[a.district].manager_phone = a.phone or ""
     District.objects.bulk_update(districts, ["manager", "manager_phone"])
+    # The other apps' steps join these rows at once (houhu.lib.bulk says why).
+    analyze(Household, User, Segment, TransformerArea)
     return station
 
 
