@@ -133,6 +133,9 @@ hh AS (
   JOIN grid_transformerarea t ON t.id = h.transformer_area_id
   JOIN grid_district hd ON hd.id = t.district_id
   WHERE hd.station_id = dist.station_id
+    -- Only a household within the radius is used: saying so lets the index find it among
+    -- a few instead of sorting the station's 13,700 (9 ms of a 10 ms statement).
+    AND ST_DWithin(h.location::geography(POINT, 4326), pt.geog, %(village_radius)s)
   ORDER BY h.location::geography(POINT, 4326) <-> pt.geog, h.id
   LIMIT 1
 )

@@ -69,6 +69,15 @@ def test_village_is_the_nearest_households(g):
     assert snap(point(1000, 503), g=g).village_id == g.village.pk
 
 
+def test_village_only_within_the_village_radius(g, settings):
+    """The household (at 1000, 520) is 300 m from (1000, 820): its village within a 350 m
+    radius, none within 250 m (the nearest household further than the radius never counts)."""
+    settings.PATROLS_VILLAGE_RADIUS_M = 350
+    assert snap(point(1000, 820), g=g).village_id == g.village.pk
+    settings.PATROLS_VILLAGE_RADIUS_M = 250
+    assert snap(point(1000, 820), g=g).village_id is None
+
+
 def test_point_outside_every_grid_of_the_station_is_refused(g):
     with pytest.raises(OutsideGrid):
         snap(point(-5000, 500), g=g)
