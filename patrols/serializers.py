@@ -16,6 +16,7 @@ from rest_framework import serializers
 from houhu.accounts import scopes
 from houhu.lib import limits
 from houhu.lib.dates import InLedger
+from houhu.lib.serializers import DirectColumnReads
 
 from . import figures, history, selectors, workflow
 from .errors import InvalidInput
@@ -172,7 +173,7 @@ def _optional_choice(choices) -> serializers.ChoiceField:
     return serializers.ChoiceField(choices.choices, allow_blank=True, read_only=True)
 
 
-class ReportSerializer(serializers.ModelSerializer):
+class ReportSerializer(DirectColumnReads, serializers.ModelSerializer):
     """A report in lists."""
 
     construction_kind = _optional_choice(Report.ConstructionKind)
@@ -236,7 +237,7 @@ class PhotoSerializer(serializers.ModelSerializer):
         return reverse("file-report-photo-thumb", args=[obj.pk])
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(DirectColumnReads, serializers.ModelSerializer):
     actor_name = serializers.SerializerMethodField()
     actor_role = serializers.CharField(source="actor.get_role_display", read_only=True)
     action_label = LabelField(ReportEvent.Action, source="action")
@@ -429,7 +430,7 @@ class ActionSerializer(PhotosMixin, serializers.Serializer):
         )
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(DirectColumnReads, serializers.ModelSerializer):
     text = serializers.SerializerMethodField(help_text="The message in the reader's language.")
     report_status = serializers.CharField(source="report.status", read_only=True)
 
