@@ -54,13 +54,17 @@ def ensure_county() -> dict:
 
     refuse_app_databases()
     ensure_demo(STATIONS)
-    sql = GENERATE_REPORTS.replace("interval '365 days'", f"interval '{YEARS * 365} days'")
+    span = f"{YEARS * 365} days"  # received_at spread over the last YEARS years
     have, started = report_count(), time.perf_counter()
     with connection.cursor() as cur:
         cur.execute("SELECT min(id) FROM accounts_user")
         reporter = cur.fetchone()[0]
         while have < TARGET and time.perf_counter() - started < BUDGET_S:
-            cur.execute(sql, {"n": min(CHUNK, TARGET - have), "reporter": reporter})
+            cur.execute(
+                GENERATE_REPORTS,
+                {"n": min(CHUNK, TARGET - have), "reporter": reporter, "offset": "0 days",
+                 "span": span},
+            )  # fmt: skip
             have = report_count()
             print(f"  reports: {have:,} after {time.perf_counter() - started:.0f} s", flush=True)
         cur.execute(CLOSE_OLD)

@@ -4,10 +4,14 @@ for the service (`Submission`, `Step`). Every rule is in services/workflow/selec
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import MaxLengthValidator
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -15,7 +19,7 @@ from rest_framework import serializers
 
 from houhu.accounts import scopes
 from houhu.lib import limits
-from houhu.lib.dates import InLedger
+from houhu.lib.dates import TOO_FAR_AHEAD, InLedger
 from houhu.lib.serializers import DirectColumnReads
 
 from . import figures, history, selectors, workflow
@@ -120,8 +124,14 @@ class ReportSubmitSerializer(PhotosMixin, serializers.Serializer):
     submitted_at = serializers.DateTimeField(
         required=False,
         allow_null=True,
-        validators=[InLedger()],
-        help_text="When it was written on the phone.",
+        help_text="When it was written, by the phone's clock.",
+    )
+    sent_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="The phone's clock when it sent this request. With it, a phone whose clock "
+        "is wrong (reset to 2000, hours off) still dates its report right: submitted_at is "
+        "moved by the difference between the server's clock and this one.",
     )
     photos = _photos_field(help_text="JPEG/PNG/WebP files (multipart), at most PATROLS_MAX_PHOTOS.")
 
@@ -130,6 +140,8 @@ class ReportSubmitSerializer(PhotosMixin, serializers.Serializer):
         kind = attrs["kind"]
         if kind in KIND_REQUIRED and not attrs.get(KIND_REQUIRED[kind]):
             raise InvalidInput(_("Choose one."), field=KIND_REQUIRED[kind])
+        attrs["clock_offset"] = _clock_offset(attrs.get("sent_at"))
+        _check_written_at(attrs.get("submitted_at"), attrs["clock_offset"])
         lon, lat = attrs.get("lon"), attrs.get("lat")
         attrs["location"] = None
         if (lon, lat) != (None, None):
@@ -161,9 +173,31 @@ class ReportSubmitSerializer(PhotosMixin, serializers.Serializer):
             location_source=data.get("location_source") or "",
             note=(data.get("note") or "").strip(),
             submitted_at=data.get("submitted_at"),
+            clock_offset=data["clock_offset"],
             photos=tuple(photos),
             **values,
         )
+
+
+def _clock_offset(sent_at: dt.datetime | None) -> dt.timedelta:
+    """The server's clock minus the phone's, measured as the request arrives (a few seconds
+    of transit are within what a report's time means). Zero when the phone did not say."""
+    return timezone.now() - sent_at if sent_at is not None else dt.timedelta(0)
+
+
+def _check_written_at(written: dt.datetime | None, offset: dt.timedelta) -> None:
+    """The report's time, by the server's clock, must lie in the ledger's years and not
+    ahead (houhu.lib.dates.InLedger): refused naming `submitted_at`, nothing stored."""
+    if written is None:
+        return
+    try:
+        corrected = written + offset
+    except OverflowError:
+        raise serializers.ValidationError({"submitted_at": [TOO_FAR_AHEAD]}) from None
+    try:
+        InLedger()(corrected)
+    except DjangoValidationError as error:
+        raise serializers.ValidationError({"submitted_at": error.messages}) from None
 
 
 def _optional_choice(choices) -> serializers.ChoiceField:

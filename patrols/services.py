@@ -66,7 +66,10 @@ class Submission:
     accuracy_m: float | None = None
     location_source: str = ""  # "": the phone's GPS, or the photo's when it had none
     note: str = ""
-    submitted_at: dt.datetime | None = None  # written on the phone (None: now)
+    submitted_at: dt.datetime | None = None  # written, by the phone's clock (None: now)
+    # The server's clock minus the phone's when it sent (zero if unknown): added to
+    # submitted_at when stored. Not content: every retry measures it anew.
+    clock_offset: dt.timedelta = dt.timedelta(0)
     tree_count: int | None = None
     tree_distance_m: float | None = None
     construction_kind: str = ""
@@ -197,6 +200,8 @@ def report_submit(*, reporter: User, submission: Submission) -> tuple[Report, bo
     if where is None:
         raise snapping.outside_grid()
 
+    # By the server's clock: the phone's time moved by how far its clock is off.
+    written = s.submitted_at + s.clock_offset if s.submitted_at else now
     report = Report(
         client_id=s.client_id,
         content_hash=digest,
@@ -219,7 +224,7 @@ def report_submit(*, reporter: User, submission: Submission) -> tuple[Report, bo
         behaviour=s.behaviour,
         damage_kind=s.damage_kind,
         note=s.note,
-        submitted_at=min(s.submitted_at or now, now + CLOCK_SKEW),
+        submitted_at=min(written, now + CLOCK_SKEW),
         received_at=now,
         status_changed_at=now,
     )

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 LEDGER_START = dt.date(2016, 1, 1)
 CLOCK_SKEW = dt.timedelta(minutes=10)
+TOO_FAR_AHEAD = _("This date is too far in the future.")
 PLANNING_YEARS = 20
 
 
@@ -49,7 +50,7 @@ class InLedger:
                 params={"start": LEDGER_START.isoformat()},
             )
         if value.year > timezone.localdate().year + PLANNING_YEARS:
-            raise ValidationError(_("This date is too far in the future."), code="too_far_ahead")
+            raise ValidationError(TOO_FAR_AHEAD, code="too_far_ahead")
         if self.planned:
             return
         if isinstance(value, dt.datetime):

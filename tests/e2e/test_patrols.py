@@ -4,6 +4,7 @@ and later verify the clearing on the map workspace, after which the counts have 
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import uuid
 
@@ -556,3 +557,37 @@ def test_staff_open_the_most_overdue_report_from_the_work_queue(page, live_serve
     assert "6" in timer, timer
     items.nth(0).locator(".queue-open").click()
     page.wait_for_selector(f"#ws-panel[data-report='{late.pk}']", timeout=WAIT_MS)
+
+
+# A phone whose clock was reset (a flat battery): Date reads 2000-01-01 plus the time since.
+PHONE_CLOCK_RESET = """
+(() => {
+  const Real = Date, off = Real.UTC(2000, 0, 1) - Real.now();
+  class PhoneDate extends Real {
+    constructor(...a) { if (a.length) super(...a); else super(Real.now() + off); }
+    static now() { return Real.now() + off; }
+  }
+  globalThis.Date = PhoneDate;
+})();
+"""
+
+
+def test_a_phone_with_its_clock_reset_to_2000_still_dates_its_report_right(
+    phone_page, live_server, demo_district
+):
+    villager = demo_district["villager"]
+    lon, lat = demo_district["near"]
+    _phone_at(phone_page, live_server, lon, lat)
+    login(phone_page, live_server.url, villager.username)
+    phone_page.add_init_script(PHONE_CLOCK_RESET)
+    phone_page.goto(f"{live_server.url}/patrols/report/")
+    assert phone_page.evaluate("new Date().getFullYear()") == 2000
+
+    _fill_tree_report(phone_page)
+    phone_page.click("#submit")
+    phone_page.wait_for_selector("#done:not([hidden])", timeout=WAIT_MS)
+    phone_page.wait_for_selector("#outbox.sent[data-waiting='0']", timeout=WAIT_MS)
+
+    report = Report.objects.get(reporter=villager)
+    # Written a moment before it was sent, by the server's clock: not in 2000, not refused.
+    assert dt.timedelta(0) <= report.received_at - report.submitted_at < dt.timedelta(minutes=2)

@@ -3,11 +3,14 @@ content is refused and changes nothing, two racing retries still make one report
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import uuid
 
 import pytest
 from django.db import connection
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 
 from patrols.errors import InvalidInput, NotAllowed, OutsideGrid, PhotoRejected, ReplayMismatch
 from patrols.models import Report, ReportEvent, ReportPhoto
@@ -228,3 +231,77 @@ def test_two_racing_http_posts_make_one_report(live_server):
     assert len({report_id for _, report_id in answers}) == 1
     assert Report.objects.count() == 1
     assert ReportEvent.objects.count() == 1
+
+
+# --- A phone whose clock is wrong ---------------------------------------------------------
+
+
+def _phone_time(offset: dt.timedelta) -> str:
+    return (timezone.now() + offset).isoformat()
+
+
+@pytest.mark.parametrize(
+    "phone_clock_off",
+    [
+        dt.timedelta(hours=-3),
+        dt.timedelta(hours=5),
+        dt.datetime(2000, 1, 1, tzinfo=dt.UTC) - timezone.now(),
+    ],
+    ids=["three-hours-behind", "five-hours-ahead", "reset-to-2000"],
+)
+def test_a_wrong_phone_clock_is_corrected_by_the_time_it_sent(g, phone_clock_off):
+    """Written five minutes before sending, by a clock that is off: stored five minutes
+    before it arrived, by the server's clock, whatever the phone's clock said."""
+    report, created = submit(
+        reporter=g.villager, client_id=uuid.uuid4(),
+        data=tree_data(
+            submitted_at=_phone_time(phone_clock_off - dt.timedelta(minutes=5)),
+            sent_at=_phone_time(phone_clock_off),
+        ),
+    )  # fmt: skip
+    assert created
+    report.refresh_from_db()
+    written = report.received_at - report.submitted_at
+    assert dt.timedelta(minutes=4, seconds=50) < written < dt.timedelta(minutes=5, seconds=10)
+
+
+def test_a_retry_measures_the_clock_again_and_is_still_a_replay(g):
+    client_id = uuid.uuid4()
+    written = _phone_time(dt.timedelta(hours=-3, minutes=-5))
+    first, _ = submit(
+        reporter=g.villager, client_id=client_id,
+        data=tree_data(submitted_at=written, sent_at=_phone_time(dt.timedelta(hours=-3))),
+    )  # fmt: skip
+    again, created = submit(
+        reporter=g.villager, client_id=client_id,
+        data=tree_data(
+            submitted_at=written, sent_at=_phone_time(dt.timedelta(hours=-3, seconds=40))
+        ),
+    )  # fmt: skip
+    assert (again.pk, created) == (first.pk, False)
+    assert Report.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # without the sending time, a report dated an hour ahead is refused as before
+        {"submitted_at": "+1h"},
+        # with it, what stays ahead after the correction is refused too
+        {"submitted_at": "+1h", "sent_at": "+0h"},
+        # a phone clock before the ledger's first year is corrected, a written time that
+        # stays before it after the correction is not
+        {"submitted_at": "1900-01-01T00:00:00Z", "sent_at": "+0h"},
+        # out of any calendar once corrected: refused, never a server error
+        {"submitted_at": "9999-12-31T23:59:59Z", "sent_at": "0001-01-01T00:00:00Z"},
+    ],
+)
+def test_a_time_ahead_or_outside_the_ledger_after_correction_is_refused(g, data):
+    resolved = {
+        k: _phone_time(dt.timedelta(hours=int(v[1:-1]))) if v.startswith("+") else v
+        for k, v in data.items()
+    }
+    with pytest.raises(ValidationError) as refused:
+        submit(reporter=g.villager, client_id=uuid.uuid4(), data=tree_data(**resolved))
+    assert "submitted_at" in refused.value.detail
+    assert Report.objects.count() == 0

@@ -81,6 +81,9 @@
       if (v !== null && v !== undefined && v !== "") fd.append(k, v);
     });
     (item.photos || []).forEach(function (p) { fd.append("photos", p.blob, p.name || "photo.jpg"); });
+    // The phone's clock now, at each try: the server moves submitted_at by how far this
+    // clock is off (a phone reset to 2000 still dates its report right).
+    fd.append("sent_at", new Date().toISOString());
     return fd;
   }
 
