@@ -135,10 +135,12 @@ def districts_for(user: User) -> QuerySet[District]:
     if not user.is_authenticated:
         return qs.none()
     role = Role.ADMIN if user.is_superuser else user.role
+    # By the ids the user row holds: `user.station` would load the station (a query on
+    # every request that asks, e.g. each map tile).
     if role in (Role.ADMIN, Role.STAFF):
-        return qs.filter(station=user.station) if user.station_id else qs
+        return qs.filter(station_id=user.station_id) if user.station_id else qs
     if role == Role.LEADER:
-        return qs.filter(station__county=user.county) if user.county_id else qs
+        return qs.filter(station__county_id=user.county_id) if user.county_id else qs
     if role == Role.GRID_MANAGER:
         return qs.filter(manager=user)
     if role == Role.VILLAGER and user.household_id:
