@@ -342,6 +342,18 @@ def _stock_steps_sql(part: Part, n_instants: int) -> str:
         "AND r.district_id = ANY(%(districts)s::bigint[])" if part.district_ids is not None else ""
     )
     statuses = ", ".join(f"'{v}'" for v in pf.STOCK_STATUSES)
+    # The reports that left a stock status within the range. For a county: the matching
+    # events hashed once (one scan of the events table). For one grid: its few hundred
+    # reports' events looked up by the report index, one EXISTS per report (OFFSET 0 keeps
+    # the planner from hashing it): the scan was 49 ms of the 106 ms stocks statement of a
+    # 247 ms grid refresh (docs/benchmarks.md, M6).
+    left_events = (
+        f"FROM {EVENTS} e WHERE e.at >= %(first_instant)s AND e.from_status IN ({statuses})"
+    )
+    if part.single_district is not None:
+        left_stock_since = f"EXISTS (SELECT 1 {left_events} AND e.report_id = r.id OFFSET 0)"
+    else:
+        left_stock_since = f"r.id IN (SELECT e.report_id {left_events})"
     joins, confirm, clear = pf.target_sql("x.station_id", "x.kind")
     steps = []
     for key, cond, start in pf.stock_interval_sql("iv", "iv.confirm_target", "iv.clear_target"):
@@ -371,9 +383,7 @@ def _stock_steps_sql(part: Part, n_instants: int) -> str:
                d.station_id
         FROM {REPORTS} r JOIN grid_district d ON d.id = r.district_id
         WHERE r.received_at < %(last_instant)s {report_filter}
-          AND (r.status IN ({statuses})
-               OR r.id IN (SELECT report_id FROM {EVENTS}
-                           WHERE at >= %(first_instant)s AND from_status IN ({statuses})))
+          AND (r.status IN ({statuses}) OR {left_stock_since})
     ),
     iv AS MATERIALIZED (
         SELECT x.*, {confirm} AS confirm_target, {clear} AS clear_target
