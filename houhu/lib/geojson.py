@@ -31,6 +31,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
+from isal import isal_zlib as _deflate
 from psycopg.adapt import Loader
 
 from .db_router import read_connection
@@ -73,13 +74,9 @@ class _Utf8Bytes(Loader):
 # Level 1 for layers: on the households layer of a station (3.4 MB) it compresses in a
 # fraction of level 6's time (GZipMiddleware's) for a few more bytes; the endpoint's time
 # over the bare statement is what issue 10's M1 measures (docs/benchmarks.md). ISA-L's
-# deflate (python-isal, the same gzip stream) does it in about a quarter of zlib's time and
-# smaller (a 3.9 MB layer: 4 ms and 573 kB against 16 ms and 642 kB); zlib stays the
-# fallback where no isal wheel installs.
-try:
-    from isal import isal_zlib as _deflate
-except ImportError:  # pragma: no cover - a platform without an isal wheel
-    import zlib as _deflate
+# deflate (python-isal, a declared dependency; the same gzip stream as zlib's) does it in
+# about a quarter of zlib's time and smaller (a 3.9 MB layer: 4 ms and 573 kB against 16 ms
+# and 642 kB).
 GZIP_LEVEL = 1
 
 
