@@ -80,6 +80,15 @@ def _phone_at(phone_page, live_server, lon, lat):
     context.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": 6})
 
 
+def _villager_by_the_line(phone_page, live_server, demo_district):
+    """The demo villager, logged in on a phone whose GPS puts them beside the demo line."""
+    villager = demo_district["villager"]
+    lon, lat = demo_district["near"]
+    _phone_at(phone_page, live_server, lon, lat)
+    login(phone_page, live_server.url, villager.username)
+    return villager
+
+
 def _fill_tree_report(page, trees="3"):
     page.click("label.kind-tree")
     page.fill("#id_tree_count", trees)
@@ -90,10 +99,7 @@ def _fill_tree_report(page, trees="3"):
 def test_villager_logs_a_tree_obstacle_with_a_photo_and_one_while_offline(
     phone_page, live_server, demo_district
 ):
-    villager = demo_district["villager"]
-    lon, lat = demo_district["near"]
-    _phone_at(phone_page, live_server, lon, lat)
-    login(phone_page, live_server.url, villager.username)
+    villager = _villager_by_the_line(phone_page, live_server, demo_district)
     fetched: list[str] = []
     phone_page.on("request", lambda request: fetched.append(request.url))
     phone_page.goto(f"{live_server.url}/patrols/report/")
@@ -353,10 +359,7 @@ def test_a_step_already_taken_elsewhere_is_refused_with_a_message_and_changes_no
 def test_report_page_opens_without_signal_once_visited_and_queues_the_report(
     phone_page, live_server, demo_district
 ):
-    villager = demo_district["villager"]
-    lon, lat = demo_district["near"]
-    _phone_at(phone_page, live_server, lon, lat)
-    login(phone_page, live_server.url, villager.username)
+    villager = _villager_by_the_line(phone_page, live_server, demo_district)
     phone_page.goto(f"{live_server.url}/patrols/report/")
     # The service worker has taken over the page (and cached its shell).
     phone_page.wait_for_function(
@@ -418,9 +421,7 @@ def test_villager_sees_why_a_report_is_refused_and_nothing_is_recorded(
 def test_a_corrupt_photo_is_refused_with_a_message_and_nothing_is_recorded(
     phone_page, live_server, demo_district
 ):
-    lon, lat = demo_district["near"]
-    _phone_at(phone_page, live_server, lon, lat)
-    login(phone_page, live_server.url, demo_district["villager"].username)
+    _villager_by_the_line(phone_page, live_server, demo_district)
     phone_page.goto(f"{live_server.url}/patrols/report/")
     _fill_tree_report(phone_page)
     broken = _jpeg()[:300]  # a JPEG cut short: the browser cannot shrink it, the server refuses it
@@ -575,10 +576,7 @@ PHONE_CLOCK_RESET = """
 def test_a_phone_with_its_clock_reset_to_2000_still_dates_its_report_right(
     phone_page, live_server, demo_district
 ):
-    villager = demo_district["villager"]
-    lon, lat = demo_district["near"]
-    _phone_at(phone_page, live_server, lon, lat)
-    login(phone_page, live_server.url, villager.username)
+    villager = _villager_by_the_line(phone_page, live_server, demo_district)
     phone_page.add_init_script(PHONE_CLOCK_RESET)
     phone_page.goto(f"{live_server.url}/patrols/report/")
     assert phone_page.evaluate("new Date().getFullYear()") == 2000
