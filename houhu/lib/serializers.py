@@ -17,6 +17,7 @@ builds from these classes.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -24,7 +25,8 @@ from rest_framework import relations, serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 
-# How a field's value is read: the column's attribute name, or None for DRF's own walk.
+# How a field's value is read: a plain column or a foreign key's id straight off the row
+# (with its attribute name), or DRF's own walk.
 _COLUMN, _FOREIGN_KEY, _DRF = "column", "fk", "drf"
 
 
@@ -48,17 +50,15 @@ def _plan_for(field: serializers.Field, model) -> tuple[str, str | None]:
 class DirectColumnReads:
     """Mixin for a ModelSerializer (first in the bases): reads plain columns directly."""
 
+    @cached_property
     def _read_plan(self) -> list[tuple[serializers.Field, str, str | None]]:
-        plan = self.__dict__.get("_houhu_read_plan")
-        if plan is None:
-            model = self.Meta.model
-            plan = [(field, *_plan_for(field, model)) for field in self._readable_fields]
-            self.__dict__["_houhu_read_plan"] = plan
-        return plan
+        # Once per serializer instance: a list's one child serves every row.
+        model = self.Meta.model
+        return [(field, *_plan_for(field, model)) for field in self._readable_fields]
 
     def to_representation(self, instance) -> dict[str, Any]:
         ret: dict[str, Any] = {}
-        for field, how, attname in self._read_plan():
+        for field, how, attname in self._read_plan:
             if how == _FOREIGN_KEY:
                 ret[field.field_name] = getattr(instance, attname)
                 continue
