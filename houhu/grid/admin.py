@@ -54,14 +54,6 @@ class VillageAdmin(LeafletGeoAdmin):
     search_fields = ["code", "name", "office"]
 
 
-@admin.register(TransformerArea)
-class TransformerAreaAdmin(LeafletGeoAdmin):
-    list_display = ["code", "name", "district", "capacity_kva"]
-    list_filter = ["district__station", "district"]
-    list_select_related = ["district"]
-    search_fields = ["code", "name"]
-
-
 class AnnouncesChanges:
     """Edits here are changes of the ledger like a service's: announce the grids they touch
     (before and after the edit) through `ledger_changed`, inside the admin's transaction,
@@ -89,6 +81,15 @@ class AnnouncesChanges:
         before = self._districts(queryset)
         super().delete_queryset(request, queryset)
         self._announce(before)
+
+
+@admin.register(TransformerArea)
+class TransformerAreaAdmin(AnnouncesChanges, LeafletGeoAdmin):
+    district_path = "district"
+    list_display = ["code", "name", "district", "capacity_kva"]
+    list_filter = ["district__station", "district"]
+    list_select_related = ["district"]
+    search_fields = ["code", "name"]
 
 
 @admin.register(Household)

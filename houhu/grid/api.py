@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from houhu.lib import geojson
 from houhu.lib.db_router import ReplicaReadsMixin
 
-from . import filters, layers, selectors, serializers, surroundings
+from . import filters, layer_cache, layers, selectors, serializers, surroundings
 from .geo import length_m
 
 GEOJSON = "application/geo+json"
@@ -71,6 +71,9 @@ class LayerView(ReplicaReadsMixin, APIView):
     # Path of the geometry and of the district from this layer's model, for `filtered`.
     geom_field: str
     district_lookup: str
+    # The tile layer whose per-grid versions this layer's rows follow, if it is cached
+    # (layer_cache): only where every attribute changes with that layer's bumps.
+    versioned_by: str | None = None
 
     def rows(self, request: Request) -> QuerySet:
         raise NotImplementedError
@@ -81,13 +84,19 @@ class LayerView(ReplicaReadsMixin, APIView):
     def get(self, request: Request) -> HttpResponse:
         params = filters.LayerQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
+        bbox = params.validated_data.get("bbox")
+        district_id = params.validated_data.get("district")
         rows = layers.filtered(
             self.rows(request),
             geom=self.geom_field,
             district=self.district_lookup,
-            bbox=params.validated_data.get("bbox"),
-            district_id=params.validated_data.get("district"),
+            bbox=bbox,
+            district_id=district_id,
         )
+        if self.versioned_by and bbox is None:
+            key = layer_cache.key_for(request.user, self.versioned_by, district_id)
+            if key is not None:
+                return layer_cache.response(request, key, lambda: self.render(request, rows))
         return geojson.response(request, self.render(request, rows))
 
 
@@ -223,6 +232,7 @@ class HouseholdLayer(LayerView):
 
     geom_field = "location"
     district_lookup = "transformer_area__district"
+    versioned_by = "households"  # the tile layer (tiles.py), bumped by the same changes
 
     def rows(self, request):
         return selectors.households_for(request.user)

@@ -221,7 +221,8 @@ def register_grid_layers() -> None:
         TileLayer(
             "households",
             households_tile,
-            changed_by=frozenset({"grid.Household"}),
+            # A transformer area moved to another grid moves its households' grid.
+            changed_by=frozenset({"grid.Household", "grid.TransformerArea"}),
         )
     )
     register(TileLayer("segments", segments_tile, changed_by=frozenset({"grid.Segment"})))

@@ -80,17 +80,34 @@ class _Utf8Bytes(Loader):
 GZIP_LEVEL = 1
 
 
+def gzip(data: bytes) -> bytes:
+    packer = _deflate.compressobj(GZIP_LEVEL, _deflate.DEFLATED, 31)  # 31: a gzip header
+    return packer.compress(data) + packer.flush()
+
+
+def _accepts_gzip(request: HttpRequest) -> bool:
+    return "gzip" in request.headers.get("Accept-Encoding", "")
+
+
 def response(request: HttpRequest, body: bytes | str) -> HttpResponse:
     """A layer's answer, gzipped here (GZipMiddleware then leaves it as it is) when the
     client accepts gzip."""
     data = body.encode() if isinstance(body, str) else body
-    gzipped = "gzip" in request.headers.get("Accept-Encoding", "") and len(data) > 200
-    if gzipped:
-        packer = _deflate.compressobj(GZIP_LEVEL, _deflate.DEFLATED, 31)  # 31: a gzip header
-        data = packer.compress(data) + packer.flush()
+    if _accepts_gzip(request) and len(data) > 200:
+        return gzipped_response(request, gzip(data))
     answer = HttpResponse(data, content_type=GEOJSON)
-    if gzipped:
+    patch_vary_headers(answer, ["Accept-Encoding"])
+    return answer
+
+
+def gzipped_response(request: HttpRequest, gzipped: bytes) -> HttpResponse:
+    """A layer's answer from its gzipped bytes (as cached): as they are for a client that
+    accepts gzip, inflated for one that does not."""
+    if _accepts_gzip(request):
+        answer = HttpResponse(gzipped, content_type=GEOJSON)
         answer["Content-Encoding"] = "gzip"
+    else:
+        answer = HttpResponse(_deflate.decompress(gzipped, 31), content_type=GEOJSON)
     patch_vary_headers(answer, ["Accept-Encoding"])
     return answer
 
