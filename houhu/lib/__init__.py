@@ -10,7 +10,8 @@ to migrate, no URLs, no AppConfig).
 - `signals`: `ledger_changed`, how the statistics learn that the ledger moved;
 - `limits`: input limits read from the model fields;
 - `models`, `sql`: abstract base models (append-only rows), small SQL expressions;
-- `security`: the Permissions-Policy header; `throttling`: per-user write limits.
+- `security`: the Permissions-Policy header; `throttling`: per-user write limits;
+- `redis_cache`: Django's Redis cache with one redis-py client per pool, not per call.
 
 It imports Django and libraries only, never an app of the project: every app may import
 it (see tests/test_architecture.py).

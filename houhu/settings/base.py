@@ -488,7 +488,7 @@ def _redis_db(url: str, db: int) -> str:
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "throttle": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "houhu.lib.redis_cache.SharedClientRedisCache",
         "LOCATION": env_str("HOUHU_CACHE_URL", _redis_db(CELERY_BROKER_URL, 1)),
         "KEY_PREFIX": "houhu-throttle",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
@@ -498,14 +498,14 @@ CACHES = {
     # otherwise), shared by every server process, so one build serves every colleague
     # with the same view. Cleared as a whole by `tilecache.clear()`.
     "tiles": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "houhu.lib.redis_cache.SharedClientRedisCache",
         "LOCATION": env_str("HOUHU_TILE_CACHE_URL", _redis_db(CELERY_BROKER_URL, 2)),
         "KEY_PREFIX": "houhu-tiles",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     },
     # Signed-in sessions, cached in front of the database (houhu.lib.sessions): db 3.
     "sessions": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "houhu.lib.redis_cache.SharedClientRedisCache",
         "LOCATION": env_str("HOUHU_SESSION_CACHE_URL", _redis_db(CELERY_BROKER_URL, 3)),
         "KEY_PREFIX": "houhu-session",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
