@@ -20,7 +20,7 @@ from rest_framework import serializers
 from houhu.accounts import scopes
 from houhu.lib import limits
 from houhu.lib.dates import TOO_FAR_AHEAD, InLedger
-from houhu.lib.serializers import DirectColumnReads
+from houhu.lib.serializers import DirectColumnReads, FieldsBuiltOnce
 
 from . import figures, history, selectors, workflow
 from .errors import InvalidInput
@@ -207,7 +207,7 @@ def _optional_choice(choices) -> serializers.ChoiceField:
     return serializers.ChoiceField(choices.choices, allow_blank=True, read_only=True)
 
 
-class ReportSerializer(DirectColumnReads, serializers.ModelSerializer):
+class ReportSerializer(FieldsBuiltOnce, DirectColumnReads, serializers.ModelSerializer):
     """A report in lists."""
 
     construction_kind = _optional_choice(Report.ConstructionKind)
@@ -271,7 +271,7 @@ class PhotoSerializer(serializers.ModelSerializer):
         return reverse("file-report-photo-thumb", args=[obj.pk])
 
 
-class EventSerializer(DirectColumnReads, serializers.ModelSerializer):
+class EventSerializer(FieldsBuiltOnce, DirectColumnReads, serializers.ModelSerializer):
     actor_name = serializers.SerializerMethodField()
     actor_role = serializers.CharField(source="actor.get_role_display", read_only=True)
     action_label = LabelField(ReportEvent.Action, source="action")
@@ -464,7 +464,7 @@ class ActionSerializer(PhotosMixin, serializers.Serializer):
         )
 
 
-class NotificationSerializer(DirectColumnReads, serializers.ModelSerializer):
+class NotificationSerializer(FieldsBuiltOnce, DirectColumnReads, serializers.ModelSerializer):
     text = serializers.SerializerMethodField(help_text="The message in the reader's language.")
     report_status = serializers.CharField(source="report.status", read_only=True)
 

@@ -1,4 +1,8 @@
-"""Reading model columns straight off the row in DRF serializers' lists.
+"""Two costs of DRF's ModelSerializer that every request paid, cut without changing an
+answer: reading model columns straight off the row (`DirectColumnReads`), and building the
+fields from the model once per class instead of once per serializer (`FieldsBuiltOnce`).
+
+Reading model columns straight off the row in DRF serializers' lists:
 
 DRF's `Serializer.to_representation` asks every field to find its value through
 `get_attribute`: a walk over `source_attrs` with a callable check at each step, and, for a
@@ -17,6 +21,7 @@ builds from these classes.
 
 from __future__ import annotations
 
+import copy
 from functools import cached_property
 from typing import Any
 
@@ -72,3 +77,24 @@ class DirectColumnReads:
             check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
             ret[field.field_name] = None if check is None else field.to_representation(attribute)
         return ret
+
+
+class FieldsBuiltOnce:
+    """Mixin for a ModelSerializer whose fields do not depend on the request (first in the
+    bases): builds them from the model once per class, and gives each serializer a deep
+    copy, which is how DRF itself hands out declared fields.
+
+    DRF's `ModelSerializer.get_fields` rebuilds every model field on every instantiation
+    (the model field's validators, choices and limits read again through
+    `get_field_kwargs`): a sixth of a report submission's Python time in the profile
+    (issue 12). A class that picks its fields per request must not use this.
+    """
+
+    def get_fields(self):
+        cls = type(self)
+        # The class's own entry: a subclass (more fields) builds its own.
+        template = cls.__dict__.get("_fields_built_once")
+        if template is None:
+            template = super().get_fields()
+            cls._fields_built_once = template
+        return copy.deepcopy(template)

@@ -63,3 +63,33 @@ def test_direct_reads_answer_what_drf_answers():
                     cls.__name__,
                     user.role,
                 )
+
+
+@pytest.mark.parametrize(
+    "serializer_class",
+    [ReportSerializer, ReportDetailSerializer, EventSerializer, NotificationSerializer],
+)
+def test_fields_built_once_are_drfs_fields_and_never_shared(serializer_class):
+    from houhu.lib.serializers import FieldsBuiltOnce
+
+    assert issubclass(serializer_class, FieldsBuiltOnce)
+
+    class BuiltEachTime(serializer_class):
+        def get_fields(self):
+            return serializers.ModelSerializer.get_fields(self)
+
+    first, second = serializer_class(), serializer_class()
+    drf = BuiltEachTime()
+    assert list(first.fields) == list(drf.fields)
+    for name, field in first.fields.items():
+        # The same class with the same arguments (DRF's repr lists them), bound to its own
+        # serializer: nothing is shared between two serializers of one class.
+        assert repr(field) == repr(drf.fields[name]), name
+        assert field.parent is first and second.fields[name].parent is second
+        assert field is not second.fields[name]
+
+
+def test_a_subclass_builds_its_own_fields():
+    assert "photos" not in ReportSerializer().fields
+    assert "photos" in ReportDetailSerializer().fields
+    assert "photos" not in ReportSerializer().fields
