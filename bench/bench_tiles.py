@@ -130,7 +130,7 @@ def geojson_size(layer: str, zxy, mvt_sql: str) -> int | None:
     from houhu.lib import mvt
     from patrols.tiles import closed_since
 
-    params = [*zxy, mvt.BUFFER / mvt.EXTENT]
+    params = [*zxy, mvt.buffer_margin()]
     if layer == "reports":
         params.append(closed_since())
     return len(mvt.gzipped(geojson.from_sql(GEOJSON_ROWS[layer], params).encode()))

@@ -53,8 +53,9 @@ def reports_tile(*, user, district_ids, z, x, y, params) -> bytes:
             location__bboverlaps=mvt.tile_bounds_4326(z, x, y, margin=mvt.buffer_margin())
         ).values("id", *POINT_COLUMNS, geom=F("location"))
         return mvt.features_tile(
-            "reports", rows, columns=POINT_COLUMNS, feature_id="id", z=z, x=x, y=y
-        )
+            "reports", rows, columns=POINT_COLUMNS, feature_id="id", z=z, x=x, y=y,
+            extent=mvt.POINT_EXTENT,
+        )  # fmt: skip
     rows = qs.filter(location__bboverlaps=mvt.tile_bounds_4326(z, x, y)).values(
         "status", "in_zone", geom=F("location")
     )

@@ -186,8 +186,9 @@ def households_tile(*, user, district_ids, z, x, y, params) -> bytes:
     ).values("id", "is_aquaculture", district_id=F("transformer_area__district_id"),
              geom=F("location"))  # fmt: skip
     return mvt.features_tile(
-        "households", rows, columns=HOUSEHOLD_COLUMNS, feature_id="id", z=z, x=x, y=y
-    )
+        "households", rows, columns=HOUSEHOLD_COLUMNS, feature_id="id", z=z, x=x, y=y,
+        extent=mvt.POINT_EXTENT,
+    )  # fmt: skip
 
 
 HOUSEHOLD_COLUMNS = ["district_id", "is_aquaculture"]

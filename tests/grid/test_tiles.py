@@ -270,3 +270,18 @@ def test_report_search_finds_old_reports_by_number_and_words_a_page_at_a_time(g)
     assert [r["id"] for r in found["results"]] == [reports[1].pk]
     too_long = client.get("/api/patrols/reports/", {"q": "x" * 101})
     assert too_long.status_code == 400 and "q" in too_long.json()
+
+
+def test_points_are_placed_to_half_a_pixel_and_lines_finer(g):
+    from houhu.lib import mvt
+
+    def layer_of(response) -> dict:
+        return next(iter(mapbox_vector_tile.decode(gzip.decompress(response.content)).values()))
+
+    zxy = tile_of(g.household.location, 16)
+    households = layer_of(get_tile(g.staff, "households", zxy))
+    assert households["extent"] == mvt.POINT_EXTENT == 512
+    (x, y) = households["features"][0]["geometry"]["coordinates"]
+    assert 0 <= x <= 512 and 0 <= y <= 512
+    segments = layer_of(get_tile(g.staff, "segments", tile_of(g.segment_west.geom.centroid, 14)))
+    assert segments["extent"] == mvt.EXTENT == 4096
