@@ -1024,9 +1024,8 @@ def compute_kinds(
                 if _after_write_hook is not None:
                     _after_write_hook()
                 if marks is None:
-                    # Once per refresh, not per kind: counting the reports scans all of
-                    # them (five years of a county), whatever the grid refreshed.
-                    marks = _source_marks(cur)
+                    # Once per refresh, not per kind.
+                    marks = _source_marks(cur, part)
                 run.source = {**marks, "changed": changed, "deleted": deleted}
                 if part != Part() and district_id is None:
                     run.source["part"] = part.params()
@@ -1046,13 +1045,20 @@ def compute_kinds(
     return results
 
 
-def _source_marks(cur) -> dict:
-    """What the snapshot was computed from: row counts and highest ids of the sources."""
+def _source_marks(cur, part: Part) -> dict:
+    """What the snapshot was computed from: the highest ids of the sources, and
+    `reports_total`, the reports of the grids the run computed (every report for a whole
+    refresh). A part counts only its grids' reports, by their index: counting all of a
+    county's five years took 25 ms of a 240 ms grid refresh at 600,000 reports, and grows
+    with the county, not the grid."""
+    scope = "" if part.district_ids is None else "WHERE district_id = ANY(%(districts)s)"
     cur.execute(
-        """SELECT (SELECT count(*) FROM patrols_report), (SELECT max(id) FROM patrols_report),
+        f"""SELECT (SELECT count(*) FROM patrols_report {scope}),
+                  (SELECT max(id) FROM patrols_report),
                   (SELECT max(id) FROM patrols_reportevent), (SELECT max(id) FROM pledges_pledge),
                   (SELECT max(id) FROM pledges_assignment),
-                  (SELECT max(id) FROM pledges_householdvisit)"""
+                  (SELECT max(id) FROM pledges_householdvisit)""",
+        part.params(),
     )
     n, max_report, max_event, max_pledge, max_assignment, max_visit = cur.fetchone()
     return {

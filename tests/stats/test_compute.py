@@ -163,6 +163,17 @@ def test_snapshot_records_when_and_from_what(county):
     assert s.run.rows == Snapshot.objects.filter(run=s.run).count()
 
 
+def test_a_grid_refresh_records_the_reports_of_its_grid(county):
+    from patrols.models import Report
+
+    result = compute_snapshots(kind="month", first=JAN, district_id=county.d1.pk, now=NOW)
+    run = SnapshotRun.objects.get(pk=result.run_id)
+    in_d1 = Report.objects.filter(district=county.d1).count()
+    assert in_d1 < Report.objects.count()  # the county has reports elsewhere too
+    assert run.source["reports_total"] == in_d1
+    assert run.source["max_report_id"] == max(r.pk for r in county.reports.values())
+
+
 def test_day_rows_exist_only_where_something_was_reported(county):
     compute_snapshots(kind="day", first=JAN, last=JAN.replace(day=31), now=NOW)
     days = Snapshot.objects.filter(level="district", scope_id=county.d1.pk, period="day")
