@@ -156,3 +156,45 @@ def test_the_router_sends_writes_and_migrations_to_the_primary():
     assert router.db_for_read(District) is None  # outside an opted-in view: default
     assert router.allow_migrate("default", "grid") is True
     assert router.allow_migrate("replica", "grid") is False
+
+
+def test_a_cached_layer_is_built_on_the_primary_where_reads_go_to_the_replica(replica):
+    from django.db import transaction
+
+    from houhu.grid.models import Household
+    from houhu.lib.signals import ledger_changed
+
+    w = build_world()
+    client = Client()
+    client.force_login(w.staff)
+    household = w.h1
+    if replica is not None:
+        _caught_up(replica)
+        with replica.cursor() as cur:
+            cur.execute("SELECT pg_wal_replay_pause()")
+    try:
+        # A change announced on the primary, as the admin makes it: the layer's version of
+        # the grid is bumped after the commit, which the paused standby has not replayed.
+        with transaction.atomic():
+            Household.objects.filter(pk=household.pk).update(head_name="新户主")
+            ledger_changed.send(sender=Household, district_ids=[w.d1.pk])
+        # This reader wrote nothing, so the layers read the replica, but the whole layer,
+        # cached under the new version, is built on the primary: never the old name under
+        # the new version.
+        layer = client.get("/api/layers/households/")
+        names = {f["properties"]["id"]: f["properties"]["head_name"]
+                 for f in json.loads(layer.content)["features"]}  # fmt: skip
+        assert names[household.pk] == "新户主" and layer.has_header("ETag")
+        # A bbox is not cached: it reads the replica, the old name while it is paused.
+        p = household.location
+        box = client.get(
+            "/api/layers/households/",
+            {"bbox": f"{p.x - 0.001},{p.y - 0.001},{p.x + 0.001},{p.y + 0.001}"},
+        )
+        in_box = {f["properties"]["id"]: f["properties"]["head_name"]
+                  for f in json.loads(box.content)["features"]}  # fmt: skip
+        assert (in_box[household.pk] == "新户主") is (replica is None)
+    finally:
+        if replica is not None:
+            with replica.cursor() as cur:
+                cur.execute("SELECT pg_wal_replay_resume()")
