@@ -39,6 +39,7 @@ def main() -> None:
     # The statement the endpoint runs for this user, captured from an in-process request.
     client = Client(HTTP_HOST="localhost")
     client.force_login(staff)
+    tilecache.clear()  # built, not read from an earlier run's cache
     statements = capture_sql(lambda: client.get(PATH))
     sql, params = next((s, p) for s, p in statements if "FeatureCollection" in s)
 
