@@ -8,6 +8,7 @@ while its replay is paused, and a client that just wrote must read the primary).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import time
@@ -62,6 +63,22 @@ def _caught_up(replica_conn, timeout: float = 30) -> None:
     pytest.fail(f"the replica did not replay up to {lsn} within {timeout} s")
 
 
+@contextlib.contextmanager
+def _replay_paused(replica):
+    """The standby (if the suite runs with one) has replayed everything so far and then
+    replays nothing more until the block ends: it stands for a replica lagging behind."""
+    if replica is not None:
+        _caught_up(replica)
+        with replica.cursor() as cur:
+            cur.execute("SELECT pg_wal_replay_pause()")
+    try:
+        yield
+    finally:
+        if replica is not None:
+            with replica.cursor() as cur:
+                cur.execute("SELECT pg_wal_replay_resume()")
+
+
 def _district_ids(response) -> set[int]:
     assert response.status_code == 200, response.content
     return {f["properties"]["id"] for f in json.loads(response.content)["features"]}
@@ -104,11 +121,7 @@ def test_a_stale_replica_is_read_until_the_reader_writes_then_the_primary(replic
     client = Client()
     client.force_login(w.staff)
     cookie = settings.DATABASE_REPLICA_STICKY_COOKIE
-    if replica is not None:
-        _caught_up(replica)
-        with replica.cursor() as cur:
-            cur.execute("SELECT pg_wal_replay_pause()")
-    try:
+    with _replay_paused(replica):
         new = DistrictFactory(station=w.station)  # committed on the primary
         seen = _district_ids(client.get("/api/layers/districts/"))
         # Paused, the standby has not seen the new grid; without a replica it is there.
@@ -132,10 +145,6 @@ def test_a_stale_replica_is_read_until_the_reader_writes_then_the_primary(replic
         other = Client()
         other.force_login(w.staff)
         assert (new.pk in _district_ids(other.get("/api/layers/districts/"))) is (replica is None)
-    finally:
-        if replica is not None:
-            with replica.cursor() as cur:
-                cur.execute("SELECT pg_wal_replay_resume()")
     assert District.objects.filter(pk=new.pk).exists()
 
 
@@ -168,11 +177,7 @@ def test_a_cached_layer_is_built_on_the_primary_where_reads_go_to_the_replica(re
     client = Client()
     client.force_login(w.staff)
     household = w.h1
-    if replica is not None:
-        _caught_up(replica)
-        with replica.cursor() as cur:
-            cur.execute("SELECT pg_wal_replay_pause()")
-    try:
+    with _replay_paused(replica):
         # A change announced on the primary, as the admin makes it: the layer's version of
         # the grid is bumped after the commit, which the paused standby has not replayed.
         with transaction.atomic():
@@ -194,7 +199,3 @@ def test_a_cached_layer_is_built_on_the_primary_where_reads_go_to_the_replica(re
         in_box = {f["properties"]["id"]: f["properties"]["head_name"]
                   for f in json.loads(box.content)["features"]}  # fmt: skip
         assert (in_box[household.pk] == "新户主") is (replica is None)
-    finally:
-        if replica is not None:
-            with replica.cursor() as cur:
-                cur.execute("SELECT pg_wal_replay_resume()")
