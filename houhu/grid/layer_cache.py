@@ -8,8 +8,9 @@ Cached only where the answer is a function of the grids: a whole layer (no `bbox
 pans to a new box every time) for someone who reads whole grids (not a villager, whose
 layer is their own household). The key holds what the answer is built from: the layer,
 the reader's row of `scopes.PERSONAL_DATA` (whose names appear), the grids and their
-versions. The answer is built on the primary (`primary_reads`), so a lagging replica never
-stores the state before a change under the version that change bumped.
+versions. The key's grids are read and the answer is built on the primary
+(`primary_reads`), so a lagging replica never stores the state before a change under the
+version that change bumped, nor rows under a key that does not name their grids.
 """
 
 from __future__ import annotations
@@ -31,7 +32,11 @@ def key_for(user, layer: str, district_id: int | None) -> str | None:
     grids = districts_for(user).order_by("pk").values_list("pk", flat=True)
     if district_id is not None:
         grids = grids.filter(pk=district_id)
-    district_ids = list(grids)
+    # On the primary, as the answer is built: a key naming the grids a lagging replica
+    # knew, over rows of the primary's grids, could hand a grid just given to this
+    # reader to someone who reads only the older ones.
+    with primary_reads():
+        district_ids = list(grids)
     if not district_ids:
         return None
     versions = tilecache.versions(layer, district_ids)

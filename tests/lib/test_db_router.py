@@ -199,3 +199,24 @@ def test_a_cached_layer_is_built_on_the_primary_where_reads_go_to_the_replica(re
         in_box = {f["properties"]["id"]: f["properties"]["head_name"]
                   for f in json.loads(box.content)["features"]}  # fmt: skip
         assert (in_box[household.pk] == "新户主") is (replica is None)
+
+
+def test_a_cached_layer_is_keyed_by_the_grids_of_the_primary(replica):
+    from houhu.grid import layer_cache
+    from houhu.grid.models import Household
+    from tests.factories import HouseholdFactory, TransformerAreaFactory
+
+    w = build_world()
+    client = Client()
+    client.force_login(w.staff)
+    with _replay_paused(replica):
+        # A new grid of the station with a household, which the paused standby lacks.
+        grid = DistrictFactory(station=w.station)
+        new = HouseholdFactory(transformer_area=TransformerAreaFactory(district=grid))
+        layer = client.get("/api/layers/households/")
+        ids = {f["properties"]["id"] for f in json.loads(layer.content)["features"]}
+        assert new.pk in ids
+        # The key (the ETag) names the grids the rows came from, the primary's: a key of
+        # the replica's grids would hold rows of a grid it does not name.
+        assert layer["ETag"] == f'"{layer_cache.key_for(w.staff, "households", None)}"'
+        assert Household.objects.filter(pk=new.pk).exists()
