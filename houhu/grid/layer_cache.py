@@ -49,17 +49,11 @@ def key_for(user, layer: str, district_id: int | None) -> str | None:
 def response(request: HttpRequest, key: str, build: Callable[[], bytes]) -> HttpResponse:
     """The layer under `key`: 304 when the browser holds it, else from the cache, else
     built (on the primary), stored and served."""
-    etag = f'"{key}"'
-    if request.headers.get("If-None-Match") == etag:
-        answer = HttpResponse(status=304)
-    else:
-        gzipped = tilecache.get(key)
-        if gzipped is None:
-            with primary_reads():
-                gzipped = geojson.gzip(build())
-            tilecache.put(key, gzipped)
-        answer = geojson.gzipped_response(request, gzipped)
-    # private: who asks decides what is in it; no-cache: revalidated (ETag) before reuse.
-    answer["Cache-Control"] = "private, no-cache"
-    answer["ETag"] = etag
-    return answer
+    if tilecache.holds_current(request, key):
+        return tilecache.revalidated(HttpResponse(status=304), key)
+    gzipped = tilecache.get(key)
+    if gzipped is None:
+        with primary_reads():
+            gzipped = geojson.gzip(build())
+        tilecache.put(key, gzipped)
+    return tilecache.revalidated(geojson.gzipped_response(request, gzipped), key)

@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
-from django.utils.cache import patch_vary_headers
 
 from houhu.accounts.scopes import Can, Whose, can, districts_for, personal_data
 from houhu.lib import mvt, tilecache
@@ -123,9 +122,8 @@ def tile_view(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpR
             tile_key = tilecache.key(
                 layer, z, x, y, names, sorted(params.items(), key=str), district_ids, versions
             )
-            if request.headers.get("If-None-Match") == f'"{tile_key}"':
-                response = HttpResponse(status=304)
-                return _headers(response, tile_key)
+            if tilecache.holds_current(request, tile_key):
+                return tilecache.revalidated(HttpResponse(status=304), tile_key)
         cached = tilecache.get(tile_key) if tile_key else None
         if cached is not None:
             data = cached
@@ -142,16 +140,7 @@ def tile_view(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpR
         if data:
             # Set here, so GZipMiddleware leaves the stored gzip as it is.
             response["Content-Encoding"] = "gzip"
-    return _headers(response, tile_key)
-
-
-def _headers(response: HttpResponse, tile_key: str | None) -> HttpResponse:
-    # private: tiles depend on who asks; no-cache: revalidate (ETag) before every reuse.
-    response["Cache-Control"] = "private, no-cache"
-    if tile_key:
-        response["ETag"] = f'"{tile_key}"'
-    patch_vary_headers(response, ["Accept-Encoding", "Cookie"])
-    return response
+    return tilecache.revalidated(response, tile_key)
 
 
 # --- the grid's own layers ----------------------------------------------------------------

@@ -29,6 +29,8 @@ from collections.abc import Iterable, Sequence
 from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,22 @@ def bump_after_commit(layers: Iterable[str], district_ids: Iterable[int]) -> Non
 def key(*parts: object) -> str:
     """A short key (and ETag) for a tile: a digest of everything it was built from."""
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def holds_current(request: HttpRequest, tile_key: str) -> bool:
+    """The browser's copy is the one under this key (answer 304: the key is the ETag)."""
+    return request.headers.get("If-None-Match") == f'"{tile_key}"'
+
+
+def revalidated(response: HttpResponse, tile_key: str | None) -> HttpResponse:
+    """The answer's caching headers, for tiles and cached layers alike. private: what is in
+    it depends on who asks; no-cache: the browser revalidates (ETag) before every reuse, so
+    a redraw after a write shows the write."""
+    response["Cache-Control"] = "private, no-cache"
+    if tile_key:
+        response["ETag"] = f'"{tile_key}"'
+    patch_vary_headers(response, ["Accept-Encoding", "Cookie"])
+    return response
 
 
 def get(tile_key: str) -> bytes | None:
