@@ -79,9 +79,23 @@ def _replay_paused(replica):
                 cur.execute("SELECT pg_wal_replay_resume()")
 
 
-def _district_ids(response) -> set[int]:
+def _properties(response, name: str) -> dict[int, object]:
+    """{feature id: its property `name`} of a FeatureCollection answer."""
     assert response.status_code == 200, response.content
-    return {f["properties"]["id"] for f in json.loads(response.content)["features"]}
+    features = json.loads(response.content)["features"]
+    return {f["properties"]["id"]: f["properties"][name] for f in features}
+
+
+def _district_ids(response) -> set[int]:
+    return set(_properties(response, "id"))
+
+
+def _staff_of_a_world():
+    """The grid world of tests.grid.factories and a client signed in as its staff member."""
+    w = build_world()
+    client = Client()
+    client.force_login(w.staff)
+    return w, client
 
 
 def _layer_sql(queries) -> list[str]:
@@ -89,9 +103,7 @@ def _layer_sql(queries) -> list[str]:
 
 
 def test_an_opted_in_view_reads_the_replica_and_others_the_primary(replica):
-    w = build_world()
-    client = Client()
-    client.force_login(w.staff)
+    w, client = _staff_of_a_world()
     if replica is not None:
         _caught_up(replica)
         with replica.cursor() as cur:
@@ -117,9 +129,7 @@ def test_an_opted_in_view_reads_the_replica_and_others_the_primary(replica):
 
 
 def test_a_stale_replica_is_read_until_the_reader_writes_then_the_primary(replica):
-    w = build_world()
-    client = Client()
-    client.force_login(w.staff)
+    w, client = _staff_of_a_world()
     cookie = settings.DATABASE_REPLICA_STICKY_COOKIE
     with _replay_paused(replica):
         new = DistrictFactory(station=w.station)  # committed on the primary
@@ -153,9 +163,7 @@ def test_a_replica_that_does_not_answer_is_skipped_for_the_primary(replica, sett
         # Point the alias at a closed port: the view must still answer, from the primary.
         replica.close()
         replica.settings_dict["PORT"] = 9  # discard: nothing listens
-    w = build_world()
-    client = Client()
-    client.force_login(w.staff)
+    w, client = _staff_of_a_world()
     assert _district_ids(client.get("/api/layers/districts/")) == {w.d1.pk, w.d2.pk}
 
 
@@ -173,9 +181,7 @@ def test_a_cached_layer_is_built_on_the_primary_where_reads_go_to_the_replica(re
     from houhu.grid.models import Household
     from houhu.lib.signals import ledger_changed
 
-    w = build_world()
-    client = Client()
-    client.force_login(w.staff)
+    w, client = _staff_of_a_world()
     household = w.h1
     with _replay_paused(replica):
         # A change announced on the primary, as the admin makes it: the layer's version of
@@ -187,8 +193,7 @@ def test_a_cached_layer_is_built_on_the_primary_where_reads_go_to_the_replica(re
         # cached under the new version, is built on the primary: never the old name under
         # the new version.
         layer = client.get("/api/layers/households/")
-        names = {f["properties"]["id"]: f["properties"]["head_name"]
-                 for f in json.loads(layer.content)["features"]}  # fmt: skip
+        names = _properties(layer, "head_name")
         assert names[household.pk] == "新户主" and layer.has_header("ETag")
         # A bbox is not cached: it reads the replica, the old name while it is paused.
         p = household.location
@@ -196,8 +201,7 @@ def test_a_cached_layer_is_built_on_the_primary_where_reads_go_to_the_replica(re
             "/api/layers/households/",
             {"bbox": f"{p.x - 0.001},{p.y - 0.001},{p.x + 0.001},{p.y + 0.001}"},
         )
-        in_box = {f["properties"]["id"]: f["properties"]["head_name"]
-                  for f in json.loads(box.content)["features"]}  # fmt: skip
+        in_box = _properties(box, "head_name")
         assert (in_box[household.pk] == "新户主") is (replica is None)
 
 
@@ -206,16 +210,13 @@ def test_a_cached_layer_is_keyed_by_the_grids_of_the_primary(replica):
     from houhu.grid.models import Household
     from tests.factories import HouseholdFactory, TransformerAreaFactory
 
-    w = build_world()
-    client = Client()
-    client.force_login(w.staff)
+    w, client = _staff_of_a_world()
     with _replay_paused(replica):
         # A new grid of the station with a household, which the paused standby lacks.
         grid = DistrictFactory(station=w.station)
         new = HouseholdFactory(transformer_area=TransformerAreaFactory(district=grid))
         layer = client.get("/api/layers/households/")
-        ids = {f["properties"]["id"] for f in json.loads(layer.content)["features"]}
-        assert new.pk in ids
+        assert new.pk in _properties(layer, "id")
         # The key (the ETag) names the grids the rows came from, the primary's: a key of
         # the replica's grids would hold rows of a grid it does not name.
         assert layer["ETag"] == f'"{layer_cache.key_for(w.staff, "households", None)}"'
