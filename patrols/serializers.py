@@ -95,7 +95,7 @@ def _limited(field: str, kind: type[serializers.Field], **kwargs) -> serializers
     return kind(required=False, allow_null=True, min_value=low, max_value=high, **kwargs)
 
 
-class ReportSubmitSerializer(PhotosMixin, serializers.Serializer):
+class ReportSubmitSerializer(FieldsBuiltOnce, PhotosMixin, serializers.Serializer):
     """What the phone sends (multipart with `photos` files, or JSON without photos), and
     the no-JavaScript form of the page: the ONE place a submission is validated. It
     becomes a typed `Submission` for services.report_submit, which parses nothing."""
@@ -408,7 +408,7 @@ class ReportDetailSerializer(ReportSerializer):
         return cache[obj.pk]
 
 
-class ActionSerializer(PhotosMixin, serializers.Serializer):
+class ActionSerializer(FieldsBuiltOnce, PhotosMixin, serializers.Serializer):
     """A workflow step from the workspace: the ONE place it is validated; it becomes a
     typed `Step` for services.report_transition."""
 

@@ -79,15 +79,42 @@ class DirectColumnReads:
         return ret
 
 
+# Fields that hold other fields (a nested serializer, a list's child bound to its list):
+# copied deeply, as DRF does, so that each copy's children are bound to it.
+_HOLDS_FIELDS = (
+    serializers.BaseSerializer,
+    serializers.ListField,
+    serializers.DictField,
+    serializers.HStoreField,
+    relations.ManyRelatedField,
+)
+
+
+def _field_copy(field: serializers.Field) -> serializers.Field:
+    """A copy of an unbound field for one serializer. DRF's own `Field.__deepcopy__` calls
+    the field's `__init__` again with deep copies of its arguments (the choices, the error
+    messages): most of the cost the template was meant to save. A leaf field's state is
+    its attributes, set once in `__init__` and by `bind`, so a shallow copy is a field of
+    its own once `bind` runs on it; its validators get a list of their own, the one
+    container a serializer changes in place (PhotosMixin appends to it)."""
+    if isinstance(field, _HOLDS_FIELDS):
+        return copy.deepcopy(field)
+    clone = copy.copy(field)
+    clone.validators = list(field.validators)
+    return clone
+
+
 class FieldsBuiltOnce:
-    """Mixin for a ModelSerializer whose fields do not depend on the request (first in the
-    bases): builds them from the model once per class, and gives each serializer a deep
-    copy, which is how DRF itself hands out declared fields.
+    """Mixin for a serializer whose fields do not depend on the request (first in the
+    bases): builds them once per class, and gives each serializer copies of its own.
 
     DRF's `ModelSerializer.get_fields` rebuilds every model field on every instantiation
     (the model field's validators, choices and limits read again through
     `get_field_kwargs`): a sixth of a report submission's Python time in the profile
-    (issue 12). A class that picks its fields per request must not use this.
+    (issue 12); a plain Serializer deep-copies its declared fields, which calls each
+    field's `__init__` again (`_field_copy`). A class that picks its fields per request
+    must not use this; one that changes a field per instance in place (other than
+    appending a validator) must change a copy it made.
     """
 
     def get_fields(self):
@@ -97,4 +124,4 @@ class FieldsBuiltOnce:
         if template is None:
             template = super().get_fields()
             cls._fields_built_once = template
-        return copy.deepcopy(template)
+        return {name: _field_copy(field) for name, field in template.items()}

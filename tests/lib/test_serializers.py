@@ -13,10 +13,12 @@ from rest_framework import serializers
 from houhu.lib.serializers import DirectColumnReads
 from patrols.models import Notification, Report, ReportEvent
 from patrols.serializers import (
+    ActionSerializer,
     EventSerializer,
     NotificationSerializer,
     ReportDetailSerializer,
     ReportSerializer,
+    ReportSubmitSerializer,
 )
 from tests.factories import point
 from tests.patrols.factories import build_grid, submit, transition, tree_data
@@ -67,7 +69,14 @@ def test_direct_reads_answer_what_drf_answers():
 
 @pytest.mark.parametrize(
     "serializer_class",
-    [ReportSerializer, ReportDetailSerializer, EventSerializer, NotificationSerializer],
+    [
+        ReportSerializer,
+        ReportDetailSerializer,
+        EventSerializer,
+        NotificationSerializer,
+        ReportSubmitSerializer,
+        ActionSerializer,
+    ],
 )
 def test_fields_built_once_are_drfs_fields_and_never_shared(serializer_class):
     from houhu.lib.serializers import FieldsBuiltOnce
@@ -76,7 +85,8 @@ def test_fields_built_once_are_drfs_fields_and_never_shared(serializer_class):
 
     class BuiltEachTime(serializer_class):
         def get_fields(self):
-            return serializers.ModelSerializer.get_fields(self)
+            # DRF's own: what comes after the mixin.
+            return super(FieldsBuiltOnce, self).get_fields()
 
     first, second = serializer_class(), serializer_class()
     drf = BuiltEachTime()
@@ -87,6 +97,28 @@ def test_fields_built_once_are_drfs_fields_and_never_shared(serializer_class):
         assert repr(field) == repr(drf.fields[name]), name
         assert field.parent is first and second.fields[name].parent is second
         assert field is not second.fields[name]
+        assert _validators(field) == _validators(drf.fields[name]), name
+        assert field.validators is not second.fields[name].validators, name
+        child = getattr(field, "child", None)
+        if child is not None:
+            # A list's child is bound to its own list, not to the class's template.
+            assert child.parent is field and child is not second.fields[name].child
+
+
+def _validators(field) -> list:
+    # Each build makes new validator objects (DRF's messages are lazy, compared by identity).
+    return [(type(v), getattr(v, "limit_value", None)) for v in field.validators]
+
+
+def test_a_validator_added_to_one_serializer_stays_there():
+    # PhotosMixin appends the photo-count validator to its own copy on every instance.
+    first, second = ReportSubmitSerializer(), ReportSubmitSerializer()
+    assert len(first.fields["photos"].validators) == len(second.fields["photos"].validators)
+    first.fields["note"].validators.append(lambda value: None)
+    assert len(ReportSubmitSerializer().fields["note"].validators) == len(
+        second.fields["note"].validators
+    )
+    assert len(first.fields["note"].validators) == len(second.fields["note"].validators) + 1
 
 
 def test_a_subclass_builds_its_own_fields():
