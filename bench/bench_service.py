@@ -250,13 +250,19 @@ def _one_submission(stack, sessions: list[str], json) -> None:
 
     client = HttpClient(stack.base_url)
     client.use_session(sessions[1])
-    times = []
+    times, floor = [], []
     for i in range(SERIAL):
         body = _report_body(str(uuid.uuid4()), i)
         t0 = time.perf_counter()
         status = client.post_json("/api/patrols/reports/", body)[0]
         times.append(time.perf_counter() - t0)
         assert status == 201, status
+        # The floor under any request of this server: the hello-world view, same client,
+        # same connection, interleaved.
+        t0 = time.perf_counter()
+        status = client.get("/health/live/")[0]
+        floor.append(time.perf_counter() - t0)
+        assert status == 200, status
     client.close()
 
     # The same row (the last one stored, with a new client id), as the app's INSERT has it.
@@ -291,6 +297,9 @@ def _one_submission(stack, sessions: list[str], json) -> None:
     print(f"\n== one submission at a time ({SERIAL} each), medians")
     print(f"bare INSERT of the same row   {insert:7.2f} ms")
     print(f"submission through the server {app:7.2f} ms   ratio {app / insert:.2f}x")
+    hello = statistics.median(floor) * 1000
+    print(f"hello-world through the server {hello:6.2f} ms   ratio {hello / insert:.2f}x"
+          " (what Django and the server cost before a submission does anything)")  # fmt: skip
 
 
 WRK_SCRIPT = """
