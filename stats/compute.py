@@ -989,10 +989,18 @@ def compute_kinds(
                     + _stock_steps_sql(part, len(instants)),
                     shared,
                 )
+                # Each report's instants come from a function call per report, a nested
+                # loop by nature: with nested loops disabled, every plan of this statement
+                # pays the same penalty, and the planner no longer tells a scan of the
+                # range (0.27 s on a county) from a walk of the segment index over every
+                # report of five years (1.0 s; docs/benchmarks.md, M6).
+                cur.execute("SET LOCAL enable_nestloop = on")
                 cur.execute(
                     "CREATE TEMP TABLE stats_tmp_patrols ON COMMIT DROP AS " + _patrols_sql(part),
                     shared,
                 )
+                if part.single_district is None:
+                    cur.execute("SET LOCAL enable_nestloop = off")
             marks = None
             for k, f, lst in spans:
                 started = time.perf_counter()
