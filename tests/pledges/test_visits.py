@@ -133,6 +133,14 @@ def test_monthly_snapshots_count_the_visits_of_the_month(world):
     assert visits("transformer_area", world.ta1.pk, month) == 3
     assert visits("station", world.station.pk, month) == 4
     assert visits("district", world.d1.pk, before.replace(day=1)) == 1
+    # A grid's own refresh reads its households' visits only, and gives the same figures.
+    compute_snapshots(
+        kind="month", first=before.replace(day=1), last=today, district_id=world.d1.pk
+    )
+    assert visits("district", world.d1.pk, month) == 3
+    assert visits("transformer_area", world.ta1.pk, month) == 3
+    assert visits("district", world.d1.pk, before.replace(day=1)) == 1
+    assert visits("district", world.d2.pk, month) == 1
     # Day rows carry no stocks or visits.
     assert not Snapshot.objects.filter(period="day").exclude(household_visits=None).exists()
 
