@@ -368,10 +368,15 @@ INSERT INTO patrols_report (
     trees_removed, cleared_by, note, submitted_at, received_at, confirmed_at, cleared_at,
     verified_at, status_changed_at, merged_into_id)
 SELECT gen_random_uuid(), md5(random()::text) || md5(random()::text), reporter_id, kind,
-       status, location, accuracy_m, location_source, segment_id, distance_m, in_zone,
+       -- As a submission stores it: just submitted (a patrol that found nothing is born
+       -- recorded), nothing confirmed, cleared or verified yet. A copy of the template's
+       -- status made a verified hazard that was never confirmed, which no workflow
+       -- produces (and which once pushed a grid's score over 100).
+       CASE WHEN kind = 'nothing_found' THEN 'recorded' ELSE 'submitted' END,
+       location, accuracy_m, location_source, segment_id, distance_m, in_zone,
        district_id, transformer_area_id, village_id, tree_count, tree_distance_m,
-       construction_kind, construction_stopped, behaviour, damage_kind, trees_removed,
-       cleared_by, note, now(), now(), NULL, NULL, NULL, now(), NULL
+       construction_kind, NULL, behaviour, damage_kind, NULL,
+       '', note, now(), now(), NULL, NULL, NULL, now(), NULL
 FROM patrols_report WHERE id = %s
 """
 
