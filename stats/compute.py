@@ -270,6 +270,19 @@ def _rollup(select_ta: str, levels: list[str], value_cols: str) -> str:
 MASK_BITS = 62
 
 
+def _part_households_filter(part: Part, column: str) -> str:
+    """`AND <column> IN (the part's households)`, or nothing for a whole refresh: a part's
+    pledges or visits selected through its households before anything is joined to them
+    (read whole, a grid's refresh went through every row of the county)."""
+    if part.district_ids is None:
+        return ""
+    return (
+        f"AND {column} IN (SELECT hp.id FROM grid_household hp"
+        " JOIN grid_transformerarea tp ON tp.id = hp.transformer_area_id"
+        " WHERE tp.district_id = ANY(%(districts)s::bigint[]))"
+    )
+
+
 def _signed_sql(part: Part, n_instants: int) -> str:
     """Households signed at every as-of instant, per (grid, transformer area, k): each
     pledge covers the instants k from `first` to `last` (pledges.figures); a household's
@@ -280,15 +293,8 @@ def _signed_sql(part: Part, n_instants: int) -> str:
     household_filter = (
         "AND ta.district_id = ANY(%(districts)s::bigint[])" if part.district_ids is not None else ""
     )
-    # A part's pledges only, before the per-household fold (one grid's refresh read every
-    # pledge of the county otherwise).
-    pledge_filter = (
-        "AND p.household_id IN (SELECT h.id FROM grid_household h"
-        " JOIN grid_transformerarea ta ON ta.id = h.transformer_area_id"
-        " WHERE ta.district_id = ANY(%(districts)s::bigint[]))"
-        if part.district_ids is not None
-        else ""
-    )
+    # A part's pledges only, before the per-household fold.
+    pledge_filter = _part_households_filter(part, "p.household_id")
     first, last = plf.pledge_in_force_instants_sql("p", "%(instants)s", "%(n_instants)s")
     chunks = range((n_instants + MASK_BITS - 1) // MASK_BITS)
     masks, ors, counts = [], [], []
@@ -496,13 +502,7 @@ def _kind_statement(
     # A part's visits only, found through its households: read by date, a grid's refresh
     # looked up the household of every visit of the county in the year (17,000 for 113 of
     # its own: 43 of a 60 ms statement, docs/benchmarks.md, M6).
-    visit_filter = (
-        "AND v.household_id IN (SELECT hv.id FROM grid_household hv"
-        " JOIN grid_transformerarea tv ON tv.id = hv.transformer_area_id"
-        " WHERE tv.district_id = ANY(%(districts)s::bigint[]))"
-        if part.district_ids is not None
-        else ""
-    )
+    visit_filter = _part_households_filter(part, "v.household_id")
 
     # Denominators: households per transformer area, segments per area and grid.
     hh_select = f"""
@@ -933,7 +933,8 @@ def compute_kinds(
             # One grid's refresh (a few hundred reports) is the exception: there the
             # nested loops are index lookups of its reports' events (a hash join read all
             # 1.2 million events of five years instead, 1.1 s of 4 s).
-            if part.single_district is None:
+            nested_loops_off = part.single_district is None
+            if nested_loops_off:
                 cur.execute("SET LOCAL enable_nestloop = off")
             cur.execute("SET LOCAL enable_mergejoin = off")
             has_mtd = PeriodKind.MONTH_TO_DATE in period_ends
@@ -1017,7 +1018,7 @@ def compute_kinds(
                     "CREATE TEMP TABLE stats_tmp_patrols ON COMMIT DROP AS " + _patrols_sql(part),
                     shared,
                 )
-                if part.single_district is None:
+                if nested_loops_off:
                     cur.execute("SET LOCAL enable_nestloop = off")
             marks = None
             for k, f, lst in spans:
