@@ -367,6 +367,13 @@ def personal_data(user, whose: Whose) -> Shown:
     return PERSONAL_DATA.get(role, {}).get(whose, Shown.NOTHING)
 
 
+def personal_data_row(user) -> tuple[str, ...]:
+    """What this user is shown of every kind of personal data, in `Whose` order: part of
+    every cache key of an answer that may carry names (tiles, cached layers), so that an
+    answer is shared only between readers who see the same."""
+    return tuple(personal_data(user, whose).value for whose in Whose)
+
+
 def sees(user, whose: Whose) -> bool:
     """Does this user see this kind of personal data in full (names, phones, files)?"""
     return personal_data(user, whose) is Shown.FULL

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from houhu.accounts.scopes import Can, Whose, can, districts_for, personal_data
+from houhu.accounts.scopes import Can, can, districts_for, personal_data_row
 from houhu.lib import geojson, tilecache
 from houhu.lib.db_router import primary_reads
 
@@ -42,8 +42,7 @@ def key_for(user, layer: str, district_id: int | None) -> str | None:
     versions = tilecache.versions(layer, district_ids)
     if versions is None:
         return None
-    names = tuple(personal_data(user, whose).value for whose in Whose)
-    return tilecache.key("geojson", layer, names, district_ids, versions)
+    return tilecache.key("geojson", layer, personal_data_row(user), district_ids, versions)
 
 
 def response(request: HttpRequest, key: str, build: Callable[[], bytes]) -> HttpResponse:

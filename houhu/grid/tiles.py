@@ -32,8 +32,9 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 
-from houhu.accounts.scopes import Can, Whose, can, districts_for, personal_data
+from houhu.accounts.scopes import Can, can, districts_for, personal_data_row
 from houhu.lib import mvt, tilecache
+from houhu.lib.geojson import accepts_gzip
 
 MVT = "application/vnd.mapbox-vector-tile"
 
@@ -92,10 +93,6 @@ def tile_districts(user, z: int, x: int, y: int) -> list[int]:
     )
 
 
-def _accepts_gzip(request: HttpRequest) -> bool:
-    return "gzip" in request.headers.get("Accept-Encoding", "")
-
-
 def tile_view(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpResponse:
     user = request.user
     if not can(user, Can.STAFF_PAGES):
@@ -108,7 +105,7 @@ def tile_view(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpR
         params.update(spec.context())
     # Whose names this user may see (scopes.PERSONAL_DATA): the layers ask the table
     # themselves; the key holds the user's row, so tiles are shared only within one row.
-    names = tuple(personal_data(user, whose).value for whose in Whose)
+    names = personal_data_row(user)
     district_ids = tile_districts(user, z, x, y)
     # `?district=<id>`, on every layer: the map's grid filter (within the user's grids).
     only = request.GET.get("district", "")
@@ -132,7 +129,7 @@ def tile_view(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpR
             data = mvt.gzipped(raw) if raw else b""
             if tile_key:
                 tilecache.put(tile_key, data)
-    if data and not _accepts_gzip(request):
+    if data and not accepts_gzip(request):
         data = gzip.decompress(data)
         response = HttpResponse(data, content_type=MVT)
     else:

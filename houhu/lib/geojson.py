@@ -85,7 +85,8 @@ def gzip(data: bytes) -> bytes:
     return packer.compress(data) + packer.flush()
 
 
-def _accepts_gzip(request: HttpRequest) -> bool:
+def accepts_gzip(request: HttpRequest) -> bool:
+    """Does the client take a gzip body (layers here, and the tiles)?"""
     return "gzip" in request.headers.get("Accept-Encoding", "")
 
 
@@ -93,7 +94,7 @@ def response(request: HttpRequest, body: bytes | str) -> HttpResponse:
     """A layer's answer, gzipped here (GZipMiddleware then leaves it as it is) when the
     client accepts gzip."""
     data = body.encode() if isinstance(body, str) else body
-    if _accepts_gzip(request) and len(data) > 200:
+    if accepts_gzip(request) and len(data) > 200:
         return gzipped_response(request, gzip(data))
     answer = HttpResponse(data, content_type=GEOJSON)
     patch_vary_headers(answer, ["Accept-Encoding"])
@@ -103,7 +104,7 @@ def response(request: HttpRequest, body: bytes | str) -> HttpResponse:
 def gzipped_response(request: HttpRequest, gzipped: bytes) -> HttpResponse:
     """A layer's answer from its gzipped bytes (as cached): as they are for a client that
     accepts gzip, inflated for one that does not."""
-    if _accepts_gzip(request):
+    if accepts_gzip(request):
         answer = HttpResponse(gzipped, content_type=GEOJSON)
         answer["Content-Encoding"] = "gzip"
     else:
