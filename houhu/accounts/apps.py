@@ -8,7 +8,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and roles")
 
     def ready(self) -> None:
-        from . import offline
+        from . import offline, reader_cache
+
+        reader_cache.connect()
 
         # The phone's home page and what every page loads (the other apps add theirs).
         offline.register_offline(

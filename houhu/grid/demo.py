@@ -36,6 +36,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.gis.geos import LineString, Point, Polygon
 from django.db import connection, transaction
 
+from houhu.accounts import reader_cache
 from houhu.accounts.models import User
 from houhu.lib.bulk import analyze
 
@@ -964,6 +965,9 @@ def write_station(plan: StationPlan, county: County, password_hash: str) -> Stat
             districts[a.district].manager = user
             districts[a.district].manager_phone = a.phone or ""
     District.objects.bulk_update(districts, ["manager", "manager_phone"])
+    # Bulk writes send no signals: the cached map readers (who reads which grid) are
+    # re-read, as a saved grid or user would have them.
+    reader_cache.bump_now_and_after_commit()
     # The other apps' steps join these rows at once (houhu.lib.bulk says why).
     analyze(Household, User, Segment, TransformerArea)
     return station

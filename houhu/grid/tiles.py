@@ -21,6 +21,12 @@ shared by everyone with the same view and go stale by themselves when a grid's l
 changes (`ledger_changed` -> versions bumped after the commit). Answers: gzip as stored,
 `Cache-Control: private, no-cache` with an ETag, so the browser revalidates every tile
 (a 304 costs no body) and a redraw after a write shows the write.
+
+A tile already built is served without the session, the user or their grids
+(`_served_from_cache`): the reader's grids and row are cached per session
+(houhu.accounts.reader_cache) and the grids near each tile are cached for everyone, both
+under the readers' generation that any change of a user, grid or station bumps. Anything
+missing (a first request, a tile not built yet, Redis down) goes the whole way.
 """
 
 from __future__ import annotations
@@ -30,8 +36,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 
+from houhu.accounts import reader_cache
+from houhu.accounts.reader_cache import Reader
 from houhu.accounts.scopes import Can, can, districts_for, personal_data_row
 from houhu.lib import mvt, tilecache
 from houhu.lib.geojson import accepts_gzip
@@ -82,56 +91,112 @@ def on_ledger_changed(sender: Any, district_ids: Iterable[int] = (), **kwargs: A
     tilecache.bump_after_commit(layers_changed_by(sender), district_ids)
 
 
-def tile_districts(user, z: int, x: int, y: int) -> list[int]:
-    """The grids the user reads whose boundary comes near this tile."""
+def near_districts(z: int, x: int, y: int, generation: int | None, cached=None) -> list[int]:
+    """Every grid (anyone's) whose boundary comes near this tile, in id order: read under
+    the readers' generation (houhu.accounts.reader_cache), which a saved or deleted grid
+    bumps, and kept as long as a tile."""
+    if cached is None:
+        cached = reader_cache.stored(_near_key(z, x, y), generation)
+    if cached is not None:
+        return cached
+    from .models import District
+
     near = mvt.tile_bounds_4326(z, x, y, margin=DISTRICT_MARGIN_TILES)
-    return list(
-        districts_for(user)
-        .filter(boundary__bboverlaps=near)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    rows = District.objects.filter(boundary__bboverlaps=near).order_by("pk")
+    ids = list(rows.values_list("pk", flat=True))
+    reader_cache.store(_near_key(z, x, y), ids, generation, settings.HOUHU_TILE_CACHE_SECONDS)
+    return ids
 
 
-def tile_view(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpResponse:
-    user = request.user
-    if not can(user, Can.STAFF_PAGES):
-        return HttpResponseForbidden()
-    spec = _layers.get(layer)
-    if spec is None or not mvt.valid_tile(z, x, y):
-        raise Http404
+def _near_key(z: int, x: int, y: int) -> str:
+    return f"near:{z}/{x}/{y}"
+
+
+def tile_districts(request: HttpRequest, reader: Reader, near: list[int]) -> list[int]:
+    """The grids the reader reads whose boundary comes near the tile; `?district=<id>`, on
+    every layer, is the map's grid filter (within the reader's grids)."""
+    mine = set(reader.district_ids)
+    only = request.GET.get("district", "")
+    return [d for d in near if d in mine and (not only or str(d) == only)]
+
+
+def _tile_key(request, spec: TileLayer, reader: Reader, district_ids, z, x, y):
+    """The layer's parameters and the tile's cache key (None: not cached, e.g. Redis
+    down): everything the tile is built from, the reader's PERSONAL_DATA row included, so
+    tiles are shared only between readers who may see the same."""
     params: dict[str, Any] = {k: request.GET[k] for k in spec.params if request.GET.get(k)}
     if spec.context is not None:
         params.update(spec.context())
-    # Whose names this user may see (scopes.PERSONAL_DATA): the layers ask the table
-    # themselves; the key holds the user's row, so tiles are shared only within one row.
-    names = personal_data_row(user)
-    district_ids = tile_districts(user, z, x, y)
-    # `?district=<id>`, on every layer: the map's grid filter (within the user's grids).
-    only = request.GET.get("district", "")
-    if only:
-        district_ids = [d for d in district_ids if str(d) == only]
-    data = b""
-    tile_key = None
-    if district_ids:
-        versions = tilecache.versions(layer, district_ids)
-        if versions is not None:
-            tile_key = tilecache.key(
-                layer, z, x, y, names, sorted(params.items(), key=str), district_ids, versions
-            )
-            if tilecache.holds_current(request, tile_key):
-                return tilecache.revalidated(HttpResponse(status=304), tile_key)
-        cached = tilecache.get(tile_key) if tile_key else None
-        if cached is not None:
-            data = cached
-        else:
+    if not district_ids:
+        return params, None
+    versions = tilecache.versions(spec.name, district_ids)
+    if versions is None:
+        return params, None
+    return params, tilecache.key(
+        spec.name, z, x, y, reader.personal_data, sorted(params.items(), key=str), district_ids,
+        versions,
+    )  # fmt: skip
+
+
+def tile_view(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpResponse:
+    spec = _layers.get(layer)
+    known = spec is not None and mvt.valid_tile(z, x, y)
+    if known:
+        served = _served_from_cache(request, spec, z, x, y)
+        if served is not None:
+            return served
+    # Read before the user and their grids, which it guards (reader_cache).
+    generation = reader_cache.generation()
+    user = request.user
+    if not can(user, Can.STAFF_PAGES):
+        return HttpResponseForbidden()
+    if not known:
+        raise Http404
+    reader = Reader(
+        user_id=user.pk,
+        district_ids=tuple(districts_for(user).order_by("pk").values_list("pk", flat=True)),
+        # Whose names this user may see (scopes.PERSONAL_DATA): the layers ask the table
+        # themselves; the key holds the user's row, so tiles are shared within one row.
+        personal_data=personal_data_row(user),
+    )
+    reader_cache.remember(request, reader, generation)
+    district_ids = tile_districts(request, reader, near_districts(z, x, y, generation))
+    params, tile_key = _tile_key(request, spec, reader, district_ids, z, x, y)
+    if tile_key and tilecache.holds_current(request, tile_key):
+        return tilecache.revalidated(HttpResponse(status=304), tile_key)
+    data = tilecache.get(tile_key) if tile_key else None
+    if data is None:
+        data = b""
+        if district_ids:
             raw = spec.build(user=user, district_ids=district_ids, z=z, x=x, y=y, params=params)
             data = mvt.gzipped(raw) if raw else b""
-            if tile_key:
-                tilecache.put(tile_key, data)
+        if tile_key:
+            tilecache.put(tile_key, data)
+    return _answer(request, data, tile_key)
+
+
+def _served_from_cache(request: HttpRequest, spec: TileLayer, z, x, y) -> HttpResponse | None:
+    """A tile already built, for a reader whose session the cache knows: three Redis
+    reads, no session, user or grid from PostgreSQL. None: go the whole way (no current
+    entry, a tile not built yet, Redis down)."""
+    try:
+        reader, generation, found = reader_cache.recall(request, [_near_key(z, x, y)])
+    except LookupError:
+        return None
+    near = near_districts(z, x, y, generation, found.get(_near_key(z, x, y)))
+    district_ids = tile_districts(request, reader, near)
+    _params, tile_key = _tile_key(request, spec, reader, district_ids, z, x, y)
+    if tile_key is None:
+        return None
+    if tilecache.holds_current(request, tile_key):
+        return tilecache.revalidated(HttpResponse(status=304), tile_key)
+    data = tilecache.get(tile_key)
+    return None if data is None else _answer(request, data, tile_key)
+
+
+def _answer(request: HttpRequest, data: bytes, tile_key: str | None) -> HttpResponse:
     if data and not accepts_gzip(request):
-        data = gzip.decompress(data)
-        response = HttpResponse(data, content_type=MVT)
+        response = HttpResponse(gzip.decompress(data), content_type=MVT)
     else:
         response = HttpResponse(data, content_type=MVT)
         if data:

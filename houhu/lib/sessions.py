@@ -15,8 +15,14 @@ import logging
 
 from django.conf import settings
 from django.contrib.sessions.backends import cached_db
+from django.dispatch import Signal
 
 log = logging.getLogger(__name__)
+
+# Sent with `session_key` when a session is deleted: at log-out, when log-in gives the
+# session a new key, and when it is flushed. What is cached per session listens
+# (houhu.accounts.reader_cache), so nothing answers to a cookie that no longer signs in.
+session_deleted = Signal()
 
 
 class SessionStore(cached_db.SessionStore):
@@ -65,3 +71,4 @@ class SessionStore(cached_db.SessionStore):
             self._cache.delete(self.cache_key_prefix + key)
         except Exception as exc:
             log.warning("Session cache unreachable on delete (cached copy expires): %s", exc)
+        session_deleted.send(sender=type(self), session_key=key)
