@@ -16,11 +16,12 @@ Who sees what is decided as for the GeoJSON layers (houhu.accounts.scopes):
   serve it from the cache to someone who may not see it.
 
 Caching (houhu.lib.tilecache): a tile is keyed by its layer, z/x/y, the filters, whose
-names the user may see, and the version of every grid whose rows it may hold, so tiles are
-shared by everyone with the same view and go stale by themselves when a grid's layer
-changes (`ledger_changed` -> versions bumped after the commit). Answers: gzip as stored,
-`Cache-Control: private, no-cache` with an ETag, so the browser revalidates every tile
-(a 304 costs no body) and a redraw after a write shows the write.
+names the user may see and its grids, and stored with the version of every grid whose rows
+it may hold, so tiles are shared by everyone with the same view and go stale by themselves
+when a grid's layer changes (`ledger_changed` -> versions bumped after the commit).
+Answers: gzip as stored, `Cache-Control: private, no-cache` with an ETag (the key and the
+versions), so the browser revalidates every tile (a 304 costs no body) and a redraw after
+a write shows the write.
 
 A tile already built is served without the session, the user or their grids
 (`_served_from_cache`): the reader's grids and row are cached per session
@@ -120,22 +121,20 @@ def tile_districts(request: HttpRequest, reader: Reader, near: list[int]) -> lis
     return [d for d in near if d in mine and (not only or str(d) == only)]
 
 
-def _tile_key(request, spec: TileLayer, reader: Reader, district_ids, z, x, y):
-    """The layer's parameters and the tile's cache key (None: not cached, e.g. Redis
-    down): everything the tile is built from, the reader's PERSONAL_DATA row included, so
-    tiles are shared only between readers who may see the same."""
+def _tile_entry(request, spec: TileLayer, reader: Reader, district_ids, z, x, y):
+    """The layer's parameters and the tile's cache entry (None without grids): everything
+    the tile is built from but the grids' versions (houhu.lib.tilecache keeps those with
+    it), the reader's PERSONAL_DATA row included, so tiles are shared only between
+    readers who may see the same."""
     params: dict[str, Any] = {k: request.GET[k] for k in spec.params if request.GET.get(k)}
     if spec.context is not None:
         params.update(spec.context())
     if not district_ids:
         return params, None
-    versions = tilecache.versions(spec.name, district_ids)
-    if versions is None:
-        return params, None
-    return params, tilecache.key(
-        spec.name, z, x, y, reader.personal_data, sorted(params.items(), key=str), district_ids,
-        versions,
-    )  # fmt: skip
+    entry = tilecache.key(
+        spec.name, z, x, y, reader.personal_data, sorted(params.items(), key=str), district_ids
+    )
+    return params, entry
 
 
 def tile_view(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpResponse:
@@ -161,37 +160,45 @@ def tile_view(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpR
     )
     reader_cache.remember(request, reader, generation)
     district_ids = tile_districts(request, reader, near_districts(z, x, y, generation))
-    params, tile_key = _tile_key(request, spec, reader, district_ids, z, x, y)
-    if tile_key and tilecache.holds_current(request, tile_key):
-        return tilecache.revalidated(HttpResponse(status=304), tile_key)
-    data = tilecache.get(tile_key) if tile_key else None
+    params, entry = _tile_entry(request, spec, reader, district_ids, z, x, y)
+    versions, data, etag = None, None, None
+    if entry is not None:
+        versions, data = tilecache.lookup(spec.name, district_ids, entry)
+        if versions is not None:  # None: Redis down, the tile is built and not cached
+            etag = tilecache.key(entry, versions)
+            if tilecache.holds_current(request, etag):
+                return tilecache.revalidated(HttpResponse(status=304), etag)
     if data is None:
         data = b""
         if district_ids:
             raw = spec.build(user=user, district_ids=district_ids, z=z, x=x, y=y, params=params)
             data = mvt.gzipped(raw) if raw else b""
-        if tile_key:
-            tilecache.put(tile_key, data)
-    return _answer(request, data, tile_key)
+        if versions is not None:
+            tilecache.store(entry, versions, data)
+    return _answer(request, data, etag)
 
 
 def _served_from_cache(request: HttpRequest, spec: TileLayer, z, x, y) -> HttpResponse | None:
-    """A tile already built, for a reader whose session the cache knows: three Redis
-    reads, no session, user or grid from PostgreSQL. None: go the whole way (no current
-    entry, a tile not built yet, Redis down)."""
+    """A tile already built, for a reader whose session the cache knows: two Redis round
+    trips (the reader, the generation and the grids near the tile; the grids' versions and
+    the tile), no session, user or grid from PostgreSQL. None: go the whole way (no
+    current entry, a tile not built yet, Redis down)."""
     try:
         reader, generation, found = reader_cache.recall(request, [_near_key(z, x, y)])
     except LookupError:
         return None
     near = near_districts(z, x, y, generation, found.get(_near_key(z, x, y)))
     district_ids = tile_districts(request, reader, near)
-    _params, tile_key = _tile_key(request, spec, reader, district_ids, z, x, y)
-    if tile_key is None:
+    _params, entry = _tile_entry(request, spec, reader, district_ids, z, x, y)
+    if entry is None:
         return None
-    if tilecache.holds_current(request, tile_key):
-        return tilecache.revalidated(HttpResponse(status=304), tile_key)
-    data = tilecache.get(tile_key)
-    return None if data is None else _answer(request, data, tile_key)
+    versions, data = tilecache.lookup(spec.name, district_ids, entry)
+    if versions is None:
+        return None
+    etag = tilecache.key(entry, versions)
+    if tilecache.holds_current(request, etag):
+        return tilecache.revalidated(HttpResponse(status=304), etag)
+    return None if data is None else _answer(request, data, etag)
 
 
 def _answer(request: HttpRequest, data: bytes, tile_key: str | None) -> HttpResponse:

@@ -1,12 +1,14 @@
-"""The tile cache: built tiles (gzipped) in the `tiles` cache (Redis), keyed by what they
-were built from, so a change never has to find and delete the tiles it makes stale.
+"""The tile cache: built tiles (gzipped) in the `tiles` cache (Redis), with what they were
+built from, so a change never has to find and delete the tiles it makes stale.
 
-A tile's key holds, for each service grid whose data can be in it, that grid's *version*
-for the layer: a counter in the same cache, bumped after a transaction that changed the
-layer in that grid commits (`bump_after_commit`, called by the `ledger_changed` receiver).
-A tile built before the bump is never read again (its key names the old version); one
-built after the bump reads the committed data. Bumping before the commit would let a
-concurrent request cache the old data under the new version, hence on_commit.
+A tile is stored with, for each service grid whose data can be in it, that grid's
+*version* for the layer: a counter in the same cache, bumped after a transaction that
+changed the layer in that grid commits (`bump_after_commit`, called by the
+`ledger_changed` receiver). A tile stored under older versions is never served again
+(`lookup` compares); one built after the bump reads the committed data. Bumping before the
+commit would let a concurrent request cache the old data under the new version, hence
+on_commit. Map tiles keep the versions in the value (`lookup`/`store`: the versions and
+the tile in one round trip); the cached GeoJSON layers put them in the key (`get`/`put`).
 
 Why not the outbox: the bump is not background work that may wait for a relay; the
 workspace redraws its tiles right after the staff member's own write. If Redis is down at
@@ -25,6 +27,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
@@ -47,19 +50,59 @@ def _version_key(layer: str, district_id: int) -> str:
 
 def versions(layer: str, district_ids: Sequence[int]) -> list[int] | None:
     """The layer's version in each grid (created if missing); None if the cache is down."""
-    keys = [_version_key(layer, d) for d in district_ids]
     try:
-        found = _cache().get_many(keys)
-        missing = [k for k in keys if k not in found]
-        for key in missing:
-            # add(): if another process created it meanwhile, theirs stands.
-            _cache().add(key, time.time_ns(), timeout=None)
-        if missing:
-            found.update(_cache().get_many(missing))
-        return [int(found[k]) for k in keys]
+        return _current_versions(layer, district_ids, ())[0]
     except Exception:  # a cache outage serves uncached tiles, it does not fail them
         log.warning("tile cache unavailable: serving tiles uncached", exc_info=True)
         return None
+
+
+def _current_versions(
+    layer: str, district_ids: Sequence[int], also: Sequence[str]
+) -> tuple[list[int], dict]:
+    """The versions and the values of the keys `also`, in one round trip when every
+    version exists."""
+    keys = [_version_key(layer, d) for d in district_ids]
+    found = _cache().get_many([*keys, *also])
+    missing = [k for k in keys if k not in found]
+    for key in missing:
+        # add(): if another process created it meanwhile, theirs stands.
+        _cache().add(key, time.time_ns(), timeout=None)
+    if missing:
+        found.update(_cache().get_many(missing))
+    return [int(found[k]) for k in keys], {k: found.get(k) for k in also}
+
+
+def lookup(layer: str, district_ids: Sequence[int], entry: str) -> tuple[list[int] | None, Any]:
+    """The layer's versions in the grids and what is `store`d under `entry` if it was
+    stored under exactly those versions, in ONE round trip (a cached map tile then costs
+    two with the reader's, houhu.grid.tiles). (None, None) if the cache is unreachable.
+
+    The entry's key does not hold the versions, its value does: a grid's bump makes it
+    stale in place (the next build overwrites it) instead of leaving it to expire."""
+    key = f"t:{entry}"
+    try:
+        versions, found = _current_versions(layer, district_ids, [key])
+    except Exception:  # a cache outage serves uncached tiles, it does not fail them
+        log.warning("tile cache unavailable: serving tiles uncached", exc_info=True)
+        return None, None
+    stored = found[key]
+    # A version just created is new to every entry (the current time, see above).
+    if stored is None or list(stored[0]) != versions:
+        return versions, None
+    return versions, stored[1]
+
+
+def store(entry: str, versions: Sequence[int], value: Any) -> None:
+    """Keep `value` under `entry` as built from `versions` read BEFORE it was built (a
+    change committed meanwhile bumped them, and `lookup` then no longer returns it)."""
+    seconds = settings.HOUHU_TILE_CACHE_SECONDS
+    if seconds <= 0:
+        return
+    try:
+        _cache().set(f"t:{entry}", (list(versions), value), timeout=seconds)
+    except Exception:
+        log.warning("tile cache unavailable", exc_info=True)
 
 
 def bump(layers: Iterable[str], district_ids: Iterable[int]) -> None:

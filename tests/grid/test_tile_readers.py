@@ -162,3 +162,17 @@ def test_tiles_cleared_forget_the_readers_too(g):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(path(g)).status_code == 200
     assert any("accounts_user" in q["sql"] for q in queries.captured_queries)  # the whole way
+
+
+def test_a_tile_built_from_versions_read_before_a_bump_is_never_served():
+    """houhu.lib.tilecache keeps a map tile with the versions read before it was built:
+    one stored after a change committed meanwhile (the bump) is not returned."""
+    versions, data = tilecache.lookup("households", [1, 2], "entry")
+    assert versions is not None and data is None
+    tilecache.bump(["households"], [2])  # a change commits while the tile is being built
+    tilecache.store("entry", versions, b"built from the rows before the change")
+    current, data = tilecache.lookup("households", [1, 2], "entry")
+    assert data is None and current[0] == versions[0] and current[1] != versions[1]
+    tilecache.store("entry", current, b"built after it")
+    assert tilecache.lookup("households", [1, 2], "entry") == (current, b"built after it")
+    assert tilecache.lookup("households", [1], "entry")[1] is None  # other grids: other versions
