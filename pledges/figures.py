@@ -76,6 +76,18 @@ def assignment_in_force_sql(alias: str, on: str) -> str:
     )
 
 
+def assignment_in_force_days_sql(alias: str, days: str, n: str) -> tuple[str, str]:
+    """The SQL form of `assignment_in_force` on many days at once, the part that depends
+    on the day: for `days`, an SQL array of n dates in order, an assignment that is not
+    cancelled is in force on the k-th (k = 1..n) exactly when first <= k <= last for the
+    two expressions returned. (width_bucket counts the days <= its argument: valid_from <=
+    D_k is k > width_bucket(valid_from - 1), and valid_until >= D_k is k <=
+    width_bucket(valid_until).) The caller keeps `cancelled_at IS NULL`."""
+    first = f"width_bucket({alias}.valid_from - 1, {days}) + 1"
+    last = f"coalesce(width_bucket({alias}.valid_until, {days}), {n})"
+    return first, last
+
+
 def scope_sql(alias: str, scope: str) -> str:
     return f"{alias}.scope = {sql_literal(Assignment.Scope(scope))}"
 

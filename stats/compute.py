@@ -283,19 +283,16 @@ def _part_households_filter(part: Part, column: str) -> str:
     )
 
 
-def _signed_sql(part: Part, n_instants: int) -> str:
-    """Households signed at every as-of instant, per (grid, transformer area, k): each
-    pledge covers the instants k from `first` to `last` (pledges.figures); a household's
-    pledges are OR-ed into one bit mask per household (a renewal signed before the old
-    pledge ended counts once), and each area counts the households with bit k set, in one
-    aggregate. No sort of the pledges, no join of households to periods (2.8 million rows
-    for a county's months, once)."""
+def _households_at_instants_sql(part: Part, n_instants: int, covering: str, column: str) -> str:
+    """Per (grid, transformer area, k): the part's active households that some row of
+    `covering` (household_id, k_first, k_last: the row holds at the instants k_first..k_last)
+    holds at the k-th as-of instant. A household's rows are OR-ed into one bit mask per
+    household (a renewal signed before the old pledge ended counts once), and each area
+    counts the households with bit k set, in one aggregate. No sort of the rows, no join of
+    households to periods (2.8 million rows for a county's months, once)."""
     household_filter = (
         "AND ta.district_id = ANY(%(districts)s::bigint[])" if part.district_ids is not None else ""
     )
-    # A part's pledges only, before the per-household fold.
-    pledge_filter = _part_households_filter(part, "p.household_id")
-    first, last = plf.pledge_in_force_instants_sql("p", "%(instants)s", "%(n_instants)s")
     chunks = range((n_instants + MASK_BITS - 1) // MASK_BITS)
     masks, ors, counts = [], [], []
     for c in chunks:
@@ -311,20 +308,46 @@ def _signed_sql(part: Part, n_instants: int) -> str:
             counts.append(f"count(*) FILTER (WHERE m{c} & {1 << (k - lo)}::bigint <> 0)")
     return f"""
     SELECT ta.district_id, h.transformer_area_id AS ta_id,
-           unnest(ARRAY[{", ".join(counts)}]) AS households_signed,
+           unnest(ARRAY[{", ".join(counts)}]) AS {column},
            generate_series(1, %(n_instants)s) AS k
     FROM (SELECT household_id, {", ".join(ors)}
-          FROM (SELECT household_id, {", ".join(masks)}
-                FROM (SELECT p.household_id, {first} AS k_first, {last} AS k_last
-                      FROM {PLEDGES} p
-                      WHERE (p.ended_at IS NULL OR p.ended_at >= %(first_instant)s)
-                        AND p.signed_at < %(last_instant)s {pledge_filter}) AS p) AS m
+          FROM (SELECT household_id, {", ".join(masks)} FROM ({covering}) AS c) AS m
           GROUP BY household_id) AS hm
     JOIN grid_household h ON h.id = hm.household_id AND h.is_active
     JOIN grid_transformerarea ta ON ta.id = h.transformer_area_id
     WHERE TRUE {household_filter}
     GROUP BY ta.district_id, h.transformer_area_id
     """
+
+
+def _signed_sql(part: Part, n_instants: int) -> str:
+    """Households signed at every as-of instant (pledges.figures): each pledge holds at
+    the instants from `first` to `last`."""
+    first, last = plf.pledge_in_force_instants_sql("p", "%(instants)s", "%(n_instants)s")
+    # A part's pledges only, before the per-household fold.
+    pledges = f"""
+        SELECT p.household_id, {first} AS k_first, {last} AS k_last
+        FROM {PLEDGES} p
+        WHERE (p.ended_at IS NULL OR p.ended_at >= %(first_instant)s)
+          AND p.signed_at < %(last_instant)s {_part_households_filter(part, "p.household_id")}"""
+    return _households_at_instants_sql(part, n_instants, pledges, "households_signed")
+
+
+def _front_doors_sql(part: Part, n_instants: int) -> str:
+    """Households whose front door (门前) someone answers for, confirmed, at every as-of
+    instant: each such assignment holds on the as-of days (`%(days)s`, one per instant)
+    from `first` to `last` (pledges.figures). Counted per instant once for every period
+    kind, instead of joining every assignment to every period of each kind (0.5 s of a
+    county's month statement, docs/benchmarks.md M6)."""
+    first, last = plf.assignment_in_force_days_sql("a", "%(days)s", "%(n_instants)s")
+    assignments = f"""
+        SELECT a.household_id, {first} AS k_first, {last} AS k_last
+        FROM {ASSIGNMENTS} a
+        WHERE {plf.scope_sql("a", "front_door")} AND {plf.FRONT_DOOR_CONFIRMED.sql("a")}
+          AND a.cancelled_at IS NULL
+          AND (a.valid_until IS NULL OR a.valid_until >= %(first_day)s)
+          AND a.valid_from <= %(last_day)s {_part_households_filter(part, "a.household_id")}"""
+    return _households_at_instants_sql(part, n_instants, assignments, "front_doors_confirmed")
 
 
 def _stock_steps_sql(part: Part, n_instants: int) -> str:
@@ -571,17 +594,12 @@ def _kind_statement(
         JOIN periods p ON p.ps = date_trunc(%(trunc)s, v.visited_on::timestamp)::date
         WHERE v.visited_on <= p.as_of_day {hh_filter}
         GROUP BY 1, 2, 3, 4, 5"""
-        doors_select = f"""
-        SELECT h.transformer_area_id AS ta_id, ta.district_id, d.station_id, s.county_id,
-               p.ps, count(DISTINCT a.household_id) AS n
-        FROM {ASSIGNMENTS} a
-        JOIN grid_household h ON h.id = a.household_id AND h.is_active
-        JOIN grid_transformerarea ta ON ta.id = h.transformer_area_id
-        JOIN grid_district d ON d.id = ta.district_id JOIN grid_station s ON s.id = d.station_id
-        JOIN periods p ON {in_force}
-        WHERE {plf.scope_sql("a", "front_door")} AND {plf.FRONT_DOOR_CONFIRMED.sql("a")}
-              {hh_filter}
-        GROUP BY 1, 2, 3, 4, 5"""
+        # Per instant in `stats_tmp_doors` (see _front_doors_sql), like the stocks.
+        doors_select = """
+        SELECT x.ta_id, x.district_id, d.station_id, s.county_id, p.ps,
+               x.front_doors_confirmed AS n
+        FROM stats_tmp_doors x JOIN periods p ON p.k = x.k
+        JOIN grid_district d ON d.id = x.district_id JOIN grid_station s ON s.id = d.station_id"""
         stock_sums = ", ".join(f"sum({k})::int AS {k}" for k in stock_keys)
         coverage = f""",
     -- Open, overdue and signed at each period's as-of instant: the running sums of
@@ -947,6 +965,10 @@ def compute_kinds(
                 "mtd_from": _local_midnight(mtd_ps) if has_mtd else None,
                 "mtd_to": mtd_to if has_mtd else None,
                 "instants": instants,
+                # The local date each instant ends (or is in, while its period runs).
+                "days": [_as_of_day(t) for t in instants],
+                "first_day": _as_of_day(instants[0]) if instants else None,
+                "last_day": _as_of_day(instants[-1]) if instants else None,
                 "n_instants": len(instants),
                 "first_instant": instants[0] if instants else None,
                 "last_instant": instants[-1] if instants else None,
@@ -962,7 +984,7 @@ def compute_kinds(
             # transaction (tests, a caller's atomic block): start clean either way.
             cur.execute(
                 "DROP TABLE IF EXISTS stats_tmp_facts, stats_tmp_flows, stats_tmp_denoms,"
-                " stats_tmp_stocks, stats_tmp_patrols"
+                " stats_tmp_stocks, stats_tmp_doors, stats_tmp_patrols"
             )
             cur.execute(
                 "CREATE TEMP TABLE stats_tmp_facts ON COMMIT DROP AS "
@@ -1006,6 +1028,11 @@ def compute_kinds(
                 cur.execute(
                     "CREATE TEMP TABLE stats_tmp_stocks ON COMMIT DROP AS "
                     + _stock_steps_sql(part, len(instants)),
+                    shared,
+                )
+                cur.execute(
+                    "CREATE TEMP TABLE stats_tmp_doors ON COMMIT DROP AS "
+                    + _front_doors_sql(part, len(instants)),
                     shared,
                 )
                 # Each report's instants come from a function call per report, a nested

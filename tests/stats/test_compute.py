@@ -227,3 +227,65 @@ def test_a_whole_refresh_plans_the_patrolled_segments_with_nested_loops(county):
         lambda: compute_snapshots(kind="month", first=JAN, district_id=county.d1.pk, now=NOW),
     )
     assert seen == {PATROLS: {"on"}, KIND: {"on"}}
+
+
+def test_front_doors_at_each_period_end_follow_the_assignments_dates():
+    """Front doors are counted per as-of instant (stats.compute._front_doors_sql): each
+    month's and the year's rows equal the ORM definition (pledges.figures.
+    assignment_in_force on the period's as-of day) for assignments that start, end, are
+    cancelled or wait for confirmation within the year, and for an inactive household."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from pledges import figures as plf
+    from pledges.models import Assignment
+
+    c = small_county(with_reports=False)
+    h = c.households
+    plan = [  # household, state, from, until, cancelled
+        (h[0], "confirmed", dt.date(2025, 6, 1), None, False),
+        (h[1], "adjusted", dt.date(2026, 3, 31), dt.date(2026, 7, 31), False),
+        (h[2], "confirmed", dt.date(2026, 5, 1), dt.date(2026, 5, 31), False),
+        (h[2], "confirmed", dt.date(2026, 6, 2), None, False),  # a day's gap at May's end
+        (h[3], "proposed", dt.date(2025, 1, 1), None, False),
+        (h[4], "confirmed", dt.date(2025, 1, 1), None, True),
+        (h[5], "confirmed", dt.date(2026, 1, 31), dt.date(2026, 1, 31), False),
+        (h[6], "confirmed", dt.date(2026, 12, 31), None, False),
+        (h[7], "confirmed", dt.date(2025, 1, 1), None, False),
+    ]
+    for household, state, since, until, cancelled in plan:
+        district = household.transformer_area.district
+        Assignment.objects.create(
+            scope="front_door", district=district, segment=district.segments.first(),
+            household=household, front_door_state=state, valid_from=since, valid_until=until,
+            cancelled_at=timezone.now() if cancelled else None,
+        )  # fmt: skip
+    h[7].is_active = False
+    h[7].save()
+    now = dt.datetime(2026, 12, 31, 12, 0, tzinfo=dt.UTC)
+    compute.compute_kinds(kinds=["month", "year"], first=JAN, last=dt.date(2026, 12, 31), now=now)
+    compared = 0
+    for s in Snapshot.objects.filter(level__in=["district", "transformer_area"]):
+        as_of_day = timezone.localdate(s.as_of - dt.timedelta(microseconds=1))
+        area = (
+            {"household__transformer_area__district": s.scope_id}
+            if s.level == "district"
+            else {"household__transformer_area": s.scope_id}
+        )
+        in_force = Assignment.objects.filter(
+            plf.assignment_in_force(as_of_day),
+            scope="front_door",
+            front_door_state__in=["confirmed", "adjusted"],
+            household__is_active=True,
+            **area,
+        )
+        expected = in_force.values("household").distinct().count()
+        assert s.front_doors_confirmed == expected, (s.level, s.period, s.period_start)
+        compared += 1
+    months = Snapshot.objects.filter(level="district", scope_id=c.d1.pk, period="month")
+    d1 = {s.period_start.month: s.front_doors_confirmed for s in months}
+    # h0 throughout; h1 from March's last day to July's; h2 on May's last day (its first
+    # stretch ends that day) and again from 2 June; h5 only on 31 January.
+    assert d1 == {1: 2, 2: 1, 3: 2, 4: 2, 5: 3, 6: 3, 7: 3, 8: 2, 9: 2, 10: 2, 11: 2, 12: 2}
+    assert compared == 13 * (2 + 3)
