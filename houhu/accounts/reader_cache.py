@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,13 +39,14 @@ from django.core.cache import caches
 from django.db import transaction
 from django.http import HttpRequest
 
+from houhu.lib import tilecache
 from houhu.lib.sessions import session_deleted
 
 log = logging.getLogger(__name__)
 
-# The cache of the tiles: one round trip reads the generation, the reader and the tile's
-# own entries (houhu.grid.tiles), and clearing the tiles clears these too.
-ALIAS = "tiles"
+# Kept in the tiles' cache: one round trip reads the generation, the reader and the
+# tile's own entries (houhu.grid.tiles), and clearing the tiles clears these too; the
+# generation is a counter like the tiles' versions (tilecache.counters).
 GENERATION_KEY = "reader:gen"
 
 
@@ -58,7 +58,7 @@ class Reader:
 
 
 def _cache():
-    return caches[ALIAS]
+    return caches[tilecache.ALIAS]
 
 
 def _entry_key(session_key: str) -> str:
@@ -119,12 +119,7 @@ def generation() -> int | None:
     """The current generation (created if missing); None if the cache is unreachable.
     Read it BEFORE reading what an entry will hold."""
     try:
-        value = _cache().get(GENERATION_KEY)
-        if value is None:
-            # Never a small number an evicted counter could come back to: the time.
-            _cache().add(GENERATION_KEY, time.time_ns(), timeout=None)
-            value = _cache().get(GENERATION_KEY)
-        return value
+        return tilecache.counters([GENERATION_KEY])[0][0]
     except Exception:
         log.warning("reader cache unavailable", exc_info=True)
         return None
@@ -160,12 +155,8 @@ def forget_session(session_key: str) -> None:
 
 
 def bump() -> None:
-    cache = _cache()
     try:
-        try:
-            cache.incr(GENERATION_KEY)
-        except ValueError:  # missing: any fresh value differs from every old one
-            cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+        tilecache.bump_counter(GENERATION_KEY)
     except Exception:
         log.warning("reader cache unavailable: generation not bumped", exc_info=True)
 

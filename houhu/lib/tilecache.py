@@ -60,9 +60,14 @@ def versions(layer: str, district_ids: Sequence[int]) -> list[int] | None:
 def _current_versions(
     layer: str, district_ids: Sequence[int], also: Sequence[str]
 ) -> tuple[list[int], dict]:
-    """The versions and the values of the keys `also`, in one round trip when every
-    version exists."""
-    keys = [_version_key(layer, d) for d in district_ids]
+    return counters([_version_key(layer, d) for d in district_ids], also)
+
+
+def counters(keys: Sequence[str], also: Sequence[str] = ()) -> tuple[list[int], dict]:
+    """The counters under `keys` in this cache (the tiles' versions, the map readers'
+    generation, houhu.accounts.reader_cache), each created if missing, and the values of
+    the keys `also`: one round trip when every counter exists. Raises when the cache is
+    unreachable."""
     found = _cache().get_many([*keys, *also])
     missing = [k for k in keys if k not in found]
     for key in missing:
@@ -71,6 +76,14 @@ def _current_versions(
     if missing:
         found.update(_cache().get_many(missing))
     return [int(found[k]) for k in keys], {k: found.get(k) for k in also}
+
+
+def bump_counter(key: str) -> None:
+    """One more on a counter of `counters`; raises when the cache is unreachable."""
+    try:
+        _cache().incr(key)
+    except ValueError:  # missing: any fresh value differs from every old one
+        _cache().set(key, time.time_ns(), timeout=None)
 
 
 def lookup(layer: str, district_ids: Sequence[int], entry: str) -> tuple[list[int] | None, Any]:
@@ -106,15 +119,11 @@ def store(entry: str, versions: Sequence[int], value: Any) -> None:
 
 
 def bump(layers: Iterable[str], district_ids: Iterable[int]) -> None:
-    cache = _cache()
     for layer in layers:
         for district_id in district_ids:
             key = _version_key(layer, district_id)
             try:
-                try:
-                    cache.incr(key)
-                except ValueError:  # missing: any fresh value differs from every old one
-                    cache.set(key, time.time_ns(), timeout=None)
+                bump_counter(key)
             except Exception:
                 log.warning("tile cache unavailable: version %s not bumped", key, exc_info=True)
 
