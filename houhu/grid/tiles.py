@@ -163,11 +163,10 @@ def tile_view(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpR
     params, entry = _tile_entry(request, spec, reader, district_ids, z, x, y)
     versions, data, etag = None, None, None
     if entry is not None:
-        versions, data = tilecache.lookup(spec.name, district_ids, entry)
-        if versions is not None:  # None: Redis down, the tile is built and not cached
-            etag = tilecache.key(entry, versions)
-            if tilecache.holds_current(request, etag):
-                return tilecache.revalidated(HttpResponse(status=304), etag)
+        # versions None: Redis down, the tile is built and not cached.
+        versions, data, etag = _cached(spec, district_ids, entry)
+        if etag and tilecache.holds_current(request, etag):
+            return tilecache.revalidated(HttpResponse(status=304), etag)
     if data is None:
         data = b""
         if district_ids:
@@ -192,13 +191,19 @@ def _served_from_cache(request: HttpRequest, spec: TileLayer, z, x, y) -> HttpRe
     _params, entry = _tile_entry(request, spec, reader, district_ids, z, x, y)
     if entry is None:
         return None
-    versions, data = tilecache.lookup(spec.name, district_ids, entry)
-    if versions is None:
-        return None
-    etag = tilecache.key(entry, versions)
-    if tilecache.holds_current(request, etag):
+    _versions, data, etag = _cached(spec, district_ids, entry)
+    if etag and tilecache.holds_current(request, etag):
         return tilecache.revalidated(HttpResponse(status=304), etag)
     return None if data is None else _answer(request, data, etag)
+
+
+def _cached(spec: TileLayer, district_ids, entry: str):
+    """The grids' versions, the tile stored under them (or None) and its ETag (the entry
+    and the versions); all None if the cache is unreachable."""
+    versions, data = tilecache.lookup(spec.name, district_ids, entry)
+    if versions is None:
+        return None, None, None
+    return versions, data, tilecache.key(entry, versions)
 
 
 def _answer(request: HttpRequest, data: bytes, tile_key: str | None) -> HttpResponse:
