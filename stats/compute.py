@@ -956,6 +956,7 @@ def compute_kinds(
                 cur.execute("SET LOCAL enable_nestloop = off")
             cur.execute("SET LOCAL enable_mergejoin = off")
             has_mtd = PeriodKind.MONTH_TO_DATE in period_ends
+            days = [_as_of_day(t) for t in instants]
             shared = {
                 "tz": settings.TIME_ZONE,
                 **part.params(),
@@ -966,9 +967,9 @@ def compute_kinds(
                 "mtd_to": mtd_to if has_mtd else None,
                 "instants": instants,
                 # The local date each instant ends (or is in, while its period runs).
-                "days": [_as_of_day(t) for t in instants],
-                "first_day": _as_of_day(instants[0]) if instants else None,
-                "last_day": _as_of_day(instants[-1]) if instants else None,
+                "days": days,
+                "first_day": days[0] if days else None,
+                "last_day": days[-1] if days else None,
                 "n_instants": len(instants),
                 "first_instant": instants[0] if instants else None,
                 "last_instant": instants[-1] if instants else None,
